@@ -1,0 +1,130 @@
+/**
+ * The cryptography of suite 0x0478 and the raw AES keyring, on WebCrypto only (browser, worker
+ * and Node alike). Framing is in format.ts; this file never parses bytes it did not make.
+ */
+import { buf, concatBytes, randomBytes, timingSafeEqual, uint16, uint32, uint64, utf8 } from './bytes.ts';
+import { CorruptedError, WrongKeyError } from './errors.ts';
+import {
+  BODY_AAD_FINAL,
+  BODY_AAD_REGULAR,
+  COMMITMENT_LENGTH,
+  DATA_KEY_LENGTH,
+  type EncryptedDataKey,
+  type EncryptionContext,
+  IV_LENGTH,
+  KEY_NAME,
+  KEY_NAMESPACE,
+  type MessageHeader,
+  SUITE_ID,
+  TAG_LENGTH,
+  frameIv,
+  serializeContextPairs,
+} from './format.ts';
+
+const subtle = globalThis.crypto.subtle;
+const TAG_BITS = TAG_LENGTH * 8;
+const KEY_LABEL = concatBytes(uint16(SUITE_ID), utf8('DERIVEKEY'));
+const COMMIT_LABEL = utf8('COMMITKEY');
+
+/** Imports a 32-byte link secret (or a password-derived key) as the keyring's wrapping key. */
+export function importWrappingKey(raw: Uint8Array): Promise<CryptoKey> {
+  if (raw.byteLength !== DATA_KEY_LENGTH) throw new RangeError('A wrapping key is 32 bytes');
+  return subtle.importKey('raw', buf(raw), 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+export interface ContentKeys {
+  /** The per-message AES-GCM key for the header tag and every frame (non-extractable, clonable to workers). */
+  contentKey: CryptoKey;
+  commitment: Uint8Array;
+}
+
+/** HKDF-SHA512(salt = message ID, ikm = data key): the derived key and the key commitment. */
+export async function deriveContentKeys(dataKey: Uint8Array, messageId: Uint8Array): Promise<ContentKeys> {
+  const ikm = await subtle.importKey('raw', buf(dataKey), 'HKDF', false, ['deriveBits']);
+  const expand = async (info: Uint8Array, length: number) =>
+    new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt: buf(messageId), info: buf(info) }, ikm, length * 8));
+  const [keyBytes, commitment] = await Promise.all([expand(KEY_LABEL, DATA_KEY_LENGTH), expand(COMMIT_LABEL, COMMITMENT_LENGTH)]);
+  const contentKey = await subtle.importKey('raw', keyBytes, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  keyBytes.fill(0);
+  return { contentKey, commitment };
+}
+
+/** providerInfo = keyName || tagBits(4) || ivLength(4) || iv — the raw AES keyring layout. */
+export async function wrapDataKey(wrappingKey: CryptoKey, dataKey: Uint8Array, context: EncryptionContext, keyName = KEY_NAME): Promise<EncryptedDataKey> {
+  const iv = randomBytes(IV_LENGTH);
+  const sealed = await subtle.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(serializeContextPairs(context)), tagLength: TAG_BITS }, wrappingKey, buf(dataKey));
+  return {
+    providerId: KEY_NAMESPACE,
+    providerInfo: concatBytes(utf8(keyName), uint32(TAG_BITS), uint32(IV_LENGTH), iv),
+    encryptedDataKey: new Uint8Array(sealed),
+  };
+}
+
+function keyringIv(edk: EncryptedDataKey, keyName: string): Uint8Array | null {
+  const name = utf8(keyName);
+  const info = edk.providerInfo;
+  if (edk.providerId !== KEY_NAMESPACE || info.byteLength !== name.byteLength + 8 + IV_LENGTH) return null;
+  if (!timingSafeEqual(info.subarray(0, name.byteLength), name)) return null;
+  const view = new DataView(info.buffer, info.byteOffset + name.byteLength, 8);
+  if (view.getUint32(0) !== TAG_BITS || view.getUint32(4) !== IV_LENGTH) return null;
+  if (edk.encryptedDataKey.byteLength !== DATA_KEY_LENGTH + TAG_LENGTH) return null;
+  return info.subarray(name.byteLength + 8);
+}
+
+/** Tries every data key of our keyring; WrongKey when none opens with this wrapping key. */
+export async function unwrapDataKey(wrappingKey: CryptoKey, header: MessageHeader, keyName = KEY_NAME): Promise<Uint8Array> {
+  const aad = serializeContextPairs(header.context);
+  for (const edk of header.encryptedDataKeys) {
+    const iv = keyringIv(edk, keyName);
+    if (!iv) continue;
+    try {
+      const opened = await subtle.decrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS }, wrappingKey, buf(edk.encryptedDataKey));
+      return new Uint8Array(opened);
+    } catch {
+      // Not this one: another data key in the header may be ours.
+    }
+  }
+  throw new WrongKeyError(`No data key in this message opens with the given key (keyring ${KEY_NAMESPACE}/${keyName})`);
+}
+
+const ZERO_IV = new Uint8Array(IV_LENGTH);
+
+export async function headerAuthTag(contentKey: CryptoKey, headerBytes: Uint8Array): Promise<Uint8Array> {
+  const tag = await subtle.encrypt({ name: 'AES-GCM', iv: ZERO_IV, additionalData: buf(headerBytes), tagLength: TAG_BITS }, contentKey, new Uint8Array(0));
+  return new Uint8Array(tag);
+}
+
+/** Unwraps, checks the key commitment, then the header tag. Returns the content key. */
+export async function openHeader(wrappingKey: CryptoKey, header: MessageHeader, keyName = KEY_NAME): Promise<CryptoKey> {
+  const dataKey = await unwrapDataKey(wrappingKey, header, keyName);
+  const { contentKey, commitment } = await deriveContentKeys(dataKey, header.messageId);
+  dataKey.fill(0);
+  if (!timingSafeEqual(commitment, header.commitment)) throw new CorruptedError({ field: 'commitment' }, 'key commitment does not match');
+  try {
+    await subtle.decrypt({ name: 'AES-GCM', iv: ZERO_IV, additionalData: buf(header.headerBytes), tagLength: TAG_BITS }, contentKey, buf(header.authTag));
+  } catch {
+    throw new CorruptedError({ field: 'headerAuthTag' }, 'header authentication failed');
+  }
+  return contentKey;
+}
+
+/** AAD of a frame: messageId || content string || seq(4) || plaintext length(8). */
+export function frameAad(messageId: Uint8Array, sequenceNumber: number, final: boolean, length: number): Uint8Array {
+  return concatBytes(messageId, final ? BODY_AAD_FINAL : BODY_AAD_REGULAR, uint32(sequenceNumber), uint64(length));
+}
+
+/** Returns ciphertext || tag for one frame. */
+export async function sealFrame(contentKey: CryptoKey, messageId: Uint8Array, sequenceNumber: number, final: boolean, plaintext: Uint8Array): Promise<ArrayBuffer> {
+  const aad = frameAad(messageId, sequenceNumber, final, plaintext.byteLength);
+  return subtle.encrypt({ name: 'AES-GCM', iv: buf(frameIv(sequenceNumber)), additionalData: buf(aad), tagLength: TAG_BITS }, contentKey, buf(plaintext));
+}
+
+/** Opens ciphertext || tag of one frame; Corrupted (naming the frame) when it does not authenticate. */
+export async function openFrame(contentKey: CryptoKey, messageId: Uint8Array, sequenceNumber: number, final: boolean, sealed: Uint8Array): Promise<ArrayBuffer> {
+  const aad = frameAad(messageId, sequenceNumber, final, sealed.byteLength - TAG_LENGTH);
+  try {
+    return await subtle.decrypt({ name: 'AES-GCM', iv: buf(frameIv(sequenceNumber)), additionalData: buf(aad), tagLength: TAG_BITS }, contentKey, buf(sealed));
+  } catch {
+    throw new CorruptedError({ frame: sequenceNumber, field: 'tag' }, 'authentication failed');
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Runs of frames: sealing a run of plaintext into consecutive frames, and reading frames back
+ * with every structural check (sequence, IV, final marker, lengths) before any plaintext is
+ * released. Used whole by the workers (one S3 part or one ranged GET at a time) and piecewise
+ * by the streaming decoder.
+ */
+import { CorruptedError } from './errors.ts';
+import { IV_LENGTH, SEQUENCE_NUMBER_END, TAG_LENGTH, checkSequenceNumber, finalFrameSize, frameIv, frameSplit, regularFrameSize } from './format.ts';
+import { openFrame, sealFrame } from './cipher.ts';
+import { timingSafeEqual } from './bytes.ts';
+
+export interface FrameKeys {
+  contentKey: CryptoKey;
+  messageId: Uint8Array;
+  frameLength: number;
+}
+
+/** Ciphertext size of a run of `length` plaintext bytes; a run that ends the message carries the final frame. */
+export function sealedRunSize(length: number, frameLength: number, endsMessage: boolean): number {
+  if (!endsMessage) return (length / frameLength) * regularFrameSize(frameLength);
+  const { regular, finalLength } = frameSplit(length, frameLength);
+  return regular * regularFrameSize(frameLength) + finalFrameSize(finalLength);
+}
+
+/**
+ * Seals `plaintext` as frames firstSeq, firstSeq+1, … into one buffer, after an optional
+ * `prefix` (the header, for the first S3 part). A run that does not end the message must be
+ * whole frames, which is what keeps every frame's IV and AAD independent of how parts are cut.
+ */
+export async function sealRun(keys: FrameKeys, plaintext: Uint8Array, firstSeq: number, endsMessage: boolean, prefix?: Uint8Array): Promise<Uint8Array> {
+  const F = keys.frameLength;
+  if (!endsMessage && plaintext.byteLength % F !== 0) throw new RangeError('A run that does not end the message must be whole frames');
+  const prefixLength = prefix?.byteLength ?? 0;
+  const out = new Uint8Array(prefixLength + sealedRunSize(plaintext.byteLength, F, endsMessage));
+  if (prefix) out.set(prefix);
+  const view = new DataView(out.buffer);
+  let at = prefixLength;
+  let seq = firstSeq;
+  for (let start = 0; ; start += F, seq++) {
+    checkSequenceNumber(seq);
+    const remaining = plaintext.byteLength - start;
+    const final = endsMessage && remaining < F;
+    if (!final && remaining <= 0) break;
+    const piece = plaintext.subarray(start, final ? plaintext.byteLength : start + F);
+    if (final) {
+      view.setUint32(at, SEQUENCE_NUMBER_END);
+      at += 4;
+    }
+    view.setUint32(at, seq);
+    out.set(frameIv(seq), at + 4);
+    at += 4 + IV_LENGTH;
+    if (final) {
+      view.setUint32(at, piece.byteLength);
+      at += 4;
+    }
+    const sealed = new Uint8Array(await sealFrame(keys.contentKey, keys.messageId, seq, final, piece));
+    out.set(sealed, at);
+    at += sealed.byteLength;
+    if (final) break;
+  }
+  return out;
+}
+
+export interface ParsedFrame {
+  sequenceNumber: number;
+  final: boolean;
+  /** ciphertext || tag, a view into the input */
+  sealed: Uint8Array;
+  /** bytes this frame occupies in the input */
+  size: number;
+}
+
+/**
+ * Reads the frame layout at `offset` and checks it against the expected sequence number.
+ * Returns null when the buffer ends before the frame does. Authenticates nothing.
+ */
+export function readFrame(bytes: Uint8Array, offset: number, frameLength: number, expectedSeq: number): ParsedFrame | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const available = bytes.byteLength - offset;
+  if (available < 4) return null;
+  const final = view.getUint32(offset) === SEQUENCE_NUMBER_END;
+  const headLength = final ? 4 + 4 + IV_LENGTH + 4 : 4 + IV_LENGTH;
+  if (available < headLength) return null;
+  const seqAt = final ? offset + 4 : offset;
+  const sequenceNumber = view.getUint32(seqAt);
+  if (sequenceNumber !== expectedSeq) {
+    throw new CorruptedError({ frame: expectedSeq, field: 'sequenceNumber' }, `found ${sequenceNumber} (frames dropped, repeated or reordered)`);
+  }
+  if (!timingSafeEqual(bytes.subarray(seqAt + 4, seqAt + 4 + IV_LENGTH), frameIv(expectedSeq))) {
+    throw new CorruptedError({ frame: expectedSeq, field: 'iv' }, 'IV does not match the sequence number');
+  }
+  const contentLength = final ? view.getUint32(seqAt + 4 + IV_LENGTH) : frameLength;
+  if (contentLength > frameLength) {
+    throw new CorruptedError({ frame: expectedSeq, field: 'contentLength' }, `${contentLength} exceeds the frame length ${frameLength}`);
+  }
+  const size = final ? finalFrameSize(contentLength) : regularFrameSize(frameLength);
+  if (available < size) return null;
+  return { sequenceNumber, final, sealed: bytes.subarray(offset + headLength, offset + size), size };
+}
+
+export async function openParsedFrame(keys: FrameKeys, frame: ParsedFrame): Promise<Uint8Array> {
+  return new Uint8Array(await openFrame(keys.contentKey, keys.messageId, frame.sequenceNumber, frame.final, frame.sealed));
+}
+
+export const plaintextLengthOf = (frame: ParsedFrame): number => frame.sealed.byteLength - TAG_LENGTH;
+
+/**
+ * Opens a run of whole frames (one ranged GET) into one plaintext buffer. `endsMessage`
+ * says whether the run must close with the final frame; `plaintextLength` is what the plan
+ * expects. Throws before returning anything if any frame fails.
+ */
+export async function openRun(keys: FrameKeys, sealed: Uint8Array, firstSeq: number, endsMessage: boolean, plaintextLength: number): Promise<Uint8Array> {
+  const out = new Uint8Array(plaintextLength);
+  let offset = 0;
+  let written = 0;
+  for (let seq = firstSeq; offset < sealed.byteLength; seq++) {
+    const frame = readFrame(sealed, offset, keys.frameLength, seq);
+    if (!frame) throw new CorruptedError({ frame: seq, field: 'length' }, 'the range ends inside this frame');
+    const isLast = offset + frame.size === sealed.byteLength;
+    if (frame.final !== (endsMessage && isLast)) {
+      throw new CorruptedError({ frame: seq, field: 'finalFrameMarker' }, frame.final ? 'unexpected final frame' : 'expected the final frame');
+    }
+    const plain = await openParsedFrame(keys, frame);
+    if (written + plain.byteLength > plaintextLength) throw new CorruptedError({ frame: seq, field: 'length' }, 'more plaintext than planned');
+    out.set(plain, written);
+    written += plain.byteLength;
+    offset += frame.size;
+  }
+  if (written !== plaintextLength) throw new CorruptedError({ frame: firstSeq, field: 'length' }, 'less plaintext than planned');
+  return out;
+}
