@@ -1,0 +1,127 @@
+/**
+ * Builds the presign server: the JSON API and the built page. Never listens (main.ts does),
+ * so tests drive it with `app.inject`.
+ */
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { AbortUploadResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../src/api-types.ts';
+import { ApiError, errorBody, fromFrameworkError } from './errors.ts';
+import { securityHeaders } from './headers.ts';
+import { newFileId } from './ids.ts';
+import {
+  type AbortRequest,
+  type CompleteRequest,
+  type CreateUploadRequest,
+  MAX_OBJECT_SIZE,
+  MIN_PART_SIZE,
+  type PartsRequest,
+  abortBody,
+  completeBody,
+  createUploadBody,
+  idParams,
+  partsBody,
+} from './schemas.ts';
+import type { Storage } from './storage.ts';
+
+export interface AppOptions {
+  storage: Storage;
+  presignExpiresSeconds: number;
+  /** The built page (vite build output); omitted in API-only tests. */
+  staticDir?: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The largest JSON body: a Complete with 10 000 parts is ~600 KB. */
+const BODY_LIMIT = 1024 * 1024;
+/** Vite's hashed asset names never change content, so they may be cached forever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+type IdParams = { id: string };
+
+function checkPartList(parts: CompleteRequest['parts']): void {
+  // Contiguous 1..N: s3rver crashes on a part that was never uploaded, and S3 wants ascending order.
+  parts.forEach((part, i) => {
+    if (part.partNumber !== i + 1) throw new ApiError('InvalidParts', `Parts must be numbered 1..${parts.length} in order; found ${part.partNumber} at position ${i + 1}`);
+  });
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { storage } = options;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: false });
+  const headers = securityHeaders(storage.publicOrigin);
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(headers);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = error instanceof ApiError ? error : fromFrameworkError(error as Parameters<typeof fromFrameworkError>[0]);
+    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(apiError.status).type('application/json').send(errorBody(apiError));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('NotFound', `No route for ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).send(errorBody(error));
+  });
+
+  app.get('/api/health', async () => ({ ok: true }));
+
+  app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody } }, async (request, reply) => {
+    const { size, partCount } = request.body;
+    if (size < (partCount - 1) * MIN_PART_SIZE) throw new ApiError('BadRequest', `Every part but the last must be at least ${MIN_PART_SIZE} bytes`);
+    if (size > MAX_OBJECT_SIZE) throw new ApiError('PayloadTooLarge', 'File too large');
+    const id = newFileId();
+    const uploadId = await storage.createUpload(id);
+    const metaUrl = await storage.presignPut(id, 'meta');
+    const body: CreateUploadResponse = { id, uploadId, metaUrl };
+    return reply.status(201).send(body);
+  });
+
+  app.post<{ Params: IdParams; Body: PartsRequest }>('/api/uploads/:id/parts', { schema: { params: idParams, body: partsBody } }, async (request) => {
+    const { id } = request.params;
+    const { uploadId, partNumbers } = request.body;
+    const urls = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await storage.presignPart(id, uploadId, partNumber) })));
+    return { urls } satisfies PartUrlsResponse;
+  });
+
+  app.post<{ Params: IdParams; Body: CompleteRequest }>('/api/uploads/:id/complete', { schema: { params: idParams, body: completeBody } }, async (request) => {
+    const { id } = request.params;
+    checkPartList(request.body.parts);
+    if ((await storage.size(id, 'meta')) === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
+    await storage.complete(id, request.body.uploadId, request.body.parts);
+    return { id };
+  });
+
+  app.post<{ Params: IdParams; Body: AbortRequest }>('/api/uploads/:id/abort', { schema: { params: idParams, body: abortBody } }, async (request) => {
+    const { id } = request.params;
+    const multipartAborted = await storage.abort(id, request.body.uploadId);
+    await storage.remove(id, 'meta');
+    return { multipartAborted } satisfies AbortUploadResponse;
+  });
+
+  app.get<{ Params: IdParams }>('/api/files/:id', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params;
+    const [size, metaSize] = await Promise.all([storage.size(id, 'data'), storage.size(id, 'meta')]);
+    if (size === null || metaSize === null) throw new ApiError('NotFound', 'No file with this id (never uploaded, unfinished or deleted)');
+    const [dataUrl, metaUrl] = await Promise.all([storage.presignGet(id, 'data'), storage.presignGet(id, 'meta')]);
+    return { size, dataUrl, metaUrl, expiresIn: options.presignExpiresSeconds } satisfies FileInfoResponse;
+  });
+
+  if (options.staticDir && existsSync(options.staticDir)) {
+    await app.register(fastifyStatic, {
+      root: options.staticDir,
+      index: false,
+      wildcard: false,
+      setHeaders(res, filePath) {
+        res.header('cache-control', filePath.includes('/assets/') ? IMMUTABLE : 'no-cache');
+      },
+    });
+    const page = (_request: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
+    app.get('/', page);
+    app.get('/d/:id', { schema: { params: idParams } }, page);
+  }
+
+  return app;
+}

@@ -1,0 +1,77 @@
+/** Server configuration from the environment, validated once at start. See README "Configuration". */
+import path from 'node:path';
+
+export interface S3Settings {
+  /** Where this server talks to S3. Unset means AWS's regional endpoint. */
+  endpoint?: string;
+  /** Where browsers reach S3 (presigned URLs are signed for this host). Defaults to `endpoint`. */
+  publicEndpoint?: string;
+  bucket: string;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** null: start the embedded local S3 server under dataDir. */
+  s3: S3Settings | null;
+  dataDir: string;
+  staticDir: string;
+  /** Object keys live under this prefix; the server never touches keys outside it. */
+  prefix: string;
+  presignExpiresSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+const DEFAULT_PORT = 8080;
+const DEFAULT_PRESIGN_SECONDS = 3600;
+/** S3 caps presigned URLs at 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+function s3Settings(env: NodeJS.ProcessEnv): S3Settings | null {
+  const configured = ['S3_ENDPOINT', 'S3_BUCKET'].some((k) => env[k]);
+  if (!configured) return null;
+  const required = ['S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+  const missing = required.filter((k) => !env[k]);
+  if (missing.length) throw new ConfigError(`S3 is configured but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+  return {
+    endpoint: env.S3_ENDPOINT || undefined,
+    publicEndpoint: env.S3_PUBLIC_ENDPOINT || env.S3_ENDPOINT || undefined,
+    bucket: env.S3_BUCKET as string,
+    region: env.S3_REGION || 'us-east-1',
+    forcePathStyle: (env.S3_FORCE_PATH_STYLE ?? (env.S3_ENDPOINT ? 'true' : 'false')) === 'true',
+    accessKeyId: env.AWS_ACCESS_KEY_ID as string,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const prefix = env.S3_PREFIX ?? 'cipherdrop/';
+  if (!/^([A-Za-z0-9._-]+\/)*$/.test(prefix)) throw new ConfigError('S3_PREFIX must be empty or path segments ending in "/"');
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: integer(env, 'PORT', DEFAULT_PORT, 0, 65535),
+    s3: s3Settings(env),
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    staticDir: path.resolve(env.STATIC_DIR || 'dist'),
+    prefix,
+    presignExpiresSeconds: integer(env, 'PRESIGN_EXPIRES_SECONDS', DEFAULT_PRESIGN_SECONDS, 1, MAX_PRESIGN_SECONDS),
+  };
+}

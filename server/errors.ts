@@ -1,0 +1,59 @@
+/** API errors: a stable code each, mapped to an HTTP status here and nowhere else. */
+export type ApiErrorCode =
+  | 'BadRequest'
+  | 'NotFound'
+  | 'UploadNotFound'
+  | 'InvalidParts'
+  | 'PayloadTooLarge'
+  | 'UnsupportedMediaType'
+  | 'StorageUnavailable'
+  | 'Internal';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  BadRequest: 400,
+  NotFound: 404,
+  UploadNotFound: 404,
+  InvalidParts: 400,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  StorageUnavailable: 503,
+  Internal: 500,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string };
+}
+
+/** 5xx details stay in the log; clients get the code and a generic sentence. */
+export function errorBody(error: ApiError): ErrorBody {
+  const message = error.status >= 500 ? 'The server could not complete this request' : error.message;
+  return { error: { code: error.code, message } };
+}
+
+/** Fastify's own 4xx errors (bad JSON, wrong content type, body limit) as ApiErrors. */
+export function fromFrameworkError(error: { statusCode?: number; code?: string; message: string; validation?: unknown }): ApiError {
+  if (error.validation) return new ApiError('BadRequest', `Invalid request: ${error.message}`);
+  switch (error.statusCode) {
+    case 413:
+      return new ApiError('PayloadTooLarge', 'Request body too large');
+    case 415:
+      return new ApiError('UnsupportedMediaType', 'Send application/json');
+    case 400:
+      return new ApiError('BadRequest', error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'Empty JSON body' : 'Malformed JSON body');
+    default:
+      return new ApiError('Internal', error.message);
+  }
+}

@@ -1,0 +1,41 @@
+/** Starts Cipherdrop: the embedded local S3 unless S3 is configured, then the presign server. */
+import path from 'node:path';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { type LocalS3, startLocalS3 } from './local-s3.ts';
+import { createStorage } from './storage.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let local: LocalS3 | undefined;
+  let settings = config.s3;
+  if (!settings) {
+    local = await startLocalS3(path.join(config.dataDir, 's3'));
+    settings = local.settings;
+  }
+  const storage = createStorage(settings, config.prefix, config.presignExpiresSeconds);
+  const app = await buildApp({
+    storage,
+    presignExpiresSeconds: config.presignExpiresSeconds,
+    staticDir: config.staticDir,
+    logger: process.env.LOG_LEVEL ? { level: process.env.LOG_LEVEL } : false,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const where = local ? `embedded local S3 on 127.0.0.1, data in ${path.relative(process.cwd(), config.dataDir) || '.'}` : `bucket ${settings.bucket}`;
+  console.log(`Cipherdrop is running at http://${config.host}:${port}/  (storage: ${where})`);
+
+  const shutdown = async () => {
+    await app.close();
+    await local?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  process.exit(1);
+});

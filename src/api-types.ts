@@ -1,0 +1,29 @@
+/** Shapes of the presign API's JSON responses, shared by the server, the page and the tests. */
+export interface CreateUploadResponse {
+  id: string;
+  uploadId: string;
+  /** presigned PUT for the meta object */
+  metaUrl: string;
+}
+
+export interface PartUrlsResponse {
+  urls: { partNumber: number; url: string }[];
+}
+
+export interface FileInfoResponse {
+  /** ciphertext size of the data object */
+  size: number;
+  dataUrl: string;
+  metaUrl: string;
+  /** seconds the URLs stay valid */
+  expiresIn: number;
+}
+
+export interface ApiErrorResponse {
+  error: { code: string; message: string };
+}
+
+export interface AbortUploadResponse {
+  /** false when the store has no AbortMultipartUpload (s3rver): its parts stay until a lifecycle rule removes them */
+  multipartAborted: boolean;
+}
