@@ -261,3 +261,14 @@ export function checkSequenceNumber(sequenceNumber: number): void {
     throw new RangeError(`sequence number ${sequenceNumber} is out of range`);
   }
 }
+
+/**
+ * Length of a header (with its auth tag) carrying one raw-AES data key: known before the
+ * message exists, so parts can be planned — and the upload sized — before any key is made.
+ */
+export function sealedHeaderLength(context: EncryptionContext, keyName = KEY_NAME): number {
+  const aad = serializeContextPairs(context).byteLength;
+  const providerInfo = utf8(keyName).byteLength + 4 + 4 + IV_LENGTH;
+  const edk = 2 + utf8(KEY_NAMESPACE).byteLength + 2 + providerInfo + 2 + DATA_KEY_LENGTH + TAG_LENGTH;
+  return 1 + 2 + MESSAGE_ID_LENGTH + 2 + aad + 2 + edk + 1 + 4 + COMMITMENT_LENGTH + TAG_LENGTH;
+}

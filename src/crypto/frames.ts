@@ -27,7 +27,7 @@ export function sealedRunSize(length: number, frameLength: number, endsMessage: 
  * `prefix` (the header, for the first S3 part). A run that does not end the message must be
  * whole frames, which is what keeps every frame's IV and AAD independent of how parts are cut.
  */
-export async function sealRun(keys: FrameKeys, plaintext: Uint8Array, firstSeq: number, endsMessage: boolean, prefix?: Uint8Array): Promise<Uint8Array> {
+export async function sealRun(keys: FrameKeys, plaintext: Uint8Array, firstSeq: number, endsMessage: boolean, prefix?: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   const F = keys.frameLength;
   if (!endsMessage && plaintext.byteLength % F !== 0) throw new RangeError('A run that does not end the message must be whole frames');
   const prefixLength = prefix?.byteLength ?? 0;

@@ -17,7 +17,7 @@ export function awsKeyring(key: Uint8Array, keyName = KEY_NAME): RawAesKeyringNo
 export const COMMIT_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 export const SIGNED_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
 
-export function randomData(size: number): Uint8Array {
+export function randomData(size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   for (let at = 0; at < size; at += 65536) randomFillSync(out, at, Math.min(65536, size - at));
   return out;

@@ -1,0 +1,115 @@
+/**
+ * Opens a share link and downloads its file: meta first (name, size, and the data message ID),
+ * then the data object in ranged GETs of whole frames, each authenticated in a worker before
+ * its plaintext reaches the sink, in order. Any failure aborts the sink: no partial file is
+ * ever presented as complete.
+ */
+import { importWrappingKey } from '../crypto/cipher.ts';
+import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
+import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
+import { KiB, MAX_HEADER_LENGTH, ciphertextSize, parseHeader } from '../crypto/format.ts';
+import { openMessage } from '../crypto/message.ts';
+import { type FileMeta, decodeLinkSecret, objectContext, openMeta } from '../crypto/objects.ts';
+import { TransferError } from '../errors.ts';
+import type { FileInfoResponse } from '../api-types.ts';
+import type { Api } from '../transfer/api.ts';
+import { expectStatus, readExactly, request } from '../transfer/http.ts';
+import { orderedPool } from '../transfer/limit.ts';
+import { withRetries } from '../transfer/retry.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { planRanges } from '../upload/plan.ts';
+
+/** Our headers are ~300 bytes; read this much first, and up to MAX_HEADER_LENGTH if needed. */
+const FIRST_READ = 4 * KiB;
+/** Meta objects are a few hundred bytes. */
+const MAX_META_OBJECT = 64 * KiB;
+export const DEFAULT_RANGES_IN_FLIGHT = 4;
+
+export interface Sink {
+  write(chunk: Uint8Array<ArrayBuffer>): Promise<void>;
+  close(): Promise<void>;
+  abort(reason: unknown): Promise<void>;
+}
+
+export interface OpenedLink {
+  id: string;
+  meta: FileMeta;
+  info: FileInfoResponse;
+  wrappingKey: CryptoKey;
+}
+
+const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** Parses `/d/<id>` and `#<secret>`; BadLink when either is malformed. */
+export function parseLink(pathname: string, hash: string): { id: string; secret: Uint8Array } {
+  const id = /^\/d\/([^/]+)\/?$/.exec(pathname)?.[1] ?? '';
+  const secret = decodeLinkSecret(hash.replace(/^#/, ''));
+  if (!FILE_ID.test(id) || !secret) throw new TransferError('BadLink', 'This link is incomplete or damaged: check that it was copied whole');
+  return { id, secret };
+}
+
+async function getRange(url: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+  const response = await request(url, { headers: { Range: `bytes=${start}-${end}` }, signal });
+  await expectStatus(response, [206], 'Download');
+  return readExactly(response, end - start + 1);
+}
+
+export async function openLink(api: Api, id: string, secret: Uint8Array, signal?: AbortSignal): Promise<OpenedLink> {
+  const info = await api.fileInfo(id, signal);
+  const wrappingKey = await importWrappingKey(secret);
+  const response = await request(info.metaUrl, { signal });
+  await expectStatus(response, [200], 'Download of the file details');
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (!(length <= MAX_META_OBJECT)) throw new TransferError('HttpStatus', 'The file details object is missing or too large', response.status);
+  const meta = await openMeta(wrappingKey, id, await readExactly(response, length));
+  return { id, meta, info, wrappingKey };
+}
+
+export interface DownloadOptions {
+  api: Api;
+  pool: WorkerPool;
+  signal?: AbortSignal;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  rangesInFlight?: number;
+  rangeSize?: number;
+}
+
+export async function downloadTo(link: OpenedLink, sink: Sink, options: DownloadOptions): Promise<void> {
+  const { pool, signal } = options;
+  let info = link.info;
+  const refresh = async () => {
+    info = await options.api.fileInfo(link.id, signal);
+  };
+  try {
+    const first = await withRetries(() => getRange(info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal), refresh, signal);
+    let header = first.byteLength > 0 ? parseHeader(first) : null;
+    if (!header && info.size > FIRST_READ) header = parseHeader(await getRange(info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal));
+    if (!header) throw new TruncatedError('The stored file ends inside its header');
+    const opened = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'));
+    const expectedId = fromBase64Url(link.meta.dataMessageId);
+    if (!expectedId || !timingSafeEqual(expectedId, header.messageId)) throw new ContextMismatchError('The stored file does not belong to these file details');
+    const expectedSize = ciphertextSize(link.meta.size, header.frameLength, header.length);
+    if (info.size < expectedSize) throw new TruncatedError(`The stored file is ${expectedSize - info.size} bytes shorter than it should be`);
+    if (info.size > expectedSize) throw new TrailingDataError(`The stored file has ${info.size - expectedSize} unexpected bytes at its end`);
+
+    const ranges = planRanges(link.meta.size, header.frameLength, header.length, options.rangeSize);
+    const keys = { contentKey: opened.contentKey, messageId: opened.messageId, frameLength: opened.frameLength };
+    let done = 0;
+    options.onProgress?.(0, link.meta.size);
+    await orderedPool(
+      ranges.length,
+      options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
+      (i) => withRetries(async () => (await pool.run('decryptRange', { url: info.dataUrl, range: ranges[i], keys }, signal)).plaintext, refresh, signal),
+      async (plaintext) => {
+        await sink.write(new Uint8Array(plaintext));
+        done += plaintext.byteLength;
+        options.onProgress?.(done, link.meta.size);
+      },
+      signal,
+    );
+    await sink.close();
+  } catch (error) {
+    await sink.abort(error).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Where decrypted bytes go. The service-worker sink streams into a real browser download
+ * (any size, flat memory, every browser with service workers). Without a service worker a
+ * Blob is used, but only for small files: a Blob holds the whole file in memory.
+ */
+import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
+import { MiB } from '../crypto/format.ts';
+import { TransferError } from '../errors.ts';
+import type { Sink } from './downloader.ts';
+
+/** Above this, a download without a service worker is refused rather than held in memory. */
+export const MAX_BLOB_DOWNLOAD = 64 * MiB;
+/** Chromium stops an idle service worker after ~30 s; a message from the page keeps it alive. */
+const KEEPALIVE_MS = 10_000;
+
+export async function serviceWorker(): Promise<ServiceWorker | null> {
+  if (!('serviceWorker' in navigator)) return null;
+  try {
+    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    const registration = await navigator.serviceWorker.ready;
+    return registration.active;
+  } catch {
+    return null;
+  }
+}
+
+export class ServiceWorkerSink implements Sink {
+  private credits = 0;
+  private wake: (() => void) | undefined;
+  private cancelled = false;
+  private readonly keepalive: ReturnType<typeof setInterval>;
+  private readonly frame: HTMLIFrameElement;
+
+  private constructor(
+    private readonly port: MessagePort,
+    worker: ServiceWorker,
+    token: string,
+    private readonly onCancel: () => void,
+  ) {
+    port.onmessage = ({ data }) => {
+      if (data.type === 'pull') this.credits++;
+      if (data.type === 'cancel') {
+        this.cancelled = true;
+        this.onCancel();
+      }
+      this.wake?.();
+    };
+    this.keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' }), KEEPALIVE_MS);
+    // Navigating a hidden frame to the worker's URL starts the download without leaving the page.
+    this.frame = document.createElement('iframe');
+    this.frame.hidden = true;
+    this.frame.src = `/_download/${token}`;
+    document.body.append(this.frame);
+  }
+
+  static open(worker: ServiceWorker, name: string, size: number, onCancel: () => void): ServiceWorkerSink {
+    const channel = new MessageChannel();
+    const token = toBase64Url(randomBytes(16));
+    worker.postMessage({ type: 'download', token, name, size }, [channel.port2]);
+    return new ServiceWorkerSink(channel.port1, worker, token, onCancel);
+  }
+
+  async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
+    while (this.credits === 0 && !this.cancelled) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.cancelled) throw new TransferError('Aborted', 'The download was cancelled');
+    this.credits--;
+    const buffer = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk.buffer : chunk.slice().buffer;
+    this.port.postMessage({ type: 'chunk', chunk: buffer }, [buffer]);
+  }
+
+  async close(): Promise<void> {
+    this.port.postMessage({ type: 'end' });
+    this.finish();
+  }
+
+  async abort(reason: unknown): Promise<void> {
+    // Erroring the stream makes the browser mark the download failed; nothing is left looking complete.
+    this.port.postMessage({ type: 'error', message: reason instanceof Error ? reason.message : 'failed' });
+    this.finish();
+  }
+
+  private finish(): void {
+    clearInterval(this.keepalive);
+    // The frame must outlive the stream's last bytes; a minute is plenty for the browser to finish.
+    setTimeout(() => this.frame.remove(), 60_000);
+  }
+}
+
+/** Small files only: collects in memory, then saves through an object URL. */
+export class BlobSink implements Sink {
+  private readonly chunks: Uint8Array<ArrayBuffer>[] = [];
+  constructor(
+    private readonly name: string,
+    private readonly type: string,
+  ) {}
+  static open(name: string, type: string, size: number): BlobSink {
+    if (size > MAX_BLOB_DOWNLOAD) throw new TransferError('NoStreamingSave', 'This browser cannot stream large downloads to disk (service workers are off)');
+    return new BlobSink(name, type);
+  }
+  async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
+    this.chunks.push(chunk);
+  }
+  async close(): Promise<void> {
+    const url = URL.createObjectURL(new Blob(this.chunks, { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = this.name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    this.chunks.length = 0;
+  }
+  async abort(): Promise<void> {
+    this.chunks.length = 0;
+  }
+}

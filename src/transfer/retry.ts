@@ -1,0 +1,70 @@
+/**
+ * The one retry policy for part PUTs and ranged GETs: a pure function of the failure and the
+ * attempt number, so every branch is unit-tested.
+ */
+import { TransferError } from '../errors.ts';
+
+export const MAX_ATTEMPTS = 6;
+export const BASE_DELAY_MS = 250;
+export const MAX_DELAY_MS = 10_000;
+
+export type RetryDecision =
+  | { action: 'retry'; delayMs: number }
+  /** the presigned URL expired or was refused: ask the server for a fresh one, then retry */
+  | { action: 'resign' }
+  | { action: 'fail' };
+
+/** Exponential backoff with full jitter; `random` is injectable for tests. */
+export function backoff(attempt: number, random: () => number = Math.random): number {
+  return Math.round(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
+}
+
+export function retryDecision(error: unknown, attempt: number, random?: () => number): RetryDecision {
+  if (attempt >= MAX_ATTEMPTS) return { action: 'fail' };
+  if (!(error instanceof TransferError)) return { action: 'fail' };
+  switch (error.code) {
+    case 'Network':
+      return { action: 'retry', delayMs: backoff(attempt, random) };
+    case 'HttpStatus': {
+      const status = error.status ?? 0;
+      if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'fail' };
+      if (status === 408 || status === 429 || status >= 500) return { action: 'retry', delayMs: backoff(attempt, random) };
+      return { action: 'fail' };
+    }
+    default:
+      return { action: 'fail' };
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new TransferError('Aborted', 'Cancelled'));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new TransferError('Aborted', 'Cancelled'));
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * Runs `attempt(url)` under the policy. `resign` fetches a fresh URL (expired presigned URLs
+ * answer 403). Gives up with the last error.
+ */
+export async function withRetries<T>(run: (attempt: number) => Promise<T>, resign: () => Promise<void>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(attempt);
+    } catch (error) {
+      if (signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
+      const decision = retryDecision(error, attempt);
+      if (decision.action === 'fail') throw error;
+      if (decision.action === 'resign') await resign();
+      else await sleep(decision.delayMs, signal);
+    }
+  }
+}

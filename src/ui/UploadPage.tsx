@@ -1,0 +1,152 @@
+import { type DragEvent, useCallback, useRef, useState } from 'react';
+import { isAbort } from '../errors.ts';
+import { api } from '../transfer/api.ts';
+import { uploadFile } from '../upload/uploader.ts';
+import { describeError, formatBytes } from './messages.ts';
+import { sharedPool } from './pool.ts';
+
+type RowState =
+  | { state: 'queued' }
+  | { state: 'uploading'; done: number }
+  | { state: 'done'; link: string }
+  | { state: 'failed'; message: string }
+  | { state: 'cancelled' };
+
+interface Row {
+  key: number;
+  name: string;
+  size: number;
+  status: RowState;
+  controller: AbortController;
+}
+
+let nextKey = 1;
+
+function statusText(row: Row): string {
+  const s = row.status;
+  switch (s.state) {
+    case 'queued':
+      return 'Waiting';
+    case 'uploading':
+      return `Encrypting and uploading: ${row.size ? Math.floor((100 * s.done) / row.size) : 0}%`;
+    case 'done':
+      return 'Done: encrypted and uploaded';
+    case 'failed':
+      return s.message;
+    case 'cancelled':
+      return 'Cancelled';
+  }
+}
+
+function ShareLink({ name, link }: { name: string; link: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="share">
+      <input readOnly value={link} aria-label={`Share link for ${name}`} onFocus={(e) => e.currentTarget.select()} />
+      <button
+        type="button"
+        onClick={async () => {
+          await navigator.clipboard?.writeText(link).catch(() => undefined);
+          setCopied(true);
+        }}
+      >
+        {copied ? 'Copied' : 'Copy link'}
+      </button>
+    </div>
+  );
+}
+
+export function UploadPage() {
+  const [rows, setRows] = useState<Row[]>([]);
+  const [announcement, setAnnouncement] = useState('');
+  const queue = useRef(Promise.resolve());
+
+  const update = useCallback((key: number, status: RowState) => {
+    setRows((all) => all.map((r) => (r.key === key ? { ...r, status } : r)));
+  }, []);
+
+  const start = useCallback(
+    (files: File[]) => {
+      const added = files.map((file) => ({ key: nextKey++, name: file.name, size: file.size, status: { state: 'queued' } as RowState, controller: new AbortController(), file }));
+      setRows((all) => [...all, ...added.map(({ file: _file, ...row }) => row)]);
+      for (const row of added) {
+        // Files go one after another; each file's parts already fill the connection.
+        queue.current = queue.current.then(async () => {
+          if (row.controller.signal.aborted) return;
+          update(row.key, { state: 'uploading', done: 0 });
+          try {
+            const result = await uploadFile(row.file, {
+              api,
+              pool: sharedPool(),
+              signal: row.controller.signal,
+              onProgress: (done) => update(row.key, { state: 'uploading', done }),
+            });
+            update(row.key, { state: 'done', link: `${location.origin}${result.linkPath}` });
+            setAnnouncement(`${row.name} is uploaded. Its share link is ready.`);
+          } catch (error) {
+            update(row.key, isAbort(error) ? { state: 'cancelled' } : { state: 'failed', message: describeError(error) });
+            setAnnouncement(`${row.name}: ${isAbort(error) ? 'cancelled' : 'upload failed'}.`);
+          }
+        });
+      }
+    },
+    [update],
+  );
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    start(Array.from(event.dataTransfer.files));
+  };
+
+  return (
+    <main>
+      <h1>Cipherdrop</h1>
+      <p className="lede">Files are encrypted in your browser before upload. The key lives only in the share link, after the #: the server and the storage never see it.</p>
+      <section className="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} aria-label="Drop files here">
+        <label className="button" htmlFor="file-input">
+          Choose files
+        </label>
+        <input
+          id="file-input"
+          className="visually-hidden"
+          type="file"
+          multiple
+          onChange={(e) => {
+            start(Array.from(e.currentTarget.files ?? []));
+            e.currentTarget.value = '';
+          }}
+        />
+        <span>or drop them here</span>
+      </section>
+      <ul className="rows" aria-label="Uploads">
+        {rows.map((row) => (
+          <li key={row.key} className={`row ${row.status.state}`}>
+            <div className="row-head">
+              <span className="name">{row.name}</span>
+              <span className="size">{formatBytes(row.size)}</span>
+            </div>
+            <progress
+              aria-label={`Upload progress of ${row.name}`}
+              max={row.size || 1}
+              value={row.status.state === 'uploading' ? row.status.done : row.status.state === 'done' ? row.size || 1 : 0}
+            />
+            <div className="row-foot">
+              <span className="status" role="status">
+                {statusText(row)}
+              </span>
+              {(row.status.state === 'uploading' || row.status.state === 'queued') && (
+                <button type="button" onClick={() => row.controller.abort()}>
+                  Cancel
+                </button>
+              )}
+            </div>
+            {row.status.state === 'done' && <ShareLink name={row.name} link={row.status.link} />}
+          </li>
+        ))}
+      </ul>
+      <div className="visually-hidden" aria-live="polite">
+        {announcement}
+      </div>
+    </main>
+  );
+}

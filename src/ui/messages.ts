@@ -1,0 +1,61 @@
+/** Every error the page can show, mapped from its code in this one place. */
+import { CorruptedError, FormatError } from '../crypto/errors.ts';
+import { TransferError } from '../errors.ts';
+
+const NOTHING_SAVED = 'Nothing was saved.';
+
+export function describeError(error: unknown): string {
+  if (error instanceof CorruptedError) {
+    const where = 'frame' in error.site ? `corrupted at frame ${error.site.frame}` : `corrupted in its header (${error.site.field})`;
+    return `The file is damaged or was tampered with: ${where}. ${NOTHING_SAVED}`;
+  }
+  if (error instanceof FormatError) {
+    switch (error.code) {
+      case 'WrongKey':
+        return "This link's key does not open the file. Check that you copied the whole link, including the part after #.";
+      case 'Truncated':
+        return `The stored file is incomplete (truncated). ${NOTHING_SAVED}`;
+      case 'TrailingData':
+        return `The stored file has unexpected extra data at its end. ${NOTHING_SAVED}`;
+      case 'ContextMismatch':
+        return `The stored objects do not belong to this link (they were swapped or replaced). ${NOTHING_SAVED}`;
+      case 'UnsupportedSuite':
+      case 'UnsupportedVersion':
+        return `This file uses an encryption format Cipherdrop does not support. ${NOTHING_SAVED}`;
+      case 'Corrupted':
+        return `The file is damaged or was tampered with. ${NOTHING_SAVED}`;
+    }
+  }
+  if (error instanceof TransferError) {
+    switch (error.code) {
+      case 'Network':
+        return 'The network failed. Check your connection and try again.';
+      case 'HttpStatus':
+        return `The storage refused a request: ${error.message}`;
+      case 'MissingETag':
+        return error.message;
+      case 'Aborted':
+        return 'Cancelled.';
+      case 'NotFound':
+        return 'This file does not exist: it was never finished, has expired, or was deleted.';
+      case 'BadLink':
+        return 'This link is incomplete or damaged. Check that it was copied whole, including the part after #.';
+      case 'NoStreamingSave':
+        return 'This browser cannot save large files without service workers. Try another browser or leave private mode.';
+      case 'Api':
+        return `The server refused the request: ${error.message}`;
+    }
+  }
+  return 'Something went wrong. Please try again.';
+}
+
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} ${n === 1 ? 'byte' : 'bytes'}` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,70 @@
+/** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
+import { TransferError, reviveError } from '../errors.ts';
+import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
+
+/** Two workers already use both cores here; more only add memory and contention. */
+export const MAX_WORKERS = 4;
+
+interface Pending {
+  resolve(reply: unknown): void;
+  reject(error: Error): void;
+  worker: number;
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly load: number[];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(size = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 2))) {
+    this.workers = Array.from({ length: size }, () => {
+      const worker = new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-crypto' });
+      worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
+      return worker;
+    });
+    this.load = this.workers.map(() => 0);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  run<K extends RequestName>(type: K, payload: WorkerRequests[K]['request'], signal?: AbortSignal, transfer: Transferable[] = []): Promise<WorkerRequests[K]['reply']> {
+    if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
+    const id = this.nextId++;
+    const worker = this.load.indexOf(Math.min(...this.load));
+    this.load[worker]++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.workers[worker].postMessage({ id, type: 'abort' } satisfies ToWorker);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        worker,
+        resolve: (reply) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reply as WorkerRequests[K]['reply']);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      this.workers[worker].postMessage({ id, type, payload } as ToWorker, transfer);
+    });
+  }
+
+  private settle(message: FromWorker): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    this.load[pending.worker]--;
+    if (message.ok) pending.resolve(message.reply);
+    else pending.reject(reviveError(message.error));
+  }
+
+  terminate(): void {
+    for (const worker of this.workers) worker.terminate();
+    for (const pending of this.pending.values()) pending.reject(new TransferError('Aborted', 'Cancelled'));
+    this.pending.clear();
+  }
+}

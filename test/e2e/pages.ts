@@ -1,0 +1,47 @@
+/** Page objects: what a person sees and does, by role and accessible name. */
+import { type Download, type Page, expect } from '@playwright/test';
+
+export class UploadPage {
+  constructor(
+    readonly page: Page,
+    private readonly appUrl: string,
+  ) {}
+
+  async goto(): Promise<void> {
+    await this.page.goto(this.appUrl);
+    await expect(this.page.getByRole('heading', { name: 'Cipherdrop' })).toBeVisible();
+  }
+
+  async choose(...files: string[]): Promise<void> {
+    await this.page.getByLabel('Choose files').setInputFiles(files);
+  }
+
+  /** Waits for the file's share link and returns it. */
+  async shareLink(name: string): Promise<string> {
+    const field = this.page.getByRole('textbox', { name: `Share link for ${name}` });
+    await expect(field).toBeVisible({ timeout: 4 * 60_000 });
+    return field.inputValue();
+  }
+}
+
+export class DownloadPage {
+  constructor(readonly page: Page) {}
+
+  async open(link: string): Promise<void> {
+    await this.page.goto(link);
+  }
+
+  fileName() {
+    return this.page.getByRole('heading', { level: 2 });
+  }
+
+  alert() {
+    return this.page.getByRole('alert');
+  }
+
+  /** Clicks Download and returns the browser download it starts. */
+  async download(): Promise<Download> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: 'Download' }).click()]);
+    return download;
+  }
+}

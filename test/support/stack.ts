@@ -1,0 +1,54 @@
+/**
+ * The whole product on loopback, as the e2e tests use it: the real embedded S3 (s3rver in its
+ * child process), the real presign server serving the built page, and a recording proxy in
+ * front of each, so every byte the browser sends is on record.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { buildApp } from '../../server/app.ts';
+import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
+import { createStorage, s3Client } from '../../server/storage.ts';
+import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
+
+export const PREFIX = 'cipherdrop/';
+
+export interface Stack {
+  appUrl: string;
+  s3Url: string;
+  bucket: string;
+  /** a client talking to the store directly, for reading and tampering with stored objects */
+  s3: S3Client;
+  local: LocalS3;
+  appProxy: RecordingProxy;
+  s3Proxy: RecordingProxy;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-e2e-'));
+  const local = await startLocalS3(path.join(dir, 's3'));
+  const s3Proxy = await startRecordingProxy(local.settings.endpoint as string);
+  const storage = createStorage({ ...local.settings, publicEndpoint: s3Proxy.url }, PREFIX, 3600);
+  const app = await buildApp({ storage, presignExpiresSeconds: 3600, staticDir: path.resolve('dist') });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const appPort = (app.server.address() as { port: number }).port;
+  const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);
+  return {
+    appUrl: appProxy.url,
+    s3Url: s3Proxy.url,
+    bucket: local.settings.bucket,
+    s3: s3Client(local.settings, local.settings.endpoint),
+    local,
+    appProxy,
+    s3Proxy,
+    async stop() {
+      await appProxy.close();
+      await s3Proxy.close();
+      await app.close();
+      await local.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { orderedPool } from '../../src/transfer/limit.ts';
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('orderedPool', () => {
+  it('consumes in order with bounded concurrency, whatever order tasks finish in', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await orderedPool(
+      20,
+      3,
+      async (i) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await tick((20 - i) % 7);
+        inFlight--;
+        return i * 2;
+      },
+      (value, i) => {
+        expect(value).toBe(i * 2);
+        seen.push(i);
+      },
+    );
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(peak).toBeLessThanOrEqual(3);
+  });
+
+  it('rejects with the first failure and starts nothing new after it', async () => {
+    const started: number[] = [];
+    await expect(
+      orderedPool(10, 2, async (i) => {
+        started.push(i);
+        await tick(1);
+        if (i === 1) throw new Error('boom');
+        return i;
+      }, () => {}),
+    ).rejects.toThrow('boom');
+    await tick(20);
+    expect(started.length).toBeLessThanOrEqual(4);
+  });
+
+  it('handles zero tasks and honours an abort signal', async () => {
+    await orderedPool(0, 2, async () => 1, () => {});
+    const controller = new AbortController();
+    const run = orderedPool(5, 1, () => tick(50).then(() => 1), () => {}, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(run).rejects.toThrow('stop');
+  });
+});
