@@ -11,15 +11,15 @@ import { securityHeaders } from './headers.ts';
 import { newFileId } from './ids.ts';
 import {
   type AbortRequest,
+  abortBody,
   type CompleteRequest,
   type CreateUploadRequest,
-  MAX_OBJECT_SIZE,
-  MIN_PART_SIZE,
-  type PartsRequest,
-  abortBody,
   completeBody,
   createUploadBody,
   idParams,
+  MAX_OBJECT_SIZE,
+  MIN_PART_SIZE,
+  type PartsRequest,
   partsBody,
 } from './schemas.ts';
 import type { Storage } from './storage.ts';
@@ -42,7 +42,8 @@ type IdParams = { id: string };
 function checkPartList(parts: CompleteRequest['parts']): void {
   // Contiguous 1..N: s3rver crashes on a part that was never uploaded, and S3 wants ascending order.
   parts.forEach((part, i) => {
-    if (part.partNumber !== i + 1) throw new ApiError('InvalidParts', `Parts must be numbered 1..${parts.length} in order; found ${part.partNumber} at position ${i + 1}`);
+    if (part.partNumber !== i + 1)
+      throw new ApiError('InvalidParts', `Parts must be numbered 1..${parts.length} in order; found ${part.partNumber} at position ${i + 1}`);
   });
 }
 

@@ -90,9 +90,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
   return {
     publicOrigin: browserOrigin,
     async createUpload(id) {
-      const out = await call(() =>
-        client.send(new CreateMultipartUploadCommand({ Bucket, Key: key(id, 'data'), ContentType: 'application/octet-stream' })),
-      );
+      const out = await call(() => client.send(new CreateMultipartUploadCommand({ Bucket, Key: key(id, 'data'), ContentType: 'application/octet-stream' })));
       if (!out.UploadId) throw new ApiError('StorageUnavailable', 'S3 returned no UploadId');
       return out.UploadId;
     },

@@ -2,17 +2,20 @@
  * Errors of the transfer layer (HTTP, network, API), next to the format's own (crypto/errors.ts).
  * Both cross the worker boundary as plain data and are rebuilt by `reviveError`.
  */
-import { ContextMismatchError, CorruptedError, type CorruptionSite, FormatError, type FormatErrorCode, TrailingDataError, TruncatedError, UnsupportedSuiteError, UnsupportedVersionError, WrongKeyError } from './crypto/errors.ts';
+import {
+  ContextMismatchError,
+  CorruptedError,
+  type CorruptionSite,
+  FormatError,
+  type FormatErrorCode,
+  TrailingDataError,
+  TruncatedError,
+  UnsupportedSuiteError,
+  UnsupportedVersionError,
+  WrongKeyError,
+} from './crypto/errors.ts';
 
-export type TransferErrorCode =
-  | 'Network'
-  | 'HttpStatus'
-  | 'MissingETag'
-  | 'Aborted'
-  | 'Api'
-  | 'NotFound'
-  | 'BadLink'
-  | 'NoStreamingSave';
+export type TransferErrorCode = 'Network' | 'HttpStatus' | 'MissingETag' | 'Aborted' | 'Api' | 'NotFound' | 'BadLink' | 'NoStreamingSave';
 
 export class TransferError extends Error {
   constructor(

@@ -6,6 +6,7 @@
  * to one classic script at /sw.js.
  */
 declare const self: ServiceWorkerGlobalScope;
+
 export {};
 
 const DOWNLOAD_PREFIX = '/_download/';

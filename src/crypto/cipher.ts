@@ -11,14 +11,14 @@ import {
   DATA_KEY_LENGTH,
   type EncryptedDataKey,
   type EncryptionContext,
+  frameIv,
   IV_LENGTH,
   KEY_NAME,
   KEY_NAMESPACE,
   type MessageHeader,
   SUITE_ID,
-  TAG_LENGTH,
-  frameIv,
   serializeContextPairs,
+  TAG_LENGTH,
 } from './format.ts';
 
 const subtle = globalThis.crypto.subtle;
@@ -52,7 +52,11 @@ export async function deriveContentKeys(dataKey: Uint8Array, messageId: Uint8Arr
 /** providerInfo = keyName || tagBits(4) || ivLength(4) || iv — the raw AES keyring layout. */
 export async function wrapDataKey(wrappingKey: CryptoKey, dataKey: Uint8Array, context: EncryptionContext, keyName = KEY_NAME): Promise<EncryptedDataKey> {
   const iv = randomBytes(IV_LENGTH);
-  const sealed = await subtle.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(serializeContextPairs(context)), tagLength: TAG_BITS }, wrappingKey, buf(dataKey));
+  const sealed = await subtle.encrypt(
+    { name: 'AES-GCM', iv: buf(iv), additionalData: buf(serializeContextPairs(context)), tagLength: TAG_BITS },
+    wrappingKey,
+    buf(dataKey),
+  );
   return {
     providerId: KEY_NAMESPACE,
     providerInfo: concatBytes(utf8(keyName), uint32(TAG_BITS), uint32(IV_LENGTH), iv),
@@ -78,7 +82,11 @@ export async function unwrapDataKey(wrappingKey: CryptoKey, header: MessageHeade
     const iv = keyringIv(edk, keyName);
     if (!iv) continue;
     try {
-      const opened = await subtle.decrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS }, wrappingKey, buf(edk.encryptedDataKey));
+      const opened = await subtle.decrypt(
+        { name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS },
+        wrappingKey,
+        buf(edk.encryptedDataKey),
+      );
       return new Uint8Array(opened);
     } catch {
       // Not this one: another data key in the header may be ours.
@@ -114,13 +122,25 @@ export function frameAad(messageId: Uint8Array, sequenceNumber: number, final: b
 }
 
 /** Returns ciphertext || tag for one frame. */
-export async function sealFrame(contentKey: CryptoKey, messageId: Uint8Array, sequenceNumber: number, final: boolean, plaintext: Uint8Array): Promise<ArrayBuffer> {
+export async function sealFrame(
+  contentKey: CryptoKey,
+  messageId: Uint8Array,
+  sequenceNumber: number,
+  final: boolean,
+  plaintext: Uint8Array,
+): Promise<ArrayBuffer> {
   const aad = frameAad(messageId, sequenceNumber, final, plaintext.byteLength);
   return subtle.encrypt({ name: 'AES-GCM', iv: buf(frameIv(sequenceNumber)), additionalData: buf(aad), tagLength: TAG_BITS }, contentKey, buf(plaintext));
 }
 
 /** Opens ciphertext || tag of one frame; Corrupted (naming the frame) when it does not authenticate. */
-export async function openFrame(contentKey: CryptoKey, messageId: Uint8Array, sequenceNumber: number, final: boolean, sealed: Uint8Array): Promise<ArrayBuffer> {
+export async function openFrame(
+  contentKey: CryptoKey,
+  messageId: Uint8Array,
+  sequenceNumber: number,
+  final: boolean,
+  sealed: Uint8Array,
+): Promise<ArrayBuffer> {
   const aad = frameAad(messageId, sequenceNumber, final, sealed.byteLength - TAG_LENGTH);
   try {
     return await subtle.decrypt({ name: 'AES-GCM', iv: buf(frameIv(sequenceNumber)), additionalData: buf(aad), tagLength: TAG_BITS }, contentKey, buf(sealed));

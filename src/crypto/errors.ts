@@ -2,14 +2,7 @@
  * Typed errors of the message format. Each has a stable `code`; UI text and CLI exit codes are
  * mapped from the code elsewhere (src/ui/messages.ts), never parsed out of `message`.
  */
-export type FormatErrorCode =
-  | 'WrongKey'
-  | 'Corrupted'
-  | 'Truncated'
-  | 'TrailingData'
-  | 'UnsupportedSuite'
-  | 'UnsupportedVersion'
-  | 'ContextMismatch';
+export type FormatErrorCode = 'WrongKey' | 'Corrupted' | 'Truncated' | 'TrailingData' | 'UnsupportedSuite' | 'UnsupportedVersion' | 'ContextMismatch';
 
 export abstract class FormatError extends Error {
   abstract readonly code: FormatErrorCode;

@@ -4,10 +4,11 @@
  * released. Used whole by the workers (one S3 part or one ranged GET at a time) and piecewise
  * by the streaming decoder.
  */
-import { CorruptedError } from './errors.ts';
-import { IV_LENGTH, SEQUENCE_NUMBER_END, TAG_LENGTH, checkSequenceNumber, finalFrameSize, frameIv, frameSplit, regularFrameSize } from './format.ts';
-import { openFrame, sealFrame } from './cipher.ts';
+
 import { timingSafeEqual } from './bytes.ts';
+import { openFrame, sealFrame } from './cipher.ts';
+import { CorruptedError } from './errors.ts';
+import { checkSequenceNumber, finalFrameSize, frameIv, frameSplit, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END, TAG_LENGTH } from './format.ts';
 
 export interface FrameKeys {
   contentKey: CryptoKey;
@@ -27,7 +28,13 @@ export function sealedRunSize(length: number, frameLength: number, endsMessage: 
  * `prefix` (the header, for the first S3 part). A run that does not end the message must be
  * whole frames, which is what keeps every frame's IV and AAD independent of how parts are cut.
  */
-export async function sealRun(keys: FrameKeys, plaintext: Uint8Array, firstSeq: number, endsMessage: boolean, prefix?: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+export async function sealRun(
+  keys: FrameKeys,
+  plaintext: Uint8Array,
+  firstSeq: number,
+  endsMessage: boolean,
+  prefix?: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
   const F = keys.frameLength;
   if (!endsMessage && plaintext.byteLength % F !== 0) throw new RangeError('A run that does not end the message must be whole frames');
   const prefixLength = prefix?.byteLength ?? 0;

@@ -3,9 +3,20 @@
  * a stream out". Runs unchanged in the page, in a worker and in Node.
  */
 import { concatBytes, randomBytes, timingSafeEqual } from './bytes.ts';
-import { headerAuthTag, deriveContentKeys, openHeader, wrapDataKey } from './cipher.ts';
+import { deriveContentKeys, headerAuthTag, openHeader, wrapDataKey } from './cipher.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from './errors.ts';
-import { DATA_KEY_LENGTH, DEFAULT_FRAME_LENGTH, type EncryptionContext, KEY_NAME, MAX_WRITE_FRAME_LENGTH, MESSAGE_ID_LENGTH, type MessageHeader, TAG_LENGTH, parseHeader, serializeHeader } from './format.ts';
+import {
+  DATA_KEY_LENGTH,
+  DEFAULT_FRAME_LENGTH,
+  type EncryptionContext,
+  KEY_NAME,
+  MAX_WRITE_FRAME_LENGTH,
+  MESSAGE_ID_LENGTH,
+  type MessageHeader,
+  parseHeader,
+  serializeHeader,
+  TAG_LENGTH,
+} from './format.ts';
 import { type FrameKeys, openParsedFrame, readFrame, sealRun } from './frames.ts';
 
 export interface SealingMessage extends FrameKeys {
@@ -20,7 +31,12 @@ export function checkFrameLength(frameLength: number): void {
 }
 
 /** A fresh data key and message ID, wrapped under `wrappingKey`, bound to `context`. */
-export async function createMessage(wrappingKey: CryptoKey, context: EncryptionContext, frameLength = DEFAULT_FRAME_LENGTH, keyName = KEY_NAME): Promise<SealingMessage> {
+export async function createMessage(
+  wrappingKey: CryptoKey,
+  context: EncryptionContext,
+  frameLength = DEFAULT_FRAME_LENGTH,
+  keyName = KEY_NAME,
+): Promise<SealingMessage> {
   checkFrameLength(frameLength);
   const dataKey = randomBytes(DATA_KEY_LENGTH);
   const messageId = randomBytes(MESSAGE_ID_LENGTH);
@@ -43,7 +59,12 @@ export interface OpenedMessage extends FrameKeys {
 }
 
 /** Checks the binding, unwraps the data key, verifies commitment and header tag. */
-export async function openMessage(header: MessageHeader, wrappingKey: CryptoKey, expectedContext: EncryptionContext, keyName = KEY_NAME): Promise<OpenedMessage> {
+export async function openMessage(
+  header: MessageHeader,
+  wrappingKey: CryptoKey,
+  expectedContext: EncryptionContext,
+  keyName = KEY_NAME,
+): Promise<OpenedMessage> {
   checkContext(header.context, expectedContext);
   const contentKey = await openHeader(wrappingKey, header, keyName);
   return { header, contentKey, messageId: header.messageId, frameLength: header.frameLength };

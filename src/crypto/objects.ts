@@ -60,7 +60,13 @@ export async function openMeta(wrappingKey: CryptoKey, id: string, message: Uint
     typeof m.dataMessageId === 'string' &&
     fromBase64Url(m.dataMessageId) !== null;
   if (!ok) throw invalid('missing or malformed fields');
-  return { name: m.name as string, type: m.type as string, size: m.size as number, lastModified: m.lastModified as number, dataMessageId: m.dataMessageId as string };
+  return {
+    name: m.name as string,
+    type: m.type as string,
+    size: m.size as number,
+    lastModified: m.lastModified as number,
+    dataMessageId: m.dataMessageId as string,
+  };
 }
 
 /** A link secret: 256 random bits, carried base64url in the URL fragment. */

@@ -4,20 +4,21 @@
  * its plaintext reaches the sink, in order. Any failure aborts the sink: no partial file is
  * ever presented as complete.
  */
-import { importWrappingKey } from '../crypto/cipher.ts';
-import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
-import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
-import { KiB, MAX_HEADER_LENGTH, ciphertextSize, parseHeader } from '../crypto/format.ts';
-import { openMessage } from '../crypto/message.ts';
-import { type FileMeta, decodeLinkSecret, objectContext, openMeta } from '../crypto/objects.ts';
-import { TransferError } from '../errors.ts';
+
 import type { FileInfoResponse } from '../api-types.ts';
+import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
+import { importWrappingKey } from '../crypto/cipher.ts';
+import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
+import { ciphertextSize, KiB, MAX_HEADER_LENGTH, parseHeader } from '../crypto/format.ts';
+import { openMessage } from '../crypto/message.ts';
+import { decodeLinkSecret, type FileMeta, objectContext, openMeta } from '../crypto/objects.ts';
+import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/limit.ts';
 import { withRetries } from '../transfer/retry.ts';
-import type { WorkerPool } from '../workers/pool.ts';
 import { planRanges } from '../upload/plan.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 
 /** Our headers are ~300 bytes; read this much first, and up to MAX_HEADER_LENGTH if needed. */
 const FIRST_READ = 4 * KiB;

@@ -89,18 +89,16 @@ export class ServiceWorkerSink implements Sink {
 /** Small files only: collects in memory, then saves through an object URL. */
 export class BlobSink implements Sink {
   private readonly chunks: Uint8Array<ArrayBuffer>[] = [];
-  constructor(
-    private readonly name: string,
-    private readonly type: string,
-  ) {}
-  static open(name: string, type: string, size: number): BlobSink {
+  constructor(private readonly name: string) {}
+  static open(name: string, size: number): BlobSink {
     if (size > MAX_BLOB_DOWNLOAD) throw new TransferError('NoStreamingSave', 'This browser cannot stream large downloads to disk (service workers are off)');
-    return new BlobSink(name, type);
+    return new BlobSink(name);
   }
   async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
     this.chunks.push(chunk);
   }
   async close(): Promise<void> {
+    // Always octet-stream: the decrypted content is never rendered by the browser from here.
     const url = URL.createObjectURL(new Blob(this.chunks, { type: 'application/octet-stream' }));
     const a = document.createElement('a');
     a.href = url;

@@ -4,7 +4,12 @@ import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 
 async function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = { method, signal, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) };
+  const init: RequestInit = {
+    method,
+    signal,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  };
   const response = await request(path, init);
   if (response.ok) return (await response.json()) as T;
   const data = (await response.json().catch(() => null)) as ApiErrorResponse | null;

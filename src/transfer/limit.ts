@@ -3,7 +3,13 @@
  * `consume` strictly in order. A task starts only while it is fewer than `window` indexes
  * ahead of the next one to consume, so out-of-order results held in memory stay bounded.
  */
-export async function orderedPool<T>(count: number, limit: number, task: (index: number) => Promise<T>, consume: (result: T, index: number) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+export async function orderedPool<T>(
+  count: number,
+  limit: number,
+  task: (index: number) => Promise<T>,
+  consume: (result: T, index: number) => Promise<void> | void,
+  signal?: AbortSignal,
+): Promise<void> {
   const results = new Map<number, T>();
   let nextStart = 0;
   let nextConsume = 0;

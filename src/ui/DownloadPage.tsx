@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { type OpenedLink, downloadTo, openLink, parseLink } from '../download/downloader.ts';
+import { downloadTo, type OpenedLink, openLink, parseLink } from '../download/downloader.ts';
 import { BlobSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
@@ -39,8 +39,8 @@ export function DownloadPage() {
     setPage({ state: 'downloading', link, done: 0 });
     try {
       const sw = await worker.current;
-      const { name, type, size } = link.meta;
-      const sink = sw ? ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, type, size);
+      const { name, size } = link.meta;
+      const sink = sw ? ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size);
       await downloadTo(link, sink, { api, pool: sharedPool(), signal: abort.signal, onProgress: (done) => setPage({ state: 'downloading', link, done }) });
       setPage({ state: 'saved', link });
     } catch (error) {

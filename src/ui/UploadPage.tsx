@@ -67,7 +67,14 @@ export function UploadPage() {
 
   const start = useCallback(
     (files: File[]) => {
-      const added = files.map((file) => ({ key: nextKey++, name: file.name, size: file.size, status: { state: 'queued' } as RowState, controller: new AbortController(), file }));
+      const added = files.map((file) => ({
+        key: nextKey++,
+        name: file.name,
+        size: file.size,
+        status: { state: 'queued' } as RowState,
+        controller: new AbortController(),
+        file,
+      }));
       setRows((all) => [...all, ...added.map(({ file: _file, ...row }) => row)]);
       for (const row of added) {
         // Files go one after another; each file's parts already fill the connection.
@@ -101,7 +108,9 @@ export function UploadPage() {
   return (
     <main>
       <h1>Cipherdrop</h1>
-      <p className="lede">Files are encrypted in your browser before upload. The key lives only in the share link, after the #: the server and the storage never see it.</p>
+      <p className="lede">
+        Files are encrypted in your browser before upload. The key lives only in the share link, after the #: the server and the storage never see it.
+      </p>
       <section className="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} aria-label="Drop files here">
         <label className="button" htmlFor="file-input">
           Choose files

@@ -3,7 +3,7 @@
  * carries whole frames (so parts encrypt independently and in parallel); part 1 also carries
  * the header; the last part ends with the final frame.
  */
-import { MiB, ciphertextSize, frameSplit, regularFrameSize } from '../crypto/format.ts';
+import { ciphertextSize, frameSplit, MiB, regularFrameSize } from '../crypto/format.ts';
 import { sealedRunSize } from '../crypto/frames.ts';
 
 /** S3 multipart limits. */

@@ -3,9 +3,10 @@
  * PUT every part from the worker pool (bounded in flight, each part retried under the one
  * policy), then complete. The page never holds more than `partsInFlight` parts.
  */
-import { importWrappingKey } from '../crypto/cipher.ts';
+
 import { toBase64Url } from '../crypto/bytes.ts';
-import { DEFAULT_FRAME_LENGTH, ciphertextSize, sealedHeaderLength } from '../crypto/format.ts';
+import { importWrappingKey } from '../crypto/cipher.ts';
+import { ciphertextSize, DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import { createMessage } from '../crypto/message.ts';
 import { encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { TransferError } from '../errors.ts';
@@ -90,7 +91,13 @@ export async function uploadFile(file: File, options: UploadOptions): Promise<Up
   try {
     const message = await createMessage(wrappingKey, objectContext(id, 'data'), frameLength);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
-    const meta = await sealMeta(wrappingKey, id, { name: file.name, type: file.type, size: file.size, lastModified: file.lastModified, dataMessageId: toBase64Url(message.messageId) });
+    const meta = await sealMeta(wrappingKey, id, {
+      name: file.name,
+      type: file.type,
+      size: file.size,
+      lastModified: file.lastModified,
+      dataMessageId: toBase64Url(message.messageId),
+    });
     await withRetries(
       async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta as Uint8Array<ArrayBuffer>, signal }), [200], 'Upload of the file details'),
       async () => {
@@ -106,7 +113,8 @@ export async function uploadFile(file: File, options: UploadOptions): Promise<Up
     options.onProgress?.(0, file.size);
     const sendPart = (part: PartPlan) =>
       withRetries(
-        async () => pool.run('encryptPart', { file, part, keys, header: part.includesHeader ? message.header : undefined, url: await urls.get(part.partNumber) }, signal),
+        async () =>
+          pool.run('encryptPart', { file, part, keys, header: part.includesHeader ? message.header : undefined, url: await urls.get(part.partNumber) }, signal),
         () => urls.renew(part.partNumber),
         signal,
       );

@@ -4,8 +4,9 @@
  * range all happen here, keeping the page's thread free. Parallelism comes from several
  * workers (Chromium charges AES-GCM to the calling thread).
  */
-import { TransferError, serializeError } from '../errors.ts';
+
 import { openRun, sealRun } from '../crypto/frames.ts';
+import { serializeError, TransferError } from '../errors.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import type { FromWorker, ToWorker, WorkerRequests } from './protocol.ts';
 
@@ -13,7 +14,10 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const running = new Map<number, AbortController>();
 
-async function encryptPart({ file, part, keys, header, url }: WorkerRequests['encryptPart']['request'], signal: AbortSignal): Promise<WorkerRequests['encryptPart']['reply']> {
+async function encryptPart(
+  { file, part, keys, header, url }: WorkerRequests['encryptPart']['request'],
+  signal: AbortSignal,
+): Promise<WorkerRequests['encryptPart']['reply']> {
   const plain = new Uint8Array(await file.slice(part.plainStart, part.plainEnd).arrayBuffer());
   const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined);
   plain.fill(0);
@@ -27,7 +31,10 @@ async function encryptPart({ file, part, keys, header, url }: WorkerRequests['en
   return { etag };
 }
 
-async function decryptRange({ url, range, keys }: WorkerRequests['decryptRange']['request'], signal: AbortSignal): Promise<WorkerRequests['decryptRange']['reply']> {
+async function decryptRange(
+  { url, range, keys }: WorkerRequests['decryptRange']['request'],
+  signal: AbortSignal,
+): Promise<WorkerRequests['decryptRange']['reply']> {
   const response = await request(url, { headers: { Range: `bytes=${range.start}-${range.end}` }, signal });
   await expectStatus(response, [206], `Download of bytes ${range.start}-${range.end}`);
   const sealed = await readExactly(response, range.end - range.start + 1);
@@ -52,7 +59,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       self.postMessage({ id: message.id, ok: true, reply } satisfies FromWorker, [reply.plaintext]);
     }
   } catch (error) {
-    self.postMessage({ id: message.id, ok: false, error: serializeError(controller.signal.aborted ? new TransferError('Aborted', 'Cancelled') : error) } satisfies FromWorker);
+    self.postMessage({
+      id: message.id,
+      ok: false,
+      error: serializeError(controller.signal.aborted ? new TransferError('Aborted', 'Cancelled') : error),
+    } satisfies FromWorker);
   } finally {
     running.delete(message.id);
   }

@@ -1,5 +1,5 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
-import { TransferError, reviveError } from '../errors.ts';
+import { reviveError, TransferError } from '../errors.ts';
 import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
 
 /** Two workers already use both cores here; more only add memory and contention. */
@@ -30,7 +30,12 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  run<K extends RequestName>(type: K, payload: WorkerRequests[K]['request'], signal?: AbortSignal, transfer: Transferable[] = []): Promise<WorkerRequests[K]['reply']> {
+  run<K extends RequestName>(
+    type: K,
+    payload: WorkerRequests[K]['request'],
+    signal?: AbortSignal,
+    transfer: Transferable[] = [],
+  ): Promise<WorkerRequests[K]['reply']> {
     if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
     const id = this.nextId++;
     const worker = this.load.indexOf(Math.min(...this.load));

@@ -23,8 +23,6 @@ export interface WorkerRequests {
 
 export type RequestName = keyof WorkerRequests;
 
-export type ToWorker =
-  | { [K in RequestName]: { id: number; type: K; payload: WorkerRequests[K]['request'] } }[RequestName]
-  | { id: number; type: 'abort' };
+export type ToWorker = { [K in RequestName]: { id: number; type: K; payload: WorkerRequests[K]['request'] } }[RequestName] | { id: number; type: 'abort' };
 
 export type FromWorker = { id: number; ok: true; reply: WorkerRequests[RequestName]['reply'] } | { id: number; ok: false; error: SerializedError };

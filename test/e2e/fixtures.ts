@@ -25,5 +25,5 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 });
 
-export { DownloadPage };
 export { expect } from '@playwright/test';
+export { DownloadPage };

@@ -1,5 +1,5 @@
 /** Page objects: what a person sees and does, by role and accessible name. */
-import { type Download, type Page, expect } from '@playwright/test';
+import { type Download, expect, type Page } from '@playwright/test';
 
 export class UploadPage {
   constructor(

@@ -62,7 +62,14 @@ test('a 64 MiB file round-trips through the page, and only ciphertext leaves the
 
   // In flight: nothing the browser sent carries the key, the file name or plaintext.
   const keyBytes = Buffer.from(secret, 'base64url');
-  const forbidden = [secret, keyBytes.toString('base64'), keyBytes.toString('hex'), name, encodeURIComponent(name), toBase64Url(new TextEncoder().encode(name))];
+  const forbidden = [
+    secret,
+    keyBytes.toString('base64'),
+    keyBytes.toString('hex'),
+    name,
+    encodeURIComponent(name),
+    toBase64Url(new TextEncoder().encode(name)),
+  ];
   const recorded = [...stack.appProxy.records, ...stack.s3Proxy.records];
   expect(recorded.length).toBeGreaterThan(10);
   expect(recorded.some((r) => r.method === 'PUT' && r.body.byteLength > 8 * MiB)).toBe(true);

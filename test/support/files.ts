@@ -1,7 +1,7 @@
 /** Test files made on disk in pieces (never whole in memory), and checks on bytes at rest. */
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 
 const PIECE = 1024 * 1024;
 

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
-import { ContextMismatchError, CorruptedError, FormatError, TrailingDataError, TruncatedError, UnsupportedSuiteError, UnsupportedVersionError, WrongKeyError } from '../../src/crypto/errors.ts';
-import { DEFAULT_FRAME_LENGTH, KiB, SUITE_ID, ciphertextSize, parseCompleteHeader } from '../../src/crypto/format.ts';
-import { openRun, sealRun, sealedRunSize } from '../../src/crypto/frames.ts';
+import {
+  ContextMismatchError,
+  CorruptedError,
+  FormatError,
+  TrailingDataError,
+  TruncatedError,
+  UnsupportedSuiteError,
+  UnsupportedVersionError,
+  WrongKeyError,
+} from '../../src/crypto/errors.ts';
+import { ciphertextSize, DEFAULT_FRAME_LENGTH, KiB, parseCompleteHeader, SUITE_ID } from '../../src/crypto/format.ts';
+import { openRun, sealedRunSize, sealRun } from '../../src/crypto/frames.ts';
 import { createMessage, decryptBytes, decryptStream, encryptBytes, encryptStream } from '../../src/crypto/message.ts';
-import { COMMIT_SUITE, SIGNED_SUITE, aws, awsKeyring, chunked, randomData, readAll } from './helpers.ts';
+import { aws, awsKeyring, COMMIT_SUITE, chunked, randomData, readAll, SIGNED_SUITE } from './helpers.ts';
 
 const F = DEFAULT_FRAME_LENGTH;
 const context = { 'cipherdrop:id': 'AAAAAAAAAAAAAAAAAAAAAA', 'cipherdrop:object': 'data' };
@@ -74,7 +83,8 @@ describe('conformance with @aws-crypto/client-node', () => {
   });
 });
 
-import { AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient } from '@aws-crypto/client-node';
+import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
+
 function buildLegacy() {
   const client = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
   return {

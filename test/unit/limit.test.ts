@@ -30,21 +30,37 @@ describe('orderedPool', () => {
   it('rejects with the first failure and starts nothing new after it', async () => {
     const started: number[] = [];
     await expect(
-      orderedPool(10, 2, async (i) => {
-        started.push(i);
-        await tick(1);
-        if (i === 1) throw new Error('boom');
-        return i;
-      }, () => {}),
+      orderedPool(
+        10,
+        2,
+        async (i) => {
+          started.push(i);
+          await tick(1);
+          if (i === 1) throw new Error('boom');
+          return i;
+        },
+        () => {},
+      ),
     ).rejects.toThrow('boom');
     await tick(20);
     expect(started.length).toBeLessThanOrEqual(4);
   });
 
   it('handles zero tasks and honours an abort signal', async () => {
-    await orderedPool(0, 2, async () => 1, () => {});
+    await orderedPool(
+      0,
+      2,
+      async () => 1,
+      () => {},
+    );
     const controller = new AbortController();
-    const run = orderedPool(5, 1, () => tick(50).then(() => 1), () => {}, controller.signal);
+    const run = orderedPool(
+      5,
+      1,
+      () => tick(50).then(() => 1),
+      () => {},
+      controller.signal,
+    );
     controller.abort(new Error('stop'));
     await expect(run).rejects.toThrow('stop');
   });

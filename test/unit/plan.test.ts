@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
-import { KiB, MiB, ciphertextSize, sealedHeaderLength } from '../../src/crypto/format.ts';
+import { ciphertextSize, KiB, MiB, sealedHeaderLength } from '../../src/crypto/format.ts';
 import { createMessage } from '../../src/crypto/message.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
 import { MAX_PARTS, MIN_PART_SIZE, planParts, planRanges } from '../../src/upload/plan.ts';

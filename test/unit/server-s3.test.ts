@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../src/api-types.ts';
 import { buildApp } from '../../server/app.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage } from '../../server/storage.ts';
+import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../src/api-types.ts';
 import { randomData } from './helpers.ts';
 
 const MiB = 1024 * 1024;

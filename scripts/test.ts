@@ -1,0 +1,62 @@
+/**
+ * `npm test`: typecheck, lint, unit tests, build, end-to-end tests — every step runs, and the
+ * output ends with one summary line counting both test runners ("N passed, N failed").
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const UNIT_REPORT = 'test-results/unit.json';
+const E2E_REPORT = 'test-results/e2e.json';
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+// The pinned AWS SDK warns about Node 20 on every start; tests need not repeat it.
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+function run(title: string, command: string, args: string[]): boolean {
+  console.log(`\n=== ${title}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  return result.status === 0;
+}
+
+function unitCounts(): Counts | null {
+  if (!existsSync(UNIT_REPORT)) return null;
+  const r = JSON.parse(readFileSync(UNIT_REPORT, 'utf8'));
+  return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+}
+
+function e2eCounts(): Counts | null {
+  if (!existsSync(E2E_REPORT)) return null;
+  const { stats } = JSON.parse(readFileSync(E2E_REPORT, 'utf8'));
+  // A test that passed on retry is counted as passed, and called out by Playwright's own report.
+  return { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
+}
+
+rmSync(UNIT_REPORT, { force: true });
+rmSync(E2E_REPORT, { force: true });
+const npx = 'npx';
+const steps = {
+  typecheck: run('typecheck', npx, ['tsc', '-p', '.']),
+  lint: run('format + lint', npx, ['biome', 'ci', '.']),
+  unit: run('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${UNIT_REPORT}`]),
+  build: run('build', npx, ['vite', 'build']),
+  e2e: false,
+};
+steps.e2e = steps.build && run('end-to-end tests', npx, ['playwright', 'test']);
+
+const unit = unitCounts() ?? { passed: 0, failed: 1, skipped: 0 };
+const e2e = (steps.build ? e2eCounts() : null) ?? { passed: 0, failed: 1, skipped: 0 };
+const failedSteps = Object.entries(steps)
+  .filter(([, ok]) => !ok)
+  .map(([name]) => name);
+const total = { passed: unit.passed + e2e.passed, failed: unit.failed + e2e.failed + (steps.typecheck ? 0 : 1) + (steps.lint ? 0 : 1), skipped: unit.skipped + e2e.skipped };
+
+console.log(`\nunit: ${unit.passed} passed, ${unit.failed} failed`);
+console.log(`e2e: ${e2e.passed} passed, ${e2e.failed} failed`);
+if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
+console.log(`total: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+process.exit(failedSteps.length ? 1 : 0);
