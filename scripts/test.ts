@@ -53,7 +53,11 @@ const e2e = (steps.build ? e2eCounts() : null) ?? { passed: 0, failed: 1, skippe
 const failedSteps = Object.entries(steps)
   .filter(([, ok]) => !ok)
   .map(([name]) => name);
-const total = { passed: unit.passed + e2e.passed, failed: unit.failed + e2e.failed + (steps.typecheck ? 0 : 1) + (steps.lint ? 0 : 1), skipped: unit.skipped + e2e.skipped };
+const total = {
+  passed: unit.passed + e2e.passed,
+  failed: unit.failed + e2e.failed + (steps.typecheck ? 0 : 1) + (steps.lint ? 0 : 1),
+  skipped: unit.skipped + e2e.skipped,
+};
 
 console.log(`\nunit: ${unit.passed} passed, ${unit.failed} failed`);
 console.log(`e2e: ${e2e.passed} passed, ${e2e.failed} failed`);

@@ -49,8 +49,16 @@ function checkPartList(parts: CompleteRequest['parts']): void {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { storage } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: false });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    // Strict schemas: no type coercion, and unknown fields are refused rather than silently dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
   const headers = securityHeaders(storage.publicOrigin);
+  // The API speaks JSON only; any other body type is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(headers);

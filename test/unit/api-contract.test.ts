@@ -1,0 +1,169 @@
+/** Every endpoint's contract with a stub store: validation, error shape, headers, no leaks. */
+import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/app.ts';
+import { ApiError } from '../../server/errors.ts';
+import type { CompletedPart, Storage } from '../../server/storage.ts';
+
+const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const calls: string[] = [];
+
+const storage: Storage = {
+  publicOrigin: 'http://s3.test:9000',
+  async createUpload(id) {
+    calls.push(`create ${id}`);
+    return 'upload-1';
+  },
+  presignPart: async (id, uploadId, n) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}`,
+  presignPut: async (id, role) => `http://s3.test:9000/b/${id}/${role}`,
+  async complete(id: string, uploadId: string, parts: CompletedPart[]) {
+    calls.push(`complete ${id} ${uploadId} ${parts.length}`);
+    if (uploadId === 'gone') throw new ApiError('UploadNotFound', 'No such upload');
+    if (uploadId === 'explode') throw new Error('secret internal detail at /srv/x.ts:12');
+  },
+  abort: async () => true,
+  remove: async () => {},
+  size: async (id) => (id === ID ? 100 : null),
+  presignGet: async (id, role) => `http://s3.test:9000/b/${id}/${role}?sig`,
+};
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = await buildApp({ storage, presignExpiresSeconds: 60 });
+});
+
+async function send(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) {
+  const res = await app.inject({ method, url, payload: payload as string, headers });
+  return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers };
+}
+
+describe('POST /api/uploads', () => {
+  it('creates an upload with a server-chosen 128-bit id', async () => {
+    const a = await send('POST', '/api/uploads', { size: 10, partCount: 1 });
+    const b = await send('POST', '/api/uploads', { size: 10, partCount: 1 });
+    expect(a.status).toBe(201);
+    expect(a.body.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(a.body.id).not.toBe(b.body.id);
+    expect(a.body.metaUrl).toContain(`${a.body.id}/meta`);
+  });
+
+  const bad: [string, unknown][] = [
+    ['negative size', { size: -1, partCount: 1 }],
+    ['fractional size', { size: 1.5, partCount: 1 }],
+    ['string size', { size: '10', partCount: 1 }],
+    ['huge size', { size: 1e300, partCount: 1 }],
+    ['zero parts', { size: 10, partCount: 0 }],
+    ['too many parts', { size: 10, partCount: 10_001 }],
+    ['parts too small', { size: 6 * 1024 * 1024, partCount: 3 }],
+    ['client-chosen key', { size: 10, partCount: 1, key: '../other' }],
+    ['missing fields', {}],
+    ['an array', [1, 2]],
+  ];
+  for (const [what, body] of bad) {
+    it(`refuses ${what} with 400 JSON`, async () => {
+      const res = await send('POST', '/api/uploads', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('BadRequest');
+      expect(typeof res.body.error.message).toBe('string');
+    });
+  }
+
+  it('refuses malformed JSON, empty bodies and other content types', async () => {
+    expect((await send('POST', '/api/uploads', '{"size":', { 'content-type': 'application/json' })).body.error.code).toBe('BadRequest');
+    expect((await send('POST', '/api/uploads', '', { 'content-type': 'application/json' })).status).toBe(400);
+    const text = await send('POST', '/api/uploads', 'size=1', { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    expect(text.body.error.code).toBe('UnsupportedMediaType');
+  });
+
+  it('refuses oversized bodies with 413', async () => {
+    const res = await send('POST', '/api/uploads', JSON.stringify({ size: 1, partCount: 1, pad: 'x'.repeat(2 * 1024 * 1024) }), {
+      'content-type': 'application/json',
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PayloadTooLarge');
+  });
+});
+
+describe('ids in paths', () => {
+  for (const id of ['../x', '%2e%2e', '..%2Fmeta', 'short', `${ID}A`, `${ID.slice(1)}/`, 'AAAAAAAAAAAAAAAAAAAAA$']) {
+    it(`refuses the id ${JSON.stringify(id)} without touching the store`, async () => {
+      const before = calls.length;
+      const res = await send('GET', `/api/files/${id}`);
+      expect([400, 404]).toContain(res.status);
+      expect(res.body.error.code).toMatch(/BadRequest|NotFound/);
+      const parts = await send('POST', `/api/uploads/${id}/complete`, { uploadId: 'u', parts: [{ partNumber: 1, etag: '"a"' }] });
+      expect([400, 404]).toContain(parts.status);
+      expect(calls.length).toBe(before);
+    });
+  }
+});
+
+describe('part URLs and completion', () => {
+  it('signs a batch of part URLs', async () => {
+    const res = await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1, 2, 3] });
+    expect(res.status).toBe(200);
+    expect(res.body.urls.map((u: { partNumber: number }) => u.partNumber)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses batches that are empty, too large, repeated or out of range', async () => {
+    for (const partNumbers of [[], Array.from({ length: 101 }, (_, i) => i + 1), [1, 1], [0], [10_001]]) {
+      expect((await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers })).status).toBe(400);
+    }
+  });
+
+  it('completes only a contiguous, ordered part list', async () => {
+    const ok = await send('POST', `/api/uploads/${ID}/complete`, {
+      uploadId: 'u',
+      parts: [
+        { partNumber: 1, etag: '"abc"' },
+        { partNumber: 2, etag: '"def"' },
+      ],
+    });
+    expect(ok.status).toBe(200);
+    for (const parts of [
+      [{ partNumber: 2, etag: '"a"' }],
+      [
+        { partNumber: 1, etag: '"a"' },
+        { partNumber: 3, etag: '"b"' },
+      ],
+      [{ partNumber: 1, etag: 'has space' }],
+      [{ partNumber: 1 }],
+    ]) {
+      const res = await send('POST', `/api/uploads/${ID}/complete`, { uploadId: 'u', parts });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('maps store errors to 4xx codes and hides 5xx details', async () => {
+    const gone = await send('POST', `/api/uploads/${ID}/complete`, { uploadId: 'gone', parts: [{ partNumber: 1, etag: '"a"' }] });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.code).toBe('UploadNotFound');
+    const boom = await send('POST', `/api/uploads/${ID}/complete`, { uploadId: 'explode', parts: [{ partNumber: 1, etag: '"a"' }] });
+    expect(boom.status).toBe(500);
+    expect(boom.body.error.code).toBe('Internal');
+    expect(JSON.stringify(boom.body)).not.toContain('secret internal detail');
+  });
+});
+
+describe('files and headers', () => {
+  it('gives presigned GET URLs for a stored file and 404 JSON for an unknown one', async () => {
+    const ok = await send('GET', `/api/files/${ID}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ size: 100, expiresIn: 60 });
+    const missing = await send('GET', '/api/files/BBBBBBBBBBBBBBBBBBBBBB');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('NotFound');
+  });
+
+  it('sends the security headers on every response, errors included', async () => {
+    for (const res of [await send('GET', '/api/health'), await send('GET', '/nope'), await send('POST', '/api/uploads', {})]) {
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("connect-src 'self' http://s3.test:9000");
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
