@@ -10,6 +10,7 @@ import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { importWrappingKey } from '../crypto/cipher.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
 import { ciphertextSize, KiB, MAX_HEADER_LENGTH, parseHeader } from '../crypto/format.ts';
+import type { FrameKeys } from '../crypto/frames.ts';
 import { openMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, type FileMeta, objectContext, openMeta } from '../crypto/objects.ts';
 import { TransferError } from '../errors.ts';
@@ -17,7 +18,7 @@ import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/limit.ts';
 import { withRetries } from '../transfer/retry.ts';
-import { planRanges } from '../upload/plan.ts';
+import { planRanges, type RangePlan } from '../upload/plan.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 /** Our headers are ~300 bytes; read this much first, and up to MAX_HEADER_LENGTH if needed. */
@@ -75,32 +76,50 @@ export interface DownloadOptions {
   rangeSize?: number;
 }
 
-export async function downloadTo(link: OpenedLink, sink: Sink, options: DownloadOptions): Promise<void> {
-  const { pool, signal } = options;
-  let info = link.info;
+export interface PreparedDownload {
+  link: OpenedLink;
+  ranges: RangePlan[];
+  keys: FrameKeys;
+}
+
+/**
+ * Reads and authenticates the data object's header and checks its size against the meta
+ * object, before any download starts: a wrong key, a swapped or truncated object fails here.
+ */
+export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOptions, 'api' | 'signal' | 'rangeSize'>): Promise<PreparedDownload> {
+  const { signal } = options;
+  const info = link.info;
   const refresh = async () => {
-    info = await options.api.fileInfo(link.id, signal);
+    link.info = await options.api.fileInfo(link.id, signal);
+  };
+  const first = await withRetries(() => getRange(link.info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal), refresh, signal);
+  let header = first.byteLength > 0 ? parseHeader(first) : null;
+  if (!header && info.size > FIRST_READ) header = parseHeader(await getRange(link.info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal));
+  if (!header) throw new TruncatedError('The stored file ends inside its header');
+  const opened = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'));
+  const expectedId = fromBase64Url(link.meta.dataMessageId);
+  if (!expectedId || !timingSafeEqual(expectedId, header.messageId)) throw new ContextMismatchError('The stored file does not belong to these file details');
+  const expectedSize = ciphertextSize(link.meta.size, header.frameLength, header.length);
+  if (info.size < expectedSize) throw new TruncatedError(`The stored file is ${expectedSize - info.size} bytes shorter than it should be`);
+  if (info.size > expectedSize) throw new TrailingDataError(`The stored file has ${info.size - expectedSize} unexpected bytes at its end`);
+  const ranges = planRanges(link.meta.size, header.frameLength, header.length, options.rangeSize);
+  return { link, ranges, keys: { contentKey: opened.contentKey, messageId: opened.messageId, frameLength: opened.frameLength } };
+}
+
+/** Streams the prepared download into `sink`, in order; aborts the sink on any failure. */
+export async function downloadTo(prepared: PreparedDownload, sink: Sink, options: DownloadOptions): Promise<void> {
+  const { pool, signal } = options;
+  const { link, ranges, keys } = prepared;
+  const refresh = async () => {
+    link.info = await options.api.fileInfo(link.id, signal);
   };
   try {
-    const first = await withRetries(() => getRange(info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal), refresh, signal);
-    let header = first.byteLength > 0 ? parseHeader(first) : null;
-    if (!header && info.size > FIRST_READ) header = parseHeader(await getRange(info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal));
-    if (!header) throw new TruncatedError('The stored file ends inside its header');
-    const opened = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'));
-    const expectedId = fromBase64Url(link.meta.dataMessageId);
-    if (!expectedId || !timingSafeEqual(expectedId, header.messageId)) throw new ContextMismatchError('The stored file does not belong to these file details');
-    const expectedSize = ciphertextSize(link.meta.size, header.frameLength, header.length);
-    if (info.size < expectedSize) throw new TruncatedError(`The stored file is ${expectedSize - info.size} bytes shorter than it should be`);
-    if (info.size > expectedSize) throw new TrailingDataError(`The stored file has ${info.size - expectedSize} unexpected bytes at its end`);
-
-    const ranges = planRanges(link.meta.size, header.frameLength, header.length, options.rangeSize);
-    const keys = { contentKey: opened.contentKey, messageId: opened.messageId, frameLength: opened.frameLength };
     let done = 0;
     options.onProgress?.(0, link.meta.size);
     await orderedPool(
       ranges.length,
       options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
-      (i) => withRetries(async () => (await pool.run('decryptRange', { url: info.dataUrl, range: ranges[i], keys }, signal)).plaintext, refresh, signal),
+      (i) => withRetries(async () => (await pool.run('decryptRange', { url: link.info.dataUrl, range: ranges[i], keys }, signal)).plaintext, refresh, signal),
       async (plaintext) => {
         await sink.write(new Uint8Array(plaintext));
         done += plaintext.byteLength;

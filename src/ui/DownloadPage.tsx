@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { downloadTo, type OpenedLink, openLink, parseLink } from '../download/downloader.ts';
+import { downloadTo, type OpenedLink, openLink, parseLink, prepareDownload } from '../download/downloader.ts';
 import { BlobSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
@@ -38,10 +38,11 @@ export function DownloadPage() {
     controller.current = abort;
     setPage({ state: 'downloading', link, done: 0 });
     try {
+      const prepared = await prepareDownload(link, { api, signal: abort.signal });
       const sw = await worker.current;
       const { name, size } = link.meta;
       const sink = sw ? ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size);
-      await downloadTo(link, sink, { api, pool: sharedPool(), signal: abort.signal, onProgress: (done) => setPage({ state: 'downloading', link, done }) });
+      await downloadTo(prepared, sink, { api, pool: sharedPool(), signal: abort.signal, onProgress: (done) => setPage({ state: 'downloading', link, done }) });
       setPage({ state: 'saved', link });
     } catch (error) {
       setPage({ state: 'failed', link, message: isAbort(error) ? 'Download cancelled. Nothing was saved.' : describeError(error) });

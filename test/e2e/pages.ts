@@ -16,6 +16,15 @@ export class UploadPage {
     await this.page.getByLabel('Choose files').setInputFiles(files);
   }
 
+  /** Uploads one file through the page and returns its share link and file id. */
+  async share(file: string): Promise<{ link: string; id: string; secret: string }> {
+    await this.goto();
+    await this.choose(file);
+    const link = await this.shareLink(file.split('/').at(-1) as string);
+    const url = new URL(link);
+    return { link, id: url.pathname.split('/').at(-1) as string, secret: url.hash.slice(1) };
+  }
+
   /** Waits for the file's share link and returns it. */
   async shareLink(name: string): Promise<string> {
     const field = this.page.getByRole('textbox', { name: `Share link for ${name}` });

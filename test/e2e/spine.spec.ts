@@ -5,12 +5,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { toBase64Url } from '../../src/crypto/bytes.ts';
 import { ciphertextSize, parseCompleteHeader } from '../../src/crypto/format.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
 import { PlaintextIndex, sha256File, writeRandomFile } from '../support/files.ts';
-import { PREFIX } from '../support/stack.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
@@ -51,8 +49,7 @@ test('a 64 MiB file round-trips through the page, and only ciphertext leaves the
   // At rest: both objects are messages of our format, bound to this id, of the predicted size.
   const index = await PlaintextIndex.fromFile(file);
   for (const role of ['data', 'meta'] as const) {
-    const object = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: `${PREFIX}${id}/${role}` }));
-    const bytes = Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    const bytes = await stack.getObject(id, role);
     const header = parseCompleteHeader(bytes);
     expect(header.context).toEqual(objectContext(id, role));
     if (role === 'data') expect(bytes.byteLength).toBe(ciphertextSize(size, header.frameLength, header.length));

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from '../../server/app.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
@@ -21,6 +21,10 @@ export interface Stack {
   /** a client talking to the store directly, for reading and tampering with stored objects */
   s3: S3Client;
   local: LocalS3;
+  /** reads a stored object straight from the store */
+  getObject(id: string, role: 'data' | 'meta'): Promise<Buffer>;
+  /** overwrites a stored object, as a hostile storage provider could */
+  putObject(id: string, role: 'data' | 'meta', bytes: Uint8Array): Promise<void>;
   appProxy: RecordingProxy;
   s3Proxy: RecordingProxy;
   stop(): Promise<void>;
@@ -35,11 +39,20 @@ export async function startStack(): Promise<Stack> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;
   const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);
+  const s3 = s3Client(local.settings, local.settings.endpoint);
+  const bucket = local.settings.bucket;
   return {
+    async getObject(id, role) {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${PREFIX}${id}/${role}` }));
+      return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    },
+    async putObject(id, role, bytes) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}${id}/${role}`, Body: bytes }));
+    },
     appUrl: appProxy.url,
     s3Url: s3Proxy.url,
-    bucket: local.settings.bucket,
-    s3: s3Client(local.settings, local.settings.endpoint),
+    bucket,
+    s3,
     local,
     appProxy,
     s3Proxy,
