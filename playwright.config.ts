@@ -21,7 +21,7 @@ export default defineConfig({
   timeout: 5 * 60_000,
   expect: { timeout: 60_000 },
   retries: process.env.CI ? 1 : 0,
-  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  reporter: [['list'], ['json', { outputFile: 'reports/e2e.json' }]],
   use: {
     headless: true,
     trace: 'on-first-retry',

@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
-const UNIT_REPORT = 'test-results/unit.json';
-const E2E_REPORT = 'test-results/e2e.json';
+const UNIT_REPORT = 'reports/unit.json';
+const E2E_REPORT = 'reports/e2e.json';
 
 interface Counts {
   passed: number;
@@ -63,4 +63,4 @@ console.log(`\nunit: ${unit.passed} passed, ${unit.failed} failed`);
 console.log(`e2e: ${e2e.passed} passed, ${e2e.failed} failed`);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
 console.log(`total: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
-process.exit(failedSteps.length ? 1 : 0);
+process.exit(failedSteps.length || total.failed ? 1 : 0);
