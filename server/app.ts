@@ -78,13 +78,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/api/health', async () => ({ ok: true }));
 
   app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody } }, async (request, reply) => {
-    const { size, partCount } = request.body;
+    const { size, partCount, expiresInSeconds } = request.body;
     if (size < (partCount - 1) * MIN_PART_SIZE) throw new ApiError('BadRequest', `Every part but the last must be at least ${MIN_PART_SIZE} bytes`);
     if (size > MAX_OBJECT_SIZE) throw new ApiError('PayloadTooLarge', 'File too large');
     const id = newFileId();
-    const uploadId = await storage.createUpload(id);
-    const metaUrl = await storage.presignPut(id, 'meta');
-    const body: CreateUploadResponse = { id, uploadId, metaUrl };
+    const expiresAt = expiresInSeconds === undefined ? null : Date.now() + expiresInSeconds * 1000;
+    const uploadId = await storage.createUpload(id, expiresAt);
+    const meta = await storage.presignPut(id, 'meta', expiresAt);
+    const body: CreateUploadResponse = { id, uploadId, metaUrl: meta.url, metaHeaders: meta.headers, expiresAt };
     return reply.status(201).send(body);
   });
 
@@ -98,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.post<{ Params: IdParams; Body: CompleteRequest }>('/api/uploads/:id/complete', { schema: { params: idParams, body: completeBody } }, async (request) => {
     const { id } = request.params;
     checkPartList(request.body.parts);
-    if ((await storage.size(id, 'meta')) === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
+    if ((await storage.stat(id, 'meta')) === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
     await storage.complete(id, request.body.uploadId, request.body.parts);
     return { id };
   });
@@ -112,10 +113,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get<{ Params: IdParams }>('/api/files/:id', { schema: { params: idParams } }, async (request) => {
     const { id } = request.params;
-    const [size, metaSize] = await Promise.all([storage.size(id, 'data'), storage.size(id, 'meta')]);
-    if (size === null || metaSize === null) throw new ApiError('NotFound', 'No file with this id (never uploaded, unfinished or deleted)');
+    const [data, meta] = await Promise.all([storage.stat(id, 'data'), storage.stat(id, 'meta')]);
+    if (data === null || meta === null) throw new ApiError('NotFound', 'No file with this id (never uploaded, unfinished or deleted)');
+    const expiresAt = meta.expiresAt ?? data.expiresAt;
+    if (expiresAt !== null && expiresAt <= Date.now()) throw new ApiError('Expired', 'This file has expired');
     const [dataUrl, metaUrl] = await Promise.all([storage.presignGet(id, 'data'), storage.presignGet(id, 'meta')]);
-    return { size, dataUrl, metaUrl, expiresIn: options.presignExpiresSeconds } satisfies FileInfoResponse;
+    return { size: data.size, expiresAt, dataUrl, metaUrl, expiresIn: options.presignExpiresSeconds } satisfies FileInfoResponse;
   });
 
   if (options.staticDir && existsSync(options.staticDir)) {

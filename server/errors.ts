@@ -2,6 +2,7 @@
 export type ApiErrorCode =
   | 'BadRequest'
   | 'NotFound'
+  | 'Expired'
   | 'UploadNotFound'
   | 'InvalidParts'
   | 'PayloadTooLarge'
@@ -12,6 +13,7 @@ export type ApiErrorCode =
 const STATUS: Record<ApiErrorCode, number> = {
   BadRequest: 400,
   NotFound: 404,
+  Expired: 410,
   UploadNotFound: 404,
   InvalidParts: 400,
   PayloadTooLarge: 413,

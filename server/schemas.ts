@@ -5,6 +5,8 @@ import { FILE_ID_PATTERN } from './ids.ts';
 export const MAX_PARTS = 10_000;
 export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 export const MIN_PART_SIZE = 5 * 1024 ** 2;
+export const MIN_EXPIRY_SECONDS = 60;
+export const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
 /** Part URLs are handed out in batches: small responses, and a bounded amount of signing per request. */
 export const MAX_PARTS_PER_BATCH = 100;
 /** S3 upload ids are opaque; real ones are ~100–200 characters. */
@@ -28,6 +30,8 @@ export const createUploadBody = {
     /** ciphertext size of the data object */
     size: { type: 'integer', minimum: 0, maximum: MAX_OBJECT_SIZE },
     partCount: PART_NUMBER,
+    /** seconds until the file expires; omitted: never */
+    expiresInSeconds: { type: 'integer', minimum: MIN_EXPIRY_SECONDS, maximum: MAX_EXPIRY_SECONDS },
   },
 } as const;
 
@@ -71,6 +75,7 @@ export const abortBody = {
 export interface CreateUploadRequest {
   size: number;
   partCount: number;
+  expiresInSeconds?: number;
 }
 export interface PartsRequest {
   uploadId: string;

@@ -24,18 +24,30 @@ export interface CompletedPart {
   etag: string;
 }
 
+export interface ObjectStat {
+  size: number;
+  /** ms since epoch, or null for no expiry */
+  expiresAt: number | null;
+}
+
+/** S3 user metadata key (sent as x-amz-meta-cipherdrop-expires). */
+const EXPIRES_METADATA = 'cipherdrop-expires';
+const EXPIRES_HEADER = `x-amz-meta-${EXPIRES_METADATA}`;
+
 export interface Storage {
   /** The origin browsers fetch from, for the CSP's connect-src. */
   readonly publicOrigin: string;
-  createUpload(id: string): Promise<string>;
+  /** `expiresAt` (ms since epoch) is stored with the object, so every server process sees it. */
+  createUpload(id: string, expiresAt: number | null): Promise<string>;
   presignPart(id: string, uploadId: string, partNumber: number): Promise<string>;
-  presignPut(id: string, role: ObjectRole): Promise<string>;
+  /** A presigned single PUT; `headers` must be sent with it exactly (they are signed). */
+  presignPut(id: string, role: ObjectRole, expiresAt: number | null): Promise<{ url: string; headers: Record<string, string> }>;
   complete(id: string, uploadId: string, parts: CompletedPart[]): Promise<void>;
   /** false when the store does not implement AbortMultipartUpload. */
   abort(id: string, uploadId: string): Promise<boolean>;
   remove(id: string, role: ObjectRole): Promise<void>;
-  /** Size of an object, or null when it does not exist. */
-  size(id: string, role: ObjectRole): Promise<number | null>;
+  /** Size and expiry of an object, or null when it does not exist. */
+  stat(id: string, role: ObjectRole): Promise<ObjectStat | null>;
   presignGet(id: string, role: ObjectRole): Promise<string>;
 }
 
@@ -96,7 +108,17 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
     },
     presignPart: (id, uploadId, partNumber) =>
       getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber }), { expiresIn }),
-    presignPut: (id, role) => getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }),
+    async presignPut(id, role, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
+      if (expiresAt === null) return { url: await getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }), headers: {} };
+      // The expiry rides on the meta object too, as a signed header: some stores (s3rver) drop
+      // metadata given at CreateMultipartUpload, and a header the browser omits breaks the signature.
+      const value = String(expiresAt);
+      const url = await getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role), Metadata: { [EXPIRES_METADATA]: value } }), {
+        expiresIn,
+        unhoistableHeaders: new Set([EXPIRES_HEADER]),
+      });
+      return { url, headers: { [EXPIRES_HEADER]: value } };
+    },
     async complete(id, uploadId, parts) {
       await call(() =>
         client.send(
@@ -121,10 +143,11 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
     async remove(id, role) {
       await call(() => client.send(new DeleteObjectCommand({ Bucket, Key: key(id, role) })));
     },
-    async size(id, role) {
+    async stat(id, role) {
       try {
         const out = await client.send(new HeadObjectCommand({ Bucket, Key: key(id, role) }));
-        return out.ContentLength ?? 0;
+        const expires = Number(out.Metadata?.[EXPIRES_METADATA]);
+        return { size: out.ContentLength ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null };
       } catch (error) {
         if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)) return null;
         mapS3Error(error);

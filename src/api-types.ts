@@ -4,6 +4,10 @@ export interface CreateUploadResponse {
   uploadId: string;
   /** presigned PUT for the meta object */
   metaUrl: string;
+  /** headers to send with that PUT, exactly (they are signed) */
+  metaHeaders: Record<string, string>;
+  /** ms since epoch, or null for no expiry */
+  expiresAt: number | null;
 }
 
 export interface PartUrlsResponse {
@@ -13,6 +17,8 @@ export interface PartUrlsResponse {
 export interface FileInfoResponse {
   /** ciphertext size of the data object */
   size: number;
+  /** when the file expires (ms since epoch), or null */
+  expiresAt: number | null;
   dataUrl: string;
   metaUrl: string;
   /** seconds the URLs stay valid */

@@ -1,5 +1,6 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
 import { reviveError, TransferError } from '../errors.ts';
+import type { DecryptRangeRequest, EncryptPartRequest, PartRunner } from '../transfer/parts.ts';
 import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
 
 /** Two workers already use both cores here; more only add memory and contention. */
@@ -11,7 +12,7 @@ interface Pending {
   worker: number;
 }
 
-export class WorkerPool {
+export class WorkerPool implements PartRunner {
   private readonly workers: Worker[];
   private readonly load: number[];
   private readonly pending = new Map<number, Pending>();
@@ -28,6 +29,14 @@ export class WorkerPool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  encryptPart(request: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+    return this.run('encryptPart', request, signal);
+  }
+
+  async decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
+    return (await this.run('decryptRange', request, signal)).plaintext;
   }
 
   run<K extends RequestName>(

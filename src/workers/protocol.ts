@@ -1,24 +1,12 @@
 /** The worker protocol: a typed map from request names to their payloads and replies. */
 import type { SerializedError } from '../errors.ts';
-import type { PartPlan, RangePlan } from '../upload/plan.ts';
-
-export interface FrameKeysMessage {
-  contentKey: CryptoKey;
-  messageId: Uint8Array;
-  frameLength: number;
-}
+import type { DecryptRangeRequest, EncryptPartRequest } from '../transfer/parts.ts';
 
 export interface WorkerRequests {
   /** Read one part of the file, seal its frames, PUT it; reply with the ETag. */
-  encryptPart: {
-    request: { file: Blob; part: PartPlan; keys: FrameKeysMessage; header?: Uint8Array; url: string };
-    reply: { etag: string };
-  };
+  encryptPart: { request: EncryptPartRequest; reply: { etag: string } };
   /** GET one range of whole frames, authenticate and open them; reply with the plaintext. */
-  decryptRange: {
-    request: { url: string; range: RangePlan; keys: FrameKeysMessage };
-    reply: { plaintext: ArrayBuffer };
-  };
+  decryptRange: { request: DecryptRangeRequest; reply: { plaintext: ArrayBuffer } };
 }
 
 export type RequestName = keyof WorkerRequests;

@@ -6,16 +6,17 @@ import { ApiError } from '../../server/errors.ts';
 import type { CompletedPart, Storage } from '../../server/storage.ts';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const EXPIRED = 'EEEEEEEEEEEEEEEEEEEEEE';
 const calls: string[] = [];
 
 const storage: Storage = {
   publicOrigin: 'http://s3.test:9000',
-  async createUpload(id) {
-    calls.push(`create ${id}`);
+  async createUpload(id, expiresAt) {
+    calls.push(`create ${id} ${expiresAt}`);
     return 'upload-1';
   },
   presignPart: async (id, uploadId, n) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}`,
-  presignPut: async (id, role) => `http://s3.test:9000/b/${id}/${role}`,
+  presignPut: async (id, role) => ({ url: `http://s3.test:9000/b/${id}/${role}`, headers: {} }),
   async complete(id: string, uploadId: string, parts: CompletedPart[]) {
     calls.push(`complete ${id} ${uploadId} ${parts.length}`);
     if (uploadId === 'gone') throw new ApiError('UploadNotFound', 'No such upload');
@@ -23,7 +24,7 @@ const storage: Storage = {
   },
   abort: async () => true,
   remove: async () => {},
-  size: async (id) => (id === ID ? 100 : null),
+  stat: async (id) => (id === ID ? { size: 100, expiresAt: null } : id === EXPIRED ? { size: 100, expiresAt: Date.now() - 1 } : null),
   presignGet: async (id, role) => `http://s3.test:9000/b/${id}/${role}?sig`,
 };
 
@@ -45,6 +46,9 @@ describe('POST /api/uploads', () => {
     expect(a.body.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(a.body.id).not.toBe(b.body.id);
     expect(a.body.metaUrl).toContain(`${a.body.id}/meta`);
+    await send('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds: 3600 });
+    const expiry = Number(calls.at(-1)?.split(' ')[2]);
+    expect(Math.abs(expiry - (Date.now() + 3600_000))).toBeLessThan(5000);
   });
 
   const bad: [string, unknown][] = [
@@ -56,6 +60,8 @@ describe('POST /api/uploads', () => {
     ['too many parts', { size: 10, partCount: 10_001 }],
     ['parts too small', { size: 6 * 1024 * 1024, partCount: 3 }],
     ['client-chosen key', { size: 10, partCount: 1, key: '../other' }],
+    ['expiry too short', { size: 10, partCount: 1, expiresInSeconds: 5 }],
+    ['expiry too long', { size: 10, partCount: 1, expiresInSeconds: 10 * 365 * 24 * 3600 }],
     ['missing fields', {}],
     ['an array', [1, 2]],
   ];
@@ -151,6 +157,9 @@ describe('files and headers', () => {
     const ok = await send('GET', `/api/files/${ID}`);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ size: 100, expiresIn: 60 });
+    const expired = await send('GET', `/api/files/${EXPIRED}`);
+    expect(expired.status).toBe(410);
+    expect(expired.body.error.code).toBe('Expired');
     const missing = await send('GET', '/api/files/BBBBBBBBBBBBBBBBBBBBBB');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NotFound');

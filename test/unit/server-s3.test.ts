@@ -64,6 +64,27 @@ describe('presign API on the real local S3', () => {
     expect(Array.from(got)).toEqual([...parts[0].subarray(partSize - 2), ...parts[1].subarray(0, 2)]);
   });
 
+  it('stores the expiry with the object, so any server process answers 410 after it', async () => {
+    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds: 60 });
+    const [{ url }] = (await api<PartUrlsResponse>('POST', `/api/uploads/${body.id}/parts`, { uploadId: body.uploadId, partNumbers: [1] })).body.urls;
+    const etag = (await fetch(url, { method: 'PUT', body: 'x'.repeat(10) })).headers.get('etag');
+    // The expiry header is signed: leaving it out breaks the signature.
+    expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm' })).status).toBe(403);
+    expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm', headers: body.metaHeaders })).status).toBe(200);
+    expect((await api('POST', `/api/uploads/${body.id}/complete`, { uploadId: body.uploadId, parts: [{ partNumber: 1, etag }] })).status).toBe(200);
+    const info = await api<FileInfoResponse>('GET', `/api/files/${body.id}`);
+    expect(Math.abs((info.body.expiresAt ?? 0) - (Date.now() + 60_000))).toBeLessThan(5000);
+    const later = await buildApp({ storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
+    const realNow = Date.now;
+    Date.now = () => realNow() + 61_000;
+    try {
+      expect((await later.inject({ method: 'GET', url: `/api/files/${body.id}` })).statusCode).toBe(410);
+    } finally {
+      Date.now = realNow;
+      await later.close();
+    }
+  });
+
   it('a tampered presigned URL is refused by the store (it checks SigV4)', async () => {
     const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1 });
     const url = new URL(body.metaUrl);

@@ -59,7 +59,7 @@ function expectOnlyAuthenticatedOutput({ output }: Outcome, damagedFrame: number
   expect(Buffer.compare(output, Buffer.from(plain.subarray(0, output.byteLength)))).toBe(0);
 }
 
-type Expectation = (error: unknown, bit: number) => void;
+type Expectation = (error: unknown, bit?: number) => void;
 const is =
   (type: abstract new (...args: never[]) => FormatError): Expectation =>
   (error) =>
