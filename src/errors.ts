@@ -15,7 +15,17 @@ import {
   WrongKeyError,
 } from './crypto/errors.ts';
 
-export type TransferErrorCode = 'Network' | 'HttpStatus' | 'MissingETag' | 'Aborted' | 'Api' | 'NotFound' | 'BadLink' | 'NoStreamingSave';
+export type TransferErrorCode =
+  | 'Network'
+  | 'HttpStatus'
+  | 'MissingETag'
+  | 'Aborted'
+  | 'Api'
+  | 'NotFound'
+  | 'Expired'
+  | 'BadLink'
+  | 'PasswordRequired'
+  | 'NoStreamingSave';
 
 export class TransferError extends Error {
   constructor(

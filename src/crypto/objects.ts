@@ -29,18 +29,18 @@ const META_VERSION = 1;
 /** Meta plaintext is a few hundred bytes; anything far larger is not ours. */
 const MAX_META_BYTES = 64 * 1024;
 
-export async function sealMeta(wrappingKey: CryptoKey, id: string, meta: FileMeta, frameLength?: number): Promise<Uint8Array> {
+export async function sealMeta(wrappingKey: CryptoKey, id: string, meta: FileMeta, keyName?: string): Promise<Uint8Array<ArrayBuffer>> {
   const json = utf8(JSON.stringify({ v: META_VERSION, ...meta }));
-  return encryptBytes(wrappingKey, json, { context: objectContext(id, 'meta'), frameLength });
+  return (await encryptBytes(wrappingKey, json, { context: objectContext(id, 'meta'), keyName })) as Uint8Array<ArrayBuffer>;
 }
 
 function invalid(detail: string): CorruptedError {
   return new CorruptedError({ field: 'meta' }, detail);
 }
 
-export async function openMeta(wrappingKey: CryptoKey, id: string, message: Uint8Array): Promise<FileMeta> {
+export async function openMeta(wrappingKey: CryptoKey, id: string, message: Uint8Array, keyName?: string): Promise<FileMeta> {
   if (message.byteLength > MAX_META_BYTES) throw invalid('the meta object is too large');
-  const plain = await decryptBytes(wrappingKey, message, { context: objectContext(id, 'meta') });
+  const plain = await decryptBytes(wrappingKey, message, { context: objectContext(id, 'meta'), keyName });
   let value: unknown;
   try {
     value = JSON.parse(fromUtf8(plain));

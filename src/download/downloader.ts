@@ -7,19 +7,19 @@
 
 import type { FileInfoResponse } from '../api-types.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
-import { importWrappingKey } from '../crypto/cipher.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
-import { ciphertextSize, KiB, MAX_HEADER_LENGTH, parseHeader } from '../crypto/format.ts';
+import { ciphertextSize, KiB, MAX_HEADER_LENGTH, parseCompleteHeader, parseHeader } from '../crypto/format.ts';
 import type { FrameKeys } from '../crypto/frames.ts';
 import { openMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, type FileMeta, objectContext, openMeta } from '../crypto/objects.ts';
+import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
 import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/limit.ts';
+import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
 import { planRanges, type RangePlan } from '../upload/plan.ts';
-import type { WorkerPool } from '../workers/pool.ts';
 
 /** Our headers are ~300 bytes; read this much first, and up to MAX_HEADER_LENGTH if needed. */
 const FIRST_READ = 4 * KiB;
@@ -38,6 +38,9 @@ export interface OpenedLink {
   meta: FileMeta;
   info: FileInfoResponse;
   wrappingKey: CryptoKey;
+  keyName: string;
+  /** whether the link needed a password (so a wrong key can be called a wrong password) */
+  hasPassword: boolean;
 }
 
 const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -56,20 +59,42 @@ async function getRange(url: string, start: number, end: number, signal?: AbortS
   return readExactly(response, end - start + 1);
 }
 
-export async function openLink(api: Api, id: string, secret: Uint8Array, signal?: AbortSignal): Promise<OpenedLink> {
+/** The meta object's bytes and its header's key name (which says whether a password is needed). */
+export interface LinkObjects {
+  id: string;
+  info: FileInfoResponse;
+  metaBytes: Uint8Array;
+  keyName: string;
+  passwordParams: PasswordParams | null;
+}
+
+/** Fetches the file info and the meta object; tells whether the link needs a password. */
+export async function fetchLink(api: Api, id: string, signal?: AbortSignal): Promise<LinkObjects> {
   const info = await api.fileInfo(id, signal);
-  const wrappingKey = await importWrappingKey(secret);
   const response = await request(info.metaUrl, { signal });
   await expectStatus(response, [200], 'Download of the file details');
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   if (!(length <= MAX_META_OBJECT)) throw new TransferError('HttpStatus', 'The file details object is missing or too large', response.status);
-  const meta = await openMeta(wrappingKey, id, await readExactly(response, length));
-  return { id, meta, info, wrappingKey };
+  const metaBytes = await readExactly(response, length);
+  const keyName = keyNameOf(parseCompleteHeader(metaBytes));
+  return { id, info, metaBytes, keyName, passwordParams: parseKeyName(keyName) };
+}
+
+/** Derives the key (with the password, if the link has one) and decrypts the meta object. */
+export async function unlockLink(objects: LinkObjects, secret: Uint8Array, password?: string): Promise<OpenedLink> {
+  if (objects.passwordParams && password === undefined) throw new TransferError('PasswordRequired', 'This link is protected by a password');
+  const { wrappingKey, keyName } = await linkKey(secret, password, objects.passwordParams);
+  const meta = await openMeta(wrappingKey, objects.id, objects.metaBytes, keyName);
+  return { id: objects.id, meta, info: objects.info, wrappingKey, keyName, hasPassword: objects.passwordParams !== null };
+}
+
+export async function openLink(api: Api, id: string, secret: Uint8Array, password?: string, signal?: AbortSignal): Promise<OpenedLink> {
+  return unlockLink(await fetchLink(api, id, signal), secret, password);
 }
 
 export interface DownloadOptions {
   api: Api;
-  pool: WorkerPool;
+  runner: PartRunner;
   signal?: AbortSignal;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   rangesInFlight?: number;
@@ -96,7 +121,7 @@ export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOp
   let header = first.byteLength > 0 ? parseHeader(first) : null;
   if (!header && info.size > FIRST_READ) header = parseHeader(await getRange(link.info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal));
   if (!header) throw new TruncatedError('The stored file ends inside its header');
-  const opened = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'));
+  const opened = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'), link.keyName);
   const expectedId = fromBase64Url(link.meta.dataMessageId);
   if (!expectedId || !timingSafeEqual(expectedId, header.messageId)) throw new ContextMismatchError('The stored file does not belong to these file details');
   const expectedSize = ciphertextSize(link.meta.size, header.frameLength, header.length);
@@ -108,7 +133,7 @@ export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOp
 
 /** Streams the prepared download into `sink`, in order; aborts the sink on any failure. */
 export async function downloadTo(prepared: PreparedDownload, sink: Sink, options: DownloadOptions): Promise<void> {
-  const { pool, signal } = options;
+  const { runner, signal } = options;
   const { link, ranges, keys } = prepared;
   const refresh = async () => {
     link.info = await options.api.fileInfo(link.id, signal);
@@ -119,7 +144,7 @@ export async function downloadTo(prepared: PreparedDownload, sink: Sink, options
     await orderedPool(
       ranges.length,
       options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
-      (i) => withRetries(async () => (await pool.run('decryptRange', { url: link.info.dataUrl, range: ranges[i], keys }, signal)).plaintext, refresh, signal),
+      (i) => withRetries(() => runner.decryptRange({ url: link.info.dataUrl, range: ranges[i], keys }, signal), refresh, signal),
       async (plaintext) => {
         await sink.write(new Uint8Array(plaintext));
         done += plaintext.byteLength;

@@ -3,6 +3,12 @@ import type { AbortUploadResponse, ApiErrorResponse, CreateUploadResponse, FileI
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 
+/** The server's origin: the page's own in a browser; the CLI sets it with `setApiBase`. */
+let base = '';
+export function setApiBase(url: string): void {
+  base = url.replace(/\/+$/, '');
+}
+
 async function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = {
     method,
@@ -10,16 +16,18 @@ async function call<T>(method: string, path: string, body: unknown, signal?: Abo
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   };
-  const response = await request(path, init);
+  const response = await request(`${base}${path}`, init);
   if (response.ok) return (await response.json()) as T;
   const data = (await response.json().catch(() => null)) as ApiErrorResponse | null;
   const code = data?.error?.code ?? 'Unknown';
   const message = data?.error?.message ?? `HTTP ${response.status}`;
-  throw new TransferError(response.status === 404 && code === 'NotFound' ? 'NotFound' : 'Api', message, response.status, code);
+  const kind = response.status === 404 && code === 'NotFound' ? 'NotFound' : response.status === 410 && code === 'Expired' ? 'Expired' : 'Api';
+  throw new TransferError(kind, message, response.status, code);
 }
 
 export const api = {
-  createUpload: (size: number, partCount: number, signal?: AbortSignal) => call<CreateUploadResponse>('POST', '/api/uploads', { size, partCount }, signal),
+  createUpload: (size: number, partCount: number, expiresInSeconds: number | undefined, signal?: AbortSignal) =>
+    call<CreateUploadResponse>('POST', '/api/uploads', { size, partCount, expiresInSeconds }, signal),
   partUrls: (id: string, uploadId: string, partNumbers: number[], signal?: AbortSignal) =>
     call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers }, signal),
   complete: (id: string, uploadId: string, parts: { partNumber: number; etag: string }[], signal?: AbortSignal) =>

@@ -1,17 +1,40 @@
-import { useEffect, useRef, useState } from 'react';
-import { downloadTo, type OpenedLink, openLink, parseLink, prepareDownload } from '../download/downloader.ts';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { WrongKeyError } from '../crypto/errors.ts';
+import { downloadTo, fetchLink, type LinkObjects, type OpenedLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
 import { BlobSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
-import { describeError, formatBytes } from './messages.ts';
+import { describeError, formatBytes, formatExpiry } from './messages.ts';
 import { sharedPool } from './pool.ts';
 
 type PageState =
   | { state: 'opening' }
+  | { state: 'password'; objects: LinkObjects; secret: Uint8Array; wrong: boolean }
   | { state: 'ready'; link: OpenedLink }
   | { state: 'downloading'; link: OpenedLink; done: number }
   | { state: 'saved'; link: OpenedLink }
   | { state: 'failed'; message: string; link?: OpenedLink };
+
+function PasswordForm({ wrong, onSubmit }: { wrong: boolean; onSubmit: (password: string) => void }) {
+  const [password, setPassword] = useState('');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSubmit(password);
+  };
+  return (
+    <form className="password" onSubmit={submit}>
+      <p>This link is protected by a password.</p>
+      <label htmlFor="link-password">Password</label>
+      <input id="link-password" type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+      <button type="submit">Open</button>
+      {wrong && (
+        <p role="alert" className="error">
+          That password does not open this file.
+        </p>
+      )}
+    </form>
+  );
+}
 
 export function DownloadPage() {
   const [page, setPage] = useState<PageState>({ state: 'opening' });
@@ -24,14 +47,24 @@ export function DownloadPage() {
     (async () => {
       try {
         const { id, secret } = parseLink(location.pathname, location.hash);
-        const link = await openLink(api, id, secret, abort.signal);
-        setPage({ state: 'ready', link });
+        const objects = await fetchLink(api, id, abort.signal);
+        if (objects.passwordParams) setPage({ state: 'password', objects, secret, wrong: false });
+        else setPage({ state: 'ready', link: await unlockLink(objects, secret) });
       } catch (error) {
         if (!abort.signal.aborted) setPage({ state: 'failed', message: describeError(error) });
       }
     })();
     return () => abort.abort();
   }, []);
+
+  const unlock = async (objects: LinkObjects, secret: Uint8Array, password: string) => {
+    try {
+      setPage({ state: 'ready', link: await unlockLink(objects, secret, password) });
+    } catch (error) {
+      if (error instanceof WrongKeyError) setPage({ state: 'password', objects, secret, wrong: true });
+      else setPage({ state: 'failed', message: describeError(error) });
+    }
+  };
 
   const download = async (link: OpenedLink) => {
     const abort = new AbortController();
@@ -42,24 +75,31 @@ export function DownloadPage() {
       const sw = await worker.current;
       const { name, size } = link.meta;
       const sink = sw ? ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size);
-      await downloadTo(prepared, sink, { api, pool: sharedPool(), signal: abort.signal, onProgress: (done) => setPage({ state: 'downloading', link, done }) });
+      await downloadTo(prepared, sink, {
+        api,
+        runner: sharedPool(),
+        signal: abort.signal,
+        onProgress: (done) => setPage({ state: 'downloading', link, done }),
+      });
       setPage({ state: 'saved', link });
     } catch (error) {
       setPage({ state: 'failed', link, message: isAbort(error) ? 'Download cancelled. Nothing was saved.' : describeError(error) });
     }
   };
 
-  const link = page.state === 'opening' ? undefined : page.link;
+  const link = page.state === 'opening' || page.state === 'password' ? undefined : page.link;
   return (
     <main>
       <h1>Cipherdrop</h1>
       {page.state === 'opening' && <p role="status">Opening the link…</p>}
+      {page.state === 'password' && <PasswordForm wrong={page.wrong} onSubmit={(password) => unlock(page.objects, page.secret, password)} />}
       {link && (
         <section className="file" aria-label="Shared file">
           <h2 className="name">{link.meta.name}</h2>
           <p>
             <span className="size">{formatBytes(link.meta.size)}</span>
             {link.meta.type && <span className="type"> · {link.meta.type}</span>}
+            {link.info.expiresAt !== null && <span className="type"> · {formatExpiry(link.info.expiresAt)}</span>}
           </p>
           <p className="lede">Decrypted in your browser. Each piece is verified before it is written.</p>
           {page.state === 'ready' && (

@@ -1,14 +1,14 @@
 import { type DragEvent, useCallback, useRef, useState } from 'react';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
-import { uploadFile } from '../upload/uploader.ts';
-import { describeError, formatBytes } from './messages.ts';
+import { fromFile, uploadFile } from '../upload/uploader.ts';
+import { describeError, formatBytes, formatExpiry } from './messages.ts';
 import { sharedPool } from './pool.ts';
 
 type RowState =
   | { state: 'queued' }
   | { state: 'uploading'; done: number }
-  | { state: 'done'; link: string }
+  | { state: 'done'; link: string; expiresAt: number | null; password: boolean }
   | { state: 'failed'; message: string }
   | { state: 'cancelled' };
 
@@ -21,6 +21,16 @@ interface Row {
 }
 
 let nextKey = 1;
+
+const HOUR = 3600;
+const EXPIRY_CHOICES: [string, string][] = [
+  [String(HOUR), '1 hour'],
+  [String(24 * HOUR), '1 day'],
+  [String(7 * 24 * HOUR), '7 days'],
+  [String(30 * 24 * HOUR), '30 days'],
+  ['never', 'Never'],
+];
+const DEFAULT_EXPIRY = 7 * 24 * HOUR;
 
 function statusText(row: Row): string {
   const s = row.status;
@@ -60,6 +70,11 @@ export function UploadPage() {
   const [rows, setRows] = useState<Row[]>([]);
   const [announcement, setAnnouncement] = useState('');
   const queue = useRef(Promise.resolve());
+  const [expiry, setExpiry] = useState(String(DEFAULT_EXPIRY));
+  const [password, setPassword] = useState('');
+  // Read by `start` when files are chosen: the options apply to files chosen after they are set.
+  const options = useRef({ password: '', expiresInSeconds: DEFAULT_EXPIRY as number | undefined });
+  options.current = { password, expiresInSeconds: expiry === 'never' ? undefined : Number(expiry) };
 
   const update = useCallback((key: number, status: RowState) => {
     setRows((all) => all.map((r) => (r.key === key ? { ...r, status } : r)));
@@ -67,6 +82,7 @@ export function UploadPage() {
 
   const start = useCallback(
     (files: File[]) => {
+      const { password, expiresInSeconds } = options.current;
       const added = files.map((file) => ({
         key: nextKey++,
         name: file.name,
@@ -74,21 +90,25 @@ export function UploadPage() {
         status: { state: 'queued' } as RowState,
         controller: new AbortController(),
         file,
+        password,
+        expiresInSeconds,
       }));
-      setRows((all) => [...all, ...added.map(({ file: _file, ...row }) => row)]);
+      setRows((all) => [...all, ...added.map(({ file: _file, password: _password, expiresInSeconds: _expires, ...row }) => row)]);
       for (const row of added) {
         // Files go one after another; each file's parts already fill the connection.
         queue.current = queue.current.then(async () => {
           if (row.controller.signal.aborted) return;
           update(row.key, { state: 'uploading', done: 0 });
           try {
-            const result = await uploadFile(row.file, {
+            const result = await uploadFile(fromFile(row.file), {
               api,
-              pool: sharedPool(),
+              runner: sharedPool(),
+              password: row.password || undefined,
+              expiresInSeconds: row.expiresInSeconds,
               signal: row.controller.signal,
               onProgress: (done) => update(row.key, { state: 'uploading', done }),
             });
-            update(row.key, { state: 'done', link: `${location.origin}${result.linkPath}` });
+            update(row.key, { state: 'done', link: `${location.origin}${result.linkPath}`, expiresAt: result.expiresAt, password: Boolean(row.password) });
             setAnnouncement(`${row.name} is uploaded. Its share link is ready.`);
           } catch (error) {
             update(row.key, isAbort(error) ? { state: 'cancelled' } : { state: 'failed', message: describeError(error) });
@@ -111,6 +131,22 @@ export function UploadPage() {
       <p className="lede">
         Files are encrypted in your browser before upload. The key lives only in the share link, after the #: the server and the storage never see it.
       </p>
+      <fieldset className="options">
+        <legend>Before you choose files</legend>
+        <label>
+          Expires after{' '}
+          <select value={expiry} onChange={(e) => setExpiry(e.currentTarget.value)}>
+            {EXPIRY_CHOICES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Password (optional) <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+      </fieldset>
       <section className="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} aria-label="Drop files here">
         <label className="button" htmlFor="file-input">
           Choose files
@@ -149,7 +185,15 @@ export function UploadPage() {
                 </button>
               )}
             </div>
-            {row.status.state === 'done' && <ShareLink name={row.name} link={row.status.link} />}
+            {row.status.state === 'done' && (
+              <>
+                <ShareLink name={row.name} link={row.status.link} />
+                <p className="note">
+                  {row.status.expiresAt === null ? 'Never expires' : formatExpiry(row.status.expiresAt)}
+                  {row.status.password && ' · the recipient also needs the password'}
+                </p>
+              </>
+            )}
           </li>
         ))}
       </ul>

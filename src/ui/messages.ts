@@ -38,6 +38,10 @@ export function describeError(error: unknown): string {
         return 'Cancelled.';
       case 'NotFound':
         return 'This file does not exist: it was never finished, has expired, or was deleted.';
+      case 'Expired':
+        return 'This link has expired: the file is no longer available.';
+      case 'PasswordRequired':
+        return 'This link is protected by a password.';
       case 'BadLink':
         return 'This link is incomplete or damaged. Check that it was copied whole, including the part after #.';
       case 'NoStreamingSave':
@@ -58,4 +62,13 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return unit === 0 ? `${n} ${n === 1 ? 'byte' : 'bytes'}` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+export function formatExpiry(expiresAt: number, now = Date.now()): string {
+  const left = expiresAt - now;
+  if (left <= 0) return 'expired';
+  const hours = left / 3_600_000;
+  if (hours < 1) return `expires in ${Math.max(1, Math.round(left / 60_000))} min`;
+  if (hours < 48) return `expires in ${Math.round(hours)} h`;
+  return `expires in ${Math.round(hours / 24)} days`;
 }

@@ -1,31 +1,44 @@
 /**
  * Uploads one file: plan parts, create the upload, seal and PUT the meta object, then seal and
- * PUT every part from the worker pool (bounded in flight, each part retried under the one
- * policy), then complete. The page never holds more than `partsInFlight` parts.
+ * PUT every part through the runner (a worker pool in the page, the same thread in Node), a
+ * bounded number in flight, each part retried under the one policy, then complete. Never more
+ * than `partsInFlight` parts are in memory.
  */
-
 import { toBase64Url } from '../crypto/bytes.ts';
-import { importWrappingKey } from '../crypto/cipher.ts';
 import { ciphertextSize, DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import { createMessage } from '../crypto/message.ts';
 import { encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
+import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/limit.ts';
+import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
-import type { WorkerPool } from '../workers/pool.ts';
 import { type PartPlan, planParts } from './plan.ts';
 
 /** Part URLs are requested in batches of this many (the server's limit per request). */
 const URL_BATCH = 100;
 export const DEFAULT_PARTS_IN_FLIGHT = 4;
 
+/** What is uploaded: a browser File satisfies this; the CLI builds one from fs.openAsBlob. */
+export interface UploadSource {
+  blob: Blob;
+  name: string;
+  type: string;
+  lastModified: number;
+}
+
+export const fromFile = (file: File): UploadSource => ({ blob: file, name: file.name, type: file.type, lastModified: file.lastModified });
+
 export interface UploadOptions {
   api: Api;
-  pool: WorkerPool;
+  runner: PartRunner;
   signal?: AbortSignal;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** with a password, the link alone opens nothing */
+  password?: string;
+  expiresInSeconds?: number;
   frameLength?: number;
   partPlaintextSize?: number;
   partsInFlight?: number;
@@ -35,8 +48,9 @@ export interface UploadResult {
   id: string;
   /** base64url link secret: goes only into the link's fragment */
   secret: string;
-  /** the path and fragment of the share link, to be joined to the page origin */
+  /** the path and fragment of the share link, to be joined to the server's origin */
   linkPath: string;
+  expiresAt: number | null;
 }
 
 class PartUrls {
@@ -78,28 +92,29 @@ class PartUrls {
   }
 }
 
-export async function uploadFile(file: File, options: UploadOptions): Promise<UploadResult> {
-  const { api, pool, signal } = options;
+export async function uploadFile(source: UploadSource, options: UploadOptions): Promise<UploadResult> {
+  const { api, runner, signal } = options;
+  const size = source.blob.size;
   const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
   const secret = newLinkSecret();
-  const wrappingKey = await importWrappingKey(secret);
-  const headerLength = sealedHeaderLength(objectContext('x'.repeat(22), 'data'));
-  const parts = planParts(file.size, frameLength, headerLength, options.partPlaintextSize);
-  const total = ciphertextSize(file.size, frameLength, headerLength);
+  const params = options.password === undefined ? null : newPasswordParams();
+  const { wrappingKey, keyName } = await linkKey(secret, options.password, params);
+  const headerLength = sealedHeaderLength(objectContext('x'.repeat(22), 'data'), keyNameFor(params));
+  const parts = planParts(size, frameLength, headerLength, options.partPlaintextSize);
+  const total = ciphertextSize(size, frameLength, headerLength);
 
-  const { id, uploadId, metaUrl } = await api.createUpload(total, parts.length, signal);
+  const { id, uploadId, metaUrl, metaHeaders, expiresAt } = await api.createUpload(total, parts.length, options.expiresInSeconds, signal);
   try {
-    const message = await createMessage(wrappingKey, objectContext(id, 'data'), frameLength);
+    const message = await createMessage(wrappingKey, objectContext(id, 'data'), frameLength, keyName);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
-    const meta = await sealMeta(wrappingKey, id, {
-      name: file.name,
-      type: file.type,
-      size: file.size,
-      lastModified: file.lastModified,
-      dataMessageId: toBase64Url(message.messageId),
-    });
+    const meta = await sealMeta(
+      wrappingKey,
+      id,
+      { name: source.name, type: source.type, size, lastModified: source.lastModified, dataMessageId: toBase64Url(message.messageId) },
+      keyName,
+    );
     await withRetries(
-      async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta as Uint8Array<ArrayBuffer>, signal }), [200], 'Upload of the file details'),
+      async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta, headers: metaHeaders, signal }), [200], 'Upload of the file details'),
       async () => {
         throw new TransferError('HttpStatus', 'The upload link for the file details expired', 403);
       },
@@ -110,11 +125,14 @@ export async function uploadFile(file: File, options: UploadOptions): Promise<Up
     const keys = { contentKey: message.contentKey, messageId: message.messageId, frameLength };
     const etags: { partNumber: number; etag: string }[] = [];
     let done = 0;
-    options.onProgress?.(0, file.size);
+    options.onProgress?.(0, size);
     const sendPart = (part: PartPlan) =>
       withRetries(
         async () =>
-          pool.run('encryptPart', { file, part, keys, header: part.includesHeader ? message.header : undefined, url: await urls.get(part.partNumber) }, signal),
+          runner.encryptPart(
+            { file: source.blob, part, keys, header: part.includesHeader ? message.header : undefined, url: await urls.get(part.partNumber) },
+            signal,
+          ),
         () => urls.renew(part.partNumber),
         signal,
       );
@@ -125,14 +143,14 @@ export async function uploadFile(file: File, options: UploadOptions): Promise<Up
       ({ etag }, i) => {
         etags.push({ partNumber: parts[i].partNumber, etag });
         done += parts[i].plainEnd - parts[i].plainStart;
-        options.onProgress?.(done, file.size);
+        options.onProgress?.(done, size);
       },
       signal,
     );
     await api.complete(id, uploadId, etags, signal);
     const encoded = encodeLinkSecret(secret);
     secret.fill(0);
-    return { id, secret: encoded, linkPath: `/d/${id}#${encoded}` };
+    return { id, secret: encoded, linkPath: `/d/${id}#${encoded}`, expiresAt };
   } catch (error) {
     // Best effort: drop the unfinished upload so no orphaned parts or meta object stay behind.
     await api.abort(id, uploadId).catch(() => undefined);

@@ -37,7 +37,7 @@ export function chunked(bytes: Uint8Array, chunk: number): ReadableStream<Uint8A
   });
 }
 
-export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   const reader = stream.getReader();
   for (;;) {
