@@ -1,0 +1,70 @@
+/** The CLI's exit codes and messages, mapped from error codes in this one place. Scripts may rely on them. */
+import { FormatError } from '../crypto/errors.ts';
+import { TransferError } from '../errors.ts';
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  network: 3,
+  notFound: 4,
+  wrongKey: 5,
+  integrity: 6,
+  unsupported: 7,
+  cancelled: 130,
+} as const;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof FormatError) {
+    switch (error.code) {
+      case 'WrongKey':
+        return EXIT.wrongKey;
+      case 'UnsupportedSuite':
+      case 'UnsupportedVersion':
+        return EXIT.unsupported;
+      default:
+        return EXIT.integrity;
+    }
+  }
+  if (error instanceof TransferError) {
+    switch (error.code) {
+      case 'NotFound':
+      case 'Expired':
+        return EXIT.notFound;
+      case 'BadLink':
+        return EXIT.usage;
+      case 'PasswordRequired':
+        return EXIT.wrongKey;
+      case 'Aborted':
+        return EXIT.cancelled;
+      default:
+        return EXIT.network;
+    }
+  }
+  return EXIT.failure;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof UsageError) return `${error.message}\nRun "cipherdrop --help" for usage.`;
+  if (error instanceof FormatError) {
+    switch (error.code) {
+      case 'WrongKey':
+        return `Wrong key or password: ${error.message}`;
+      case 'UnsupportedSuite':
+      case 'UnsupportedVersion':
+        return `Unsupported format: ${error.message}`;
+      default:
+        return `Integrity check failed (${error.code}): ${error.message}. No output was kept.`;
+    }
+  }
+  if (error instanceof TransferError && error.code === 'PasswordRequired') return 'This link needs a password: pass --password (or set CIPHERDROP_PASSWORD).';
+  return error instanceof Error ? error.message : String(error);
+}

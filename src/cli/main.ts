@@ -1,0 +1,215 @@
+/**
+ * cipherdrop — upload, download and decrypt Cipherdrop files from a terminal or a script,
+ * with the same format module and transfer engine as the page. See `cipherdrop --help`.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
+import { ContextMismatchError, CorruptedError } from '../crypto/errors.ts';
+import { parseCompleteHeader } from '../crypto/format.ts';
+import { CONTEXT_ID, CONTEXT_OBJECT, decodeLinkSecret, objectContext, openMeta } from '../crypto/objects.ts';
+import { keyNameOf, linkKey, parseKeyName } from '../crypto/password.ts';
+import { downloadTo, fetchLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
+import { TransferError } from '../errors.ts';
+import { decryptFile, FileSink, fileRandomAccess, fileSource } from '../node/files.ts';
+import { api, setApiBase } from '../transfer/api.ts';
+import { directRunner } from '../transfer/parts.ts';
+import { uploadFile } from '../upload/uploader.ts';
+import { EXIT, exitCodeOf, messageOf, UsageError } from './exit-codes.ts';
+import { progressBar } from './progress.ts';
+import { readPassword } from './prompt.ts';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const MAX_META_FILE = 64 * 1024;
+
+const HELP: Record<string, string> = {
+  main: `Usage: cipherdrop <command> [options]
+
+Commands:
+  upload FILE...        encrypt and upload files, print one share link per file
+  download LINK         download, verify and decrypt a share link
+  decrypt CIPHERTEXT    decrypt a downloaded data object offline
+
+Run "cipherdrop <command> --help" for a command's options.
+
+Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 network or server error,
+4 not found or expired, 5 wrong key or password, 6 integrity check failed
+(tampered, truncated, swapped), 7 unsupported format, 130 interrupted.`,
+  upload: `Usage: cipherdrop upload FILE... [--server URL] [--password] [--expires 7d]
+
+  --server URL     the Cipherdrop server (default $CIPHERDROP_SERVER or ${DEFAULT_SERVER})
+  --password       protect the links with a password (asked on the terminal,
+                   or taken from $CIPHERDROP_PASSWORD)
+  --expires AGE    how long the files stay available: 30m, 12h, 7d, or "never" (default 7d)
+
+Prints one share link per file on stdout; progress goes to stderr.`,
+  download: `Usage: cipherdrop download LINK [-o PATH] [--force]
+
+  -o, --output PATH   where to save (default: the file's own name in this folder; "-" for stdout)
+  --force             overwrite PATH if it exists
+
+The password, if the link has one, is asked on the terminal or taken from
+$CIPHERDROP_PASSWORD. Nothing is left behind unless every byte verified.`,
+  decrypt: `Usage: cipherdrop decrypt CIPHERTEXT --key SECRET [--meta META] [-o PATH] [--force]
+
+  --key SECRET        the link's secret (the part after #), or the whole link
+  --meta META         the file's meta object, for its name and an extra binding check
+  --id ID             the file id to require (default: taken from the link or the object)
+  -o, --output PATH   where to save (default: the name from --meta; "-" for stdout)
+  --force             overwrite PATH if it exists
+
+Works fully offline. The password, if any, as for download.`,
+};
+
+type Args = string[];
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: Args, options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** "30m", "12h", "7d", "3600s", or "never". */
+export function parseDuration(text: string): number | undefined {
+  if (text === 'never') return undefined;
+  const match = /^(\d+)([smhd])$/.exec(text);
+  if (!match) throw new UsageError(`--expires takes a duration like 30m, 12h or 7d, or "never" (got ${JSON.stringify(text)})`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+/** A file name from the (untrusted, though authenticated) meta object: no directories, no control characters. */
+function safeName(name: string): string {
+  const base = path.basename(name.replace(/[\\/]/g, '_')).replace(/[\p{Cc}]/gu, '');
+  return base && base !== '.' && base !== '..' ? base : 'download';
+}
+
+function checkTarget(target: string, force: boolean): void {
+  if (target !== '-' && existsSync(target) && !force) throw new UsageError(`${target} exists; pass --force to overwrite it`);
+}
+
+async function upload(args: Args, signal: AbortSignal): Promise<void> {
+  const { values, positionals } = parse(args, { server: { type: 'string' }, password: { type: 'boolean' }, expires: { type: 'string' } });
+  if (values.help) return void console.log(HELP.upload);
+  if (!positionals.length) throw new UsageError('upload needs at least one FILE');
+  const server = (values.server ?? process.env.CIPHERDROP_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+  setApiBase(server);
+  const expiresInSeconds = parseDuration(values.expires ?? '7d');
+  const password = values.password ? await readPassword(true) : undefined;
+  for (const file of positionals) {
+    const source = await fileSource(file);
+    const bar = progressBar(source.name);
+    const result = await uploadFile(source, { api, runner: directRunner, password, expiresInSeconds, signal, onProgress: bar.update });
+    bar.finish();
+    console.log(`${server}${result.linkPath}`);
+  }
+}
+
+async function download(args: Args, signal: AbortSignal): Promise<void> {
+  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } });
+  if (values.help) return void console.log(HELP.download);
+  if (positionals.length !== 1) throw new UsageError('download needs exactly one LINK');
+  let url: URL;
+  try {
+    url = new URL(positionals[0]);
+  } catch {
+    throw new TransferError('BadLink', 'That is not a link');
+  }
+  const { id, secret } = parseLink(url.pathname, url.hash);
+  setApiBase(url.origin);
+  const objects = await fetchLink(api, id, signal);
+  const password = objects.passwordParams ? await readPassword(false) : undefined;
+  const link = await unlockLink(objects, secret, password);
+  const target = values.output ?? safeName(link.meta.name);
+  checkTarget(target, values.force ?? false);
+  const prepared = await prepareDownload(link, { api, signal });
+  const bar = progressBar(link.meta.name);
+  await downloadTo(prepared, FileSink.open(target), { api, runner: directRunner, signal, onProgress: bar.update });
+  bar.finish();
+  if (target !== '-') console.error(`Saved ${link.meta.name} (${link.meta.size} bytes, verified) to ${target}`);
+}
+
+/** --key takes the secret or the whole link; a link also fixes the id. */
+function keyArgument(value: string): { secret: Uint8Array; id?: string } {
+  if (value.includes('#')) {
+    const url = new URL(value, 'http://link.invalid');
+    return parseLink(url.pathname, url.hash);
+  }
+  const secret = decodeLinkSecret(value);
+  if (!secret) throw new UsageError('--key must be the 43-character secret after # in the link, or the whole link');
+  return { secret };
+}
+
+async function decrypt(args: Args): Promise<void> {
+  const { values, positionals } = parse(args, {
+    key: { type: 'string' },
+    meta: { type: 'string' },
+    id: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    force: { type: 'boolean' },
+  });
+  if (values.help) return void console.log(HELP.decrypt);
+  if (positionals.length !== 1) throw new UsageError('decrypt needs exactly one CIPHERTEXT file');
+  if (!values.key) throw new UsageError('decrypt needs --key');
+  const input = positionals[0];
+  const fromKey = keyArgument(values.key);
+
+  const file = await fileRandomAccess(input);
+  const header = parseCompleteHeader(await file.read(0, Math.min(file.size, MAX_META_FILE)));
+  await file.close();
+  const id = values.id ?? fromKey.id ?? header.context[CONTEXT_ID];
+  if (!id || header.context[CONTEXT_OBJECT] !== 'data') throw new ContextMismatchError('This is not a Cipherdrop data object (see --meta for the meta object)');
+  const keyName = keyNameOf(header);
+  const params = parseKeyName(keyName);
+  const { wrappingKey } = await linkKey(fromKey.secret, params ? await readPassword(false) : undefined, params);
+
+  let expectedMessageId: Uint8Array | undefined;
+  let name: string | undefined;
+  if (values.meta) {
+    const metaBytes = await readFile(values.meta);
+    if (metaBytes.byteLength > MAX_META_FILE) throw new CorruptedError({ field: 'meta' }, 'the meta object is too large');
+    const meta = await openMeta(wrappingKey, id, metaBytes, keyName);
+    expectedMessageId = fromBase64Url(meta.dataMessageId) ?? undefined;
+    name = meta.name;
+  }
+  const target = values.output ?? (name ? safeName(name) : undefined);
+  if (!target) throw new UsageError('decrypt needs -o PATH (or --meta, for the file name)');
+  checkTarget(target, values.force ?? false);
+  await decryptFile(input, target, wrappingKey, {
+    context: objectContext(id, 'data'),
+    keyName,
+    onHeader(h) {
+      if (expectedMessageId && !timingSafeEqual(expectedMessageId, h.messageId))
+        throw new ContextMismatchError('The meta object belongs to another data object');
+    },
+  });
+  if (target !== '-') console.error(`Decrypted and verified ${name ?? input} to ${target}`);
+}
+
+const COMMANDS: Record<string, (args: Args, signal: AbortSignal) => Promise<void>> = { upload, download, decrypt };
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      console.log(HELP.main);
+      return command ? EXIT.ok : EXIT.usage;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    await run(rest, controller.signal);
+    return EXIT.ok;
+  } catch (error) {
+    console.error(`cipherdrop: ${messageOf(error)}`);
+    return exitCodeOf(error);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Node adapters for the same format and engine the page uses: upload sources from files,
+ * a download sink that only ever leaves a complete, verified file behind, and streaming
+ * encrypt/decrypt between files. Node-only (imports node: modules); never bundled for the page.
+ */
+import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import type { DecryptOptions, EncryptOptions } from '../crypto/message.ts';
+import { decryptStream, encryptStream } from '../crypto/message.ts';
+import type { RandomAccessSource } from '../crypto/random-access.ts';
+import type { Sink } from '../download/downloader.ts';
+import type { UploadSource } from '../upload/uploader.ts';
+
+const MIME: Record<string, string> = {
+  '.txt': 'text/plain',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mp3': 'audio/mpeg',
+  '.zip': 'application/zip',
+  '.json': 'application/json',
+};
+
+/** A file as an upload source: a lazily read Blob, never loaded whole. */
+export async function fileSource(filePath: string): Promise<UploadSource> {
+  const info = await stat(filePath);
+  if (!info.isFile()) throw new Error(`${filePath} is not a regular file`);
+  const blob = await openAsBlob(filePath);
+  return { blob, name: path.basename(filePath), type: MIME[path.extname(filePath).toLowerCase()] ?? '', lastModified: Math.floor(info.mtimeMs) };
+}
+
+/** Random access to a file, for decryptRange. Call close() when done. */
+export async function fileRandomAccess(filePath: string): Promise<RandomAccessSource & { close(): Promise<void> }> {
+  const handle = await open(filePath, 'r');
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(start, end) {
+      const out = new Uint8Array(Math.max(0, end - start));
+      const { bytesRead } = await handle.read(out, 0, out.byteLength, start);
+      return out.subarray(0, bytesRead);
+    },
+    close: () => handle.close(),
+  };
+}
+
+const partialPath = (target: string) => `${target}.cipherdrop-partial`;
+
+/**
+ * Writes to `<target>.cipherdrop-partial` and renames it into place only on close(): a failed
+ * or interrupted download leaves no file that looks complete. `-` writes to stdout.
+ */
+export class FileSink implements Sink {
+  private constructor(
+    private readonly target: string,
+    private readonly out: Writable,
+  ) {}
+
+  static open(target: string): FileSink {
+    if (target === '-') return new FileSink(target, process.stdout);
+    // The partial name is ours: a stale one from an interrupted run is simply replaced.
+    return new FileSink(target, createWriteStream(partialPath(target)));
+  }
+
+  async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
+    if (!this.out.write(chunk))
+      await new Promise<void>((resolve, reject) => {
+        this.out.once('drain', resolve);
+        this.out.once('error', reject);
+      });
+  }
+
+  async close(): Promise<void> {
+    if (this.target === '-') return;
+    await new Promise<void>((resolve, reject) => this.out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    await rename(partialPath(this.target), this.target);
+  }
+
+  async abort(): Promise<void> {
+    if (this.target === '-') return;
+    this.out.destroy();
+    await rm(partialPath(this.target), { force: true });
+  }
+}
+
+/** Streams a whole file through a transform into `target` (via a partial file, renamed on success). */
+async function transformFile(input: string, target: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
+  const sink = FileSink.open(target);
+  const source = Readable.toWeb(createReadStream(input)) as unknown as ReadableStream<Uint8Array>;
+  try {
+    await source.pipeThrough(transform).pipeTo(
+      new WritableStream({
+        write: (chunk) => sink.write(chunk as Uint8Array<ArrayBuffer>),
+      }),
+    );
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+}
+
+export const encryptFile = (input: string, target: string, wrappingKey: CryptoKey, options: EncryptOptions) =>
+  transformFile(input, target, encryptStream(wrappingKey, options));
+
+export const decryptFile = (input: string, target: string, wrappingKey: CryptoKey, options: DecryptOptions) =>
+  transformFile(input, target, decryptStream(wrappingKey, options));
