@@ -12,13 +12,23 @@ export class UploadPage {
     await expect(this.page.getByRole('heading', { name: 'Cipherdrop' })).toBeVisible();
   }
 
+  async setPassword(password: string): Promise<void> {
+    await this.page.getByLabel('Password (optional)').fill(password);
+  }
+
+  async setExpiry(label: string): Promise<void> {
+    await this.page.getByLabel('Expires after').selectOption({ label });
+  }
+
   async choose(...files: string[]): Promise<void> {
     await this.page.getByLabel('Choose files').setInputFiles(files);
   }
 
   /** Uploads one file through the page and returns its share link and file id. */
-  async share(file: string): Promise<{ link: string; id: string; secret: string }> {
+  async share(file: string, options: { password?: string; expiry?: string } = {}): Promise<{ link: string; id: string; secret: string }> {
     await this.goto();
+    if (options.password) await this.setPassword(options.password);
+    if (options.expiry) await this.setExpiry(options.expiry);
     await this.choose(file);
     const link = await this.shareLink(file.split('/').at(-1) as string);
     const url = new URL(link);
@@ -46,6 +56,11 @@ export class DownloadPage {
 
   alert() {
     return this.page.getByRole('alert');
+  }
+
+  async enterPassword(password: string): Promise<void> {
+    await this.page.getByLabel('Password', { exact: true }).fill(password);
+    await this.page.getByRole('button', { name: 'Open' }).click();
   }
 
   /** Clicks Download and returns the browser download it starts. */
