@@ -87,3 +87,33 @@ test('a 64 MiB file round-trips through the page, and only ciphertext leaves the
     expect(r.body?.includes(secret) ?? false).toBe(false);
   }
 });
+
+test('a link password never leaves the page either', async ({ browser, uploadPage, stack }) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-pw-'));
+  const name = `payroll-${Date.now()}.csv`;
+  const file = path.join(dir, name);
+  await writeRandomFile(file, 3 * MiB);
+  const password = 'Zebra-Quasar-7731';
+  const before = stack.appProxy.records.length + stack.s3Proxy.records.length;
+  const { link, secret } = await uploadPage.share(file, { password });
+
+  const context = await browser.newContext();
+  const viewer = new DownloadPage(await context.newPage());
+  await viewer.open(link);
+  await viewer.enterPassword(password);
+  const download = await viewer.download();
+  await download.saveAs(path.join(dir, 'out.csv'));
+  expect(await download.failure()).toBeNull();
+  await context.close();
+
+  const recorded = [...stack.appProxy.records, ...stack.s3Proxy.records];
+  expect(recorded.length).toBeGreaterThan(before);
+  const forbidden = [password, Buffer.from(password).toString('base64'), encodeURIComponent(password), secret, name];
+  for (const r of recorded) {
+    const text = `${r.method} ${r.url}\n${JSON.stringify(r.headers)}`;
+    for (const value of forbidden) {
+      expect(text.includes(value), `${value} in ${r.method} ${r.url}`).toBe(false);
+      expect(r.body.includes(value), `${value} in the body of ${r.method} ${r.url}`).toBe(false);
+    }
+  }
+});
