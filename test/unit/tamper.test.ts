@@ -19,6 +19,7 @@ import {
 import { FINAL_FRAME_OVERHEAD, parseCompleteHeader, REGULAR_FRAME_OVERHEAD } from '../../src/crypto/format.ts';
 import { decryptStream, encryptStream } from '../../src/crypto/message.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
+import { linkKey, MIN_PBKDF2_ITERATIONS } from '../../src/crypto/password.ts';
 import { chunked, randomData, readAll } from './helpers.ts';
 
 const F = 64;
@@ -214,6 +215,19 @@ describe('wrong keys and swapped objects', () => {
     const outcome = await decode(message, context, await importWrappingKey(randomData(32)));
     expect(outcome.error).toBeInstanceOf(WrongKeyError);
     expect(outcome.output.byteLength).toBe(0);
+  });
+
+  it('a wrong password is WrongKey, before any output; the right one opens', async () => {
+    const params = { iterations: MIN_PBKDF2_ITERATIONS, salt: randomData(16) };
+    const right = await linkKey(secret, 'hunter2', params);
+    const protectedMessage = await readAll(
+      chunked(plain, 1000).pipeThrough(encryptStream(right.wrappingKey, { context, frameLength: F, keyName: right.keyName })),
+    );
+    const wrong = await linkKey(secret, 'hunter3', params);
+    const reader = (k: CryptoKey) => readAll(chunked(protectedMessage, 4096).pipeThrough(decryptStream(k, { context, keyName: right.keyName })));
+    await expect(reader(wrong.wrappingKey)).rejects.toBeInstanceOf(WrongKeyError);
+    await expect(reader(key)).rejects.toBeInstanceOf(WrongKeyError);
+    expect(Buffer.compare(await reader(right.wrappingKey), plain)).toBe(0);
   });
 
   it("another upload's object (same key, other id) is ContextMismatch", async () => {
