@@ -29,6 +29,8 @@ export const CORS_RULE = `<CORSConfiguration>
 export interface LocalS3 {
   settings: S3Settings;
   port: number;
+  /** the current child process (for the benchmark's CPU accounting) */
+  readonly pid: number;
   stop(): Promise<void>;
   /** Kills the child as a crash would; the supervisor brings it back on the same port. */
   crash(): void;
@@ -66,6 +68,9 @@ export async function startLocalS3(dir: string, port = 0, bucket = LOCAL_S3_BUCK
   return {
     port: boundPort,
     settings: { endpoint, publicEndpoint: endpoint, bucket, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
+    get pid() {
+      return current.child.pid as number;
+    },
     crash: () => current.child.kill('SIGKILL'),
     async stop() {
       stopping = true;

@@ -16,7 +16,8 @@ export interface FrameKeysMessage {
 export interface EncryptPartRequest {
   file: Blob;
   part: PartPlan;
-  keys: FrameKeysMessage;
+  /** null only in the benchmark's plaintext baseline: the same read and PUT, without sealing */
+  keys: FrameKeysMessage | null;
   header?: Uint8Array;
   url: string;
 }
@@ -24,7 +25,8 @@ export interface EncryptPartRequest {
 export interface DecryptRangeRequest {
   url: string;
   range: RangePlan;
-  keys: FrameKeysMessage;
+  /** null only in the benchmark's plaintext baseline: the same GET and read, without opening */
+  keys: FrameKeysMessage | null;
 }
 
 /** Where parts and ranges are processed: a worker pool in the page, the same thread in Node. */
@@ -35,8 +37,8 @@ export interface PartRunner {
 
 export async function encryptPart({ file, part, keys, header, url }: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
   const plain = new Uint8Array(await file.slice(part.plainStart, part.plainEnd).arrayBuffer());
-  const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined);
-  plain.fill(0);
+  const body = keys ? await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined) : plain;
+  if (keys) plain.fill(0);
   if (body.byteLength !== part.cipherSize) throw new Error(`part ${part.partNumber}: sealed ${body.byteLength} bytes, planned ${part.cipherSize}`);
   const response = await request(url, { method: 'PUT', body, signal });
   await expectStatus(response, [200], `Upload of part ${part.partNumber}`);
@@ -51,6 +53,7 @@ export async function decryptRange({ url, range, keys }: DecryptRangeRequest, si
   const response = await request(url, { headers: { Range: `bytes=${range.start}-${range.end}` }, signal });
   await expectStatus(response, [206], `Download of bytes ${range.start}-${range.end}`);
   const sealed = await readExactly(response, range.end - range.start + 1);
+  if (!keys) return sealed.buffer as ArrayBuffer;
   const plain = await openRun(keys, sealed, range.firstSeq, range.endsMessage, range.plainLength);
   return plain.buffer as ArrayBuffer;
 }

@@ -42,6 +42,11 @@ export interface UploadOptions {
   frameLength?: number;
   partPlaintextSize?: number;
   partsInFlight?: number;
+  /**
+   * Benchmark only: upload the plaintext through the very same plan, workers, reads and PUTs,
+   * without sealing, to measure what encryption costs. Never exposed in the page.
+   */
+  benchPlaintext?: boolean;
 }
 
 export interface UploadResult {
@@ -100,8 +105,10 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
   const params = options.password === undefined ? null : newPasswordParams();
   const { wrappingKey, keyName } = await linkKey(secret, options.password, params);
   const headerLength = sealedHeaderLength(objectContext('x'.repeat(22), 'data'), keyNameFor(params));
-  const parts = planParts(size, frameLength, headerLength, options.partPlaintextSize);
-  const total = ciphertextSize(size, frameLength, headerLength);
+  const plainBaseline = options.benchPlaintext === true;
+  const planned = planParts(size, frameLength, headerLength, options.partPlaintextSize);
+  const parts = plainBaseline ? planned.map((p) => ({ ...p, includesHeader: false, cipherSize: p.plainEnd - p.plainStart })) : planned;
+  const total = plainBaseline ? size : ciphertextSize(size, frameLength, headerLength);
 
   const { id, uploadId, metaUrl, metaHeaders, expiresAt } = await api.createUpload(total, parts.length, options.expiresInSeconds, signal);
   try {
@@ -122,7 +129,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
     );
 
     const urls = new PartUrls(api, id, uploadId, parts.length, signal);
-    const keys = { contentKey: message.contentKey, messageId: message.messageId, frameLength };
+    const keys = plainBaseline ? null : { contentKey: message.contentKey, messageId: message.messageId, frameLength };
     const etags: { partNumber: number; etag: string }[] = [];
     let done = 0;
     options.onProgress?.(0, size);

@@ -1,0 +1,135 @@
+/**
+ * A minimal Chrome DevTools Protocol client over --remote-debugging-pipe. It never enables the
+ * Network domain: with it on (as Playwright always has it), Chromium base64-copies every fetch()
+ * body and encrypted uploads run an order of magnitude slower (shared/BROWSER-FACTS.md).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+/** Debian's /usr/bin/chromium is a shell wrapper; the binary is launched directly so its PID is the browser's. */
+const CHROMIUM_BINARY = process.env.CHROMIUM_BINARY ?? '/usr/lib/chromium/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--remote-debugging-pipe',
+];
+
+type Json = Record<string, unknown>;
+
+export class Browser {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(v: Json): void; reject(e: Error): void }>();
+  private readonly listeners = new Set<(method: string, params: Json, sessionId?: string) => void>();
+  private buffer = '';
+
+  private constructor(
+    readonly process: ChildProcess,
+    private readonly userDataDir: string,
+  ) {
+    const out = process.stdio[4] as Readable;
+    out.setEncoding('utf8');
+    out.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let end = this.buffer.indexOf('\0'); end >= 0; end = this.buffer.indexOf('\0')) {
+        const message = JSON.parse(this.buffer.slice(0, end)) as { id?: number; result?: Json; error?: { message: string }; method?: string; params?: Json; sessionId?: string };
+        this.buffer = this.buffer.slice(end + 1);
+        if (message.id !== undefined) {
+          const p = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.error) p?.reject(new Error(message.error.message));
+          else p?.resolve(message.result ?? {});
+        } else if (message.method) {
+          for (const listener of this.listeners) listener(message.method, message.params ?? {}, message.sessionId);
+        }
+      }
+    });
+  }
+
+  static launch(): Browser {
+    const userDataDir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-bench-chromium-'));
+    const child = spawn(CHROMIUM_BINARY, [...FLAGS, `--user-data-dir=${userDataDir}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    return new Browser(child, userDataDir);
+  }
+
+  get pid(): number {
+    return this.process.pid as number;
+  }
+
+  send(method: string, params: Json = {}, sessionId?: string): Promise<Json> {
+    const id = this.nextId++;
+    (this.process.stdio[3] as Writable).write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  }
+
+  on(listener: (method: string, params: Json, sessionId?: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.send('Browser.close').catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    this.process.kill('SIGKILL');
+    rmSync(this.userDataDir, { recursive: true, force: true });
+  }
+}
+
+/** One page (tab) attached with a flat session; only the Runtime, Page and DOM domains are used. */
+export class Page {
+  private constructor(
+    readonly browser: Browser,
+    readonly sessionId: string,
+  ) {}
+
+  static async open(browser: Browser, url: string): Promise<Page> {
+    const { targetId } = (await browser.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+    const { sessionId } = (await browser.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+    const page = new Page(browser, sessionId);
+    await page.send('Page.enable');
+    const loaded = new Promise<void>((resolve) => {
+      const off = browser.on((method, _params, sid) => {
+        if (sid === sessionId && method === 'Page.loadEventFired') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await page.send('Page.navigate', { url });
+    await loaded;
+    return page;
+  }
+
+  send(method: string, params: Json = {}): Promise<Json> {
+    return this.browser.send(method, params, this.sessionId);
+  }
+
+  /** Evaluates an expression in the page, awaiting a promise, and returns its JSON value. */
+  async evaluate<T>(expression: string): Promise<T> {
+    const result = (await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })) as {
+      result: { value?: T };
+      exceptionDetails?: { exception?: { description?: string }; text: string };
+    };
+    if (result.exceptionDetails) throw new Error(`in page: ${result.exceptionDetails.exception?.description ?? result.exceptionDetails.text}`);
+    return result.result.value as T;
+  }
+
+  async setInputFile(selector: string, file: string): Promise<void> {
+    const { root } = (await this.send('DOM.getDocument')) as { root: { nodeId: number } };
+    const { nodeId } = (await this.send('DOM.querySelector', { nodeId: root.nodeId, selector })) as { nodeId: number };
+    await this.send('DOM.setFileInputFiles', { nodeId, files: [file] });
+  }
+
+  async heapUsed(): Promise<number> {
+    const { usedSize } = (await this.send('Runtime.getHeapUsage')) as { usedSize: number };
+    return usedSize;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The benchmark page: drives the real engine (uploader, worker pool, downloader, service-worker
+ * save path) and reports its own timings. Loaded by bench/run.ts through a CDP pipe, never with
+ * the DevTools Network domain on. Not part of the product build.
+ */
+import { downloadTo, openLink, parseLink, prepareDownload, type Sink } from '../../src/download/downloader.ts';
+import { ServiceWorkerSink, serviceWorker } from '../../src/download/sinks.ts';
+import { api } from '../../src/transfer/api.ts';
+import { orderedPool } from '../../src/transfer/limit.ts';
+import { fromFile, uploadFile } from '../../src/upload/uploader.ts';
+import { WorkerPool } from '../../src/workers/pool.ts';
+
+export interface Settings {
+  frameLength: number;
+  partSize: number;
+  workers: number;
+  inFlight: number;
+}
+
+let pool: WorkerPool | undefined;
+let poolSize = 0;
+const runner = (workers: number) => {
+  if (!pool || poolSize !== workers) {
+    pool?.terminate();
+    pool = new WorkerPool(workers);
+    poolSize = workers;
+  }
+  return pool;
+};
+
+const file = () => {
+  const f = (document.getElementById('file') as HTMLInputElement).files?.[0];
+  if (!f) throw new Error('no file chosen');
+  return f;
+};
+
+const countingSink = (): Sink & { bytes: number } => {
+  const sink = {
+    bytes: 0,
+    write: async (chunk: Uint8Array) => {
+      sink.bytes += chunk.byteLength;
+    },
+    close: async () => {},
+    abort: async () => {},
+  };
+  return sink;
+};
+
+const bench = {
+  ready: serviceWorker().then((sw) => Boolean(sw)),
+
+  async upload(plain: boolean, s: Settings) {
+    const f = file();
+    const t = performance.now();
+    const result = await uploadFile(fromFile(f), {
+      api,
+      runner: runner(s.workers),
+      benchPlaintext: plain,
+      frameLength: s.frameLength,
+      partPlaintextSize: s.partSize,
+      partsInFlight: s.inFlight,
+    });
+    return { ms: performance.now() - t, bytes: f.size, linkPath: result.linkPath, id: result.id };
+  },
+
+  /** The plaintext baseline: the same ranged GETs, BYOB reads, workers and ordering, no opening. */
+  async downloadPlain(url: string, size: number, s: Settings) {
+    const rangeSize = s.partSize;
+    const count = Math.ceil(size / rangeSize);
+    const pool = runner(s.workers);
+    let bytes = 0;
+    const t = performance.now();
+    await orderedPool(
+      count,
+      s.inFlight,
+      (i) => {
+        const start = i * rangeSize;
+        const end = Math.min(size, start + rangeSize) - 1;
+        return pool.decryptRange({ url, range: { index: i, start, end, firstSeq: 1, endsMessage: false, plainLength: end - start + 1 }, keys: null });
+      },
+      (buffer) => {
+        bytes += buffer.byteLength;
+      },
+    );
+    return { ms: performance.now() - t, bytes };
+  },
+
+  /** The real viewer path: open the link, verify the header, download and decrypt in workers. */
+  async downloadDecrypt(linkPath: string, save: boolean, s: Settings) {
+    const url = new URL(linkPath, location.origin);
+    const { id, secret } = parseLink(url.pathname, url.hash);
+    const t = performance.now();
+    const link = await openLink(api, id, secret);
+    const prepared = await prepareDownload(link, { api, rangeSize: s.partSize });
+    const sw = await serviceWorker();
+    const counting = countingSink();
+    const sink = save && sw ? ServiceWorkerSink.open(sw, link.meta.name, link.meta.size, () => undefined) : counting;
+    await downloadTo(prepared, sink, { api, runner: runner(s.workers), rangesInFlight: s.inFlight, rangeSize: s.partSize });
+    return { ms: performance.now() - t, bytes: link.meta.size, counted: counting.bytes };
+  },
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;

@@ -1,0 +1,112 @@
+/**
+ * CPU time and RSS of a process tree from /proc, sampled while a case runs: CPU-seconds per
+ * process kind (Chromium's browser, renderer, network and GPU/utility processes, and our own
+ * servers) and the peak RSS of each kind over the case.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+const PAGE_KIB = 4;
+const SAMPLE_MS = 100;
+
+export type Kind = 'browser' | 'renderer' | 'network' | 'other-chromium' | 'servers';
+
+interface Sample {
+  cpuTicks: number;
+  rssKiB: number;
+}
+
+function read(pid: number): { ppid: number; sample: Sample; cmdline: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    return { ppid: Number(fields[1]), sample: { cpuTicks: Number(fields[11]) + Number(fields[12]), rssKiB: Number(fields[21]) * PAGE_KIB }, cmdline };
+  } catch {
+    return null;
+  }
+}
+
+function kindOf(cmdline: string, isRoot: boolean): Kind {
+  if (isRoot) return 'browser';
+  if (cmdline.includes('--type=renderer')) return 'renderer';
+  if (cmdline.includes('network.mojom.NetworkService')) return 'network';
+  return 'other-chromium';
+}
+
+export interface CaseUsage {
+  cpuSeconds: Record<Kind, number>;
+  peakRssMiB: Record<Kind, number>;
+}
+
+const zero = (): Record<Kind, number> => ({ browser: 0, renderer: 0, network: 0, 'other-chromium': 0, servers: 0 });
+
+export class ProcessMonitor {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private startTicks = new Map<number, number>();
+  private lastTicks = new Map<number, { kind: Kind; ticks: number }>();
+  private peak = zero();
+  private serverCpuStart = process.cpuUsage();
+
+  constructor(
+    private readonly browserPid: number,
+    private readonly serverPids: () => number[],
+  ) {}
+
+  /** Every process in the browser's tree, with its kind, plus the servers. */
+  private snapshot(): Map<number, { kind: Kind; sample: Sample }> {
+    const all = new Map<number, { ppid: number; sample: Sample; cmdline: string }>();
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      const info = read(pid);
+      if (info) all.set(pid, info);
+    }
+    const out = new Map<number, { kind: Kind; sample: Sample }>();
+    const inTree = (pid: number): boolean => {
+      for (let p = pid, hops = 0; p > 1 && hops < 10; hops++) {
+        if (p === this.browserPid) return true;
+        p = all.get(p)?.ppid ?? 0;
+      }
+      return false;
+    };
+    for (const [pid, info] of all) if (inTree(pid)) out.set(pid, { kind: kindOf(info.cmdline, pid === this.browserPid), sample: info.sample });
+    for (const pid of this.serverPids()) {
+      const info = all.get(pid);
+      if (info) out.set(pid, { kind: 'servers', sample: info.sample });
+    }
+    return out;
+  }
+
+  private sample(): void {
+    const rss = zero();
+    for (const [pid, { kind, sample }] of this.snapshot()) {
+      if (!this.startTicks.has(pid)) this.startTicks.set(pid, kind === 'servers' ? sample.cpuTicks : 0);
+      this.lastTicks.set(pid, { kind, ticks: sample.cpuTicks });
+      rss[kind] = Math.max(rss[kind], sample.rssKiB);
+    }
+    for (const kind of Object.keys(rss) as Kind[]) this.peak[kind] = Math.max(this.peak[kind], rss[kind]);
+  }
+
+  start(): void {
+    this.startTicks = new Map();
+    this.lastTicks = new Map();
+    this.peak = zero();
+    for (const [pid, { sample }] of this.snapshot()) this.startTicks.set(pid, sample.cpuTicks);
+    this.serverCpuStart = process.cpuUsage();
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
+  }
+
+  stop(): CaseUsage {
+    clearInterval(this.timer);
+    this.sample();
+    const cpu = zero();
+    for (const [pid, { kind, ticks }] of this.lastTicks) cpu[kind] += (ticks - (this.startTicks.get(pid) ?? 0)) / TICKS_PER_SECOND;
+    // The harness process hosts the sink and the presign server: its CPU counts as the servers'.
+    const own = process.cpuUsage(this.serverCpuStart);
+    cpu.servers += (own.user + own.system) / 1e6;
+    const peakRssMiB = zero();
+    for (const kind of Object.keys(this.peak) as Kind[]) peakRssMiB[kind] = Math.round(this.peak[kind] / 1024);
+    return { cpuSeconds: cpu, peakRssMiB };
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * `npm run bench`: encrypted vs plain throughput, CPU and memory in real Chromium (driven over a
+ * CDP pipe, never with the Network domain on), against the benchmark's own fast sink, with one
+ * reference round against the embedded S3; the format alone in Node; presign API throughput.
+ *
+ * Options: --size 1GiB  --big 4GiB (memory case; 0 skips)  --frame 512KiB  --part 16MiB
+ *          --workers 2  --inflight 4  --rounds 3  --no-readme
+ */
+import { spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { buildApp } from '../server/app.ts';
+import { startLocalS3 } from '../server/local-s3.ts';
+import { createStorage } from '../server/storage.ts';
+import { importWrappingKey } from '../src/crypto/cipher.ts';
+import { DEFAULT_FRAME_LENGTH } from '../src/crypto/format.ts';
+import { openRun, sealRun } from '../src/crypto/frames.ts';
+import { createMessage } from '../src/crypto/message.ts';
+import { objectContext } from '../src/crypto/objects.ts';
+import { Browser, Page } from './cdp.ts';
+import { type CaseUsage, ProcessMonitor } from './procs.ts';
+import { Sink } from './sink.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(B|KiB|MiB|GiB)?$/.exec(text);
+  if (!m) throw new Error(`bad size ${text}`);
+  return Math.round(Number(m[1]) * { B: 1, KiB, MiB, GiB }[(m[2] ?? 'B') as 'B']);
+}
+
+const { values: opts } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1GiB' },
+    big: { type: 'string', default: '4GiB' },
+    frame: { type: 'string', default: `${DEFAULT_FRAME_LENGTH / KiB}KiB` },
+    part: { type: 'string', default: '16MiB' },
+    workers: { type: 'string', default: String(Math.min(4, cpus().length)) },
+    inflight: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+    'no-readme': { type: 'boolean', default: false },
+  },
+});
+const settings = { frameLength: parseSize(opts.frame), partSize: parseSize(opts.part), workers: Number(opts.workers), inFlight: Number(opts.inflight) };
+const SIZE = parseSize(opts.size);
+const BIG = parseSize(opts.big);
+const ROUNDS = Number(opts.rounds);
+
+interface CaseResult {
+  name: string;
+  round: number;
+  bytes: number;
+  seconds: number;
+  mbps: number;
+  cpuSecondsPerGiB: number;
+  usage: CaseUsage;
+  heapPeakMiB: number;
+}
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+async function randomFile(file: string, size: number): Promise<void> {
+  const out = createWriteStream(file);
+  for (let at = 0; at < size; at += MiB) {
+    if (!out.write(randomFillSync(Buffer.alloc(Math.min(MiB, size - at))))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function main(): Promise<void> {
+  log('building the benchmark page');
+  const built = spawnSync('npx', ['vite', 'build', '--config', 'bench/vite.config.ts', '--logLevel', 'error'], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('bench page build failed');
+  const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-bench-'));
+  const downloads = path.join(dir, 'downloads');
+  mkdirSync(downloads);
+  const file = path.join(dir, 'input.bin');
+  log(`writing a ${SIZE / MiB} MiB random file`);
+  await randomFile(file, SIZE);
+
+  const sink = await Sink.start(path.join(dir, 'sink'));
+  sink.addFileObject('plain/data', file);
+  const app = await buildApp({ storage: sink.storage(), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const local = await startLocalS3(path.join(dir, 's3'));
+  const refApp = await buildApp({ storage: createStorage(local.settings, 'cipherdrop/', 3600), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
+  await refApp.listen({ host: '127.0.0.1', port: 0 });
+  const refUrl = `http://127.0.0.1:${(refApp.server.address() as { port: number }).port}`;
+
+  const browser = Browser.launch();
+  await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
+  const monitor = new ProcessMonitor(browser.pid, () => [local.pid]);
+  const results: CaseResult[] = [];
+
+  const page = await Page.open(browser, `${appUrl}/`);
+  await page.evaluate('bench.ready');
+  await page.setInputFile('#file', file);
+  const s = JSON.stringify(settings);
+
+  async function runCase(p: Page, name: string, round: number, work: () => Promise<{ bytes: number; seconds: number }>): Promise<CaseResult> {
+    let heapPeak = 0;
+    const heapTimer = setInterval(() => {
+      p.heapUsed()
+        .then((h) => {
+          heapPeak = Math.max(heapPeak, h);
+        })
+        .catch(() => undefined);
+    }, 250);
+    monitor.start();
+    const { bytes, seconds } = await work();
+    const usage = monitor.stop();
+    clearInterval(heapTimer);
+    const cpu = Object.values(usage.cpuSeconds).reduce((a, b) => a + b, 0);
+    const result = { name, round, bytes, seconds, mbps: bytes / seconds / 1e6, cpuSecondsPerGiB: cpu / (bytes / GiB), usage, heapPeakMiB: Math.round(heapPeak / MiB) };
+    log(`${name} #${round}: ${result.mbps.toFixed(0)} MB/s, ${result.cpuSecondsPerGiB.toFixed(2)} CPU-s/GiB, renderer ${usage.peakRssMiB.renderer} MiB`);
+    results.push(result);
+    return result;
+  }
+
+  const timed = async (p: Page, expression: string) => {
+    const r = await p.evaluate<{ ms: number; bytes: number }>(expression);
+    return { bytes: r.bytes, seconds: r.ms / 1000 };
+  };
+
+  const waitForDownload = () =>
+    new Promise<void>((resolve, reject) => {
+      const off = browser.on((method, params) => {
+        if (method !== 'Browser.downloadProgress') return;
+        if (params.state === 'completed') {
+          off();
+          resolve();
+        } else if (params.state === 'canceled') {
+          off();
+          reject(new Error('download canceled'));
+        }
+      });
+    });
+
+  // Untimed: an encrypted upload kept by the sink, the source of the decrypt cases.
+  sink.keep = true;
+  const kept = await page.evaluate<{ linkPath: string }>(`bench.upload(false, ${s})`);
+  sink.keep = false;
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    await runCase(page, 'plain upload', round, () => timed(page, `bench.upload(true, ${s})`));
+    await runCase(page, 'encrypted upload', round, () => timed(page, `bench.upload(false, ${s})`));
+    await runCase(page, 'plain download', round, () => timed(page, `bench.downloadPlain(${JSON.stringify(`${sink.url}/object/plain/data`)}, ${SIZE}, ${s})`));
+    await runCase(page, 'download + decrypt (count)', round, () => timed(page, `bench.downloadDecrypt(${JSON.stringify(kept.linkPath)}, false, ${s})`));
+    await runCase(page, 'download + decrypt (save to disk)', round, async () => {
+      const done = waitForDownload();
+      const t = performance.now();
+      const r = await page.evaluate<{ bytes: number }>(`bench.downloadDecrypt(${JSON.stringify(kept.linkPath)}, true, ${s})`);
+      await done;
+      const seconds = (performance.now() - t) / 1000;
+      for (const f of readdirSync(downloads)) rmSync(path.join(downloads, f), { force: true });
+      return { bytes: r.bytes, seconds };
+    });
+  }
+
+  log('reference round against the embedded S3 (s3rver)');
+  const refPage = await Page.open(browser, `${refUrl}/`);
+  await refPage.evaluate('bench.ready');
+  await refPage.setInputFile('#file', file);
+  const ref = await refPage.evaluate<{ linkPath: string; ms: number; bytes: number }>(`bench.upload(false, ${s})`);
+  results.push({ name: 'encrypted upload (s3rver)', round: 1, bytes: ref.bytes, seconds: ref.ms / 1000, mbps: ref.bytes / ref.ms / 1000, cpuSecondsPerGiB: 0, usage: monitor.stop(), heapPeakMiB: 0 });
+  await runCase(refPage, 'download + decrypt (s3rver)', 1, () => timed(refPage, `bench.downloadDecrypt(${JSON.stringify(ref.linkPath)}, false, ${s})`));
+
+  let memory: { bigBytes: number; cases: CaseResult[] } | null = null;
+  if (BIG > 0) {
+    log(`memory case: ${BIG / GiB} GiB`);
+    const big = path.join(dir, 'big.bin');
+    await randomFile(big, BIG);
+    await page.setInputFile('#file', big);
+    sink.keep = true;
+    const bigUp = await runCase(page, `encrypted upload ${BIG / GiB} GiB`, 1, async () => {
+      const r = await page.evaluate<{ ms: number; bytes: number; linkPath: string }>(`bench.upload(false, ${s})`);
+      bigLink = r.linkPath;
+      return { bytes: r.bytes, seconds: r.ms / 1000 };
+    });
+    sink.keep = false;
+    const bigDown = await runCase(page, `download + decrypt ${BIG / GiB} GiB`, 1, () => timed(page, `bench.downloadDecrypt(${JSON.stringify(bigLink)}, false, ${s})`));
+    memory = { bigBytes: BIG, cases: [bigUp, bigDown] };
+    rmSync(big, { force: true });
+  }
+
+  log('the format alone in Node');
+  const node = await nodeFormat(settings.frameLength);
+  log('presign API throughput');
+  const apiResult = await presignThroughput(refUrl);
+
+  await browser.close();
+  await app.close();
+  await refApp.close();
+  await local.stop();
+  await sink.close();
+  rmSync(dir, { recursive: true, force: true });
+  report(results, memory, node, apiResult);
+}
+
+let bigLink = '';
+
+async function nodeFormat(frameLength: number): Promise<{ encryptMBps: number; decryptMBps: number }> {
+  const key = await importWrappingKey(randomFillSync(new Uint8Array(32)));
+  const message = await createMessage(key, objectContext('BenchBenchBenchBenchBe', 'data'), frameLength);
+  const run = randomFillSync(new Uint8Array(16 * MiB));
+  const total = 512 * MiB;
+  let t = performance.now();
+  let sealed = new Uint8Array(0);
+  for (let i = 0; i < total / run.byteLength; i++) sealed = await sealRun(message, run, 1, false);
+  const encryptMBps = total / ((performance.now() - t) / 1000) / 1e6;
+  t = performance.now();
+  for (let i = 0; i < total / run.byteLength; i++) await openRun(message, sealed, 1, false, run.byteLength);
+  const decryptMBps = total / ((performance.now() - t) / 1000) / 1e6;
+  return { encryptMBps, decryptMBps };
+}
+
+async function presignThroughput(appUrl: string): Promise<{ urlsPerSecond: number; p50ms: number; p99ms: number; requests: number; batch: number }> {
+  const BATCH = 10;
+  const created = (await (await fetch(`${appUrl}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 10, partCount: 1 }) })).json()) as {
+    id: string;
+    uploadId: string;
+  };
+  const result = await autocannon({
+    url: `${appUrl}/api/uploads/${created.id}/parts`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uploadId: created.uploadId, partNumbers: Array.from({ length: BATCH }, (_, i) => i + 1) }),
+    connections: 10,
+    duration: 5,
+  });
+  if (result.non2xx > 0) throw new Error(`presign API answered ${result.non2xx} non-2xx responses`);
+  return { urlsPerSecond: result.requests.average * BATCH, p50ms: result.latency.p50, p99ms: result.latency.p99, requests: result.requests.total, batch: BATCH };
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+function report(
+  results: CaseResult[],
+  memory: { bigBytes: number; cases: CaseResult[] } | null,
+  node: { encryptMBps: number; decryptMBps: number },
+  api: { urlsPerSecond: number; p50ms: number; p99ms: number },
+): void {
+  const names = [...new Set(results.map((r) => r.name))];
+  const rows = names.map((name) => {
+    const rs = results.filter((r) => r.name === name);
+    const peak = (k: keyof CaseUsage['peakRssMiB']) => Math.max(...rs.map((r) => r.usage.peakRssMiB[k]));
+    return {
+      name,
+      runs: rs.length,
+      mbps: median(rs.map((r) => r.mbps)),
+      seconds: median(rs.map((r) => r.seconds)),
+      cpuSecondsPerGiB: median(rs.map((r) => r.cpuSecondsPerGiB)),
+      renderer: peak('renderer'),
+      browser: peak('browser'),
+      network: peak('network'),
+      heap: Math.max(...rs.map((r) => r.heapPeakMiB)),
+    };
+  });
+  const row = (name: string) => rows.find((r) => r.name === name);
+  const ratio = (a: string, b: string) => (row(a)?.seconds ?? Number.NaN) / (row(b)?.seconds ?? Number.NaN);
+  const upRatio = ratio('encrypted upload', 'plain upload');
+  const downRatio = ratio('download + decrypt (count)', 'plain download');
+  const oneGiBPeak = (names: string[], k: 'renderer' | 'browser') => Math.max(...names.map((n) => row(n)?.[k] ?? 0));
+  const targets = [
+    { target: 'encrypted upload time ≤ 1.15 × plain', value: `${upRatio.toFixed(2)} ×`, met: upRatio <= 1.15 },
+    { target: 'download + decrypt time ≤ 1.10 × plain download', value: `${downRatio.toFixed(2)} ×`, met: downRatio <= 1.1 },
+    { target: 'encrypted upload ≥ 200 MB/s', value: `${row('encrypted upload')?.mbps.toFixed(0)} MB/s`, met: (row('encrypted upload')?.mbps ?? 0) >= 200 },
+    { target: 'download + decrypt ≥ 450 MB/s', value: `${row('download + decrypt (count)')?.mbps.toFixed(0)} MB/s`, met: (row('download + decrypt (count)')?.mbps ?? 0) >= 450 },
+    {
+      target: 'peak renderer RSS ≤ 512 MiB (1 GiB up and down)',
+      value: `${oneGiBPeak(['encrypted upload', 'download + decrypt (count)', 'download + decrypt (save to disk)'], 'renderer')} MiB`,
+      met: oneGiBPeak(['encrypted upload', 'download + decrypt (count)', 'download + decrypt (save to disk)'], 'renderer') <= 512,
+    },
+    {
+      target: 'peak browser-process RSS ≤ 300 MiB',
+      value: `${oneGiBPeak(['encrypted upload', 'download + decrypt (count)', 'download + decrypt (save to disk)'], 'browser')} MiB`,
+      met: oneGiBPeak(['encrypted upload', 'download + decrypt (count)', 'download + decrypt (save to disk)'], 'browser') <= 300,
+    },
+    { target: 'format in Node ≥ 1 GB/s encrypt and decrypt, one core', value: `${(node.encryptMBps / 1000).toFixed(2)} / ${(node.decryptMBps / 1000).toFixed(2)} GB/s`, met: Math.min(node.encryptMBps, node.decryptMBps) >= 1000 },
+  ];
+  let memoryLine = '';
+  if (memory) {
+    const [up, down] = memory.cases;
+    const grow = (big: CaseResult, small?: (typeof rows)[number]) => big.usage.peakRssMiB.renderer - (small?.renderer ?? 0);
+    const upGrowth = grow(up, row('encrypted upload'));
+    const downGrowth = grow(down, row('download + decrypt (count)'));
+    targets.push({ target: `${memory.bigBytes / GiB} GiB vs 1 GiB: renderer peak grows < 64 MiB`, value: `upload ${upGrowth >= 0 ? '+' : ''}${upGrowth} MiB, download ${downGrowth >= 0 ? '+' : ''}${downGrowth} MiB`, met: upGrowth < 64 && downGrowth < 64 });
+    memoryLine = `Memory case: ${memory.bigBytes / GiB} GiB encrypted upload peak renderer ${up.usage.peakRssMiB.renderer} MiB (browser ${up.usage.peakRssMiB.browser} MiB), download + decrypt ${down.usage.peakRssMiB.renderer} MiB (browser ${down.usage.peakRssMiB.browser} MiB).`;
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const md = [
+    `Benchmark of ${date}: ${SIZE / GiB} GiB, frame ${settings.frameLength / KiB} KiB, parts/ranges ${settings.partSize / MiB} MiB, ${settings.workers} workers, ${settings.inFlight} in flight, ${ROUNDS} alternating rounds (medians); Chromium over a CDP pipe (no Network domain), against the benchmark's loopback sink unless marked s3rver.`,
+    '',
+    '| case | MB/s | s | CPU-s/GiB | peak RSS renderer / browser / network (MiB) | JS heap (MiB) |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.mbps.toFixed(0)} | ${r.seconds.toFixed(2)} | ${r.cpuSecondsPerGiB ? r.cpuSecondsPerGiB.toFixed(2) : '–'} | ${r.renderer} / ${r.browser} / ${r.network} | ${r.heap} |`),
+    '',
+    `Format alone in Node (one core, ${settings.frameLength / KiB} KiB frames): encrypt ${node.encryptMBps.toFixed(0)} MB/s, decrypt ${node.decryptMBps.toFixed(0)} MB/s. Presign API (real SigV4 signing, 10 connections, 10 URLs per request): ${api.urlsPerSecond.toFixed(0)} part URLs/s, p50 ${api.p50ms} ms, p99 ${api.p99ms} ms.`,
+    memoryLine,
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...targets.map((t) => `| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
+  ].join('\n');
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, settings, size: SIZE, rounds: ROUNDS, results, rows, memory, node, api, targets }, null, 1)}\n`);
+  writeFileSync(`bench/results/${date}.md`, `${md}\n`);
+  console.log(md);
+  if (!opts['no-readme']) {
+    const readme = readFileSync('README.md', 'utf8');
+    const start = '<!-- bench:start -->';
+    const end = '<!-- bench:end -->';
+    if (readme.includes(start)) writeFileSync('README.md', `${readme.slice(0, readme.indexOf(start) + start.length)}\n${md}\n${readme.slice(readme.indexOf(end))}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
