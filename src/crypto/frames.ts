@@ -34,13 +34,17 @@ export async function sealRun(
   firstSeq: number,
   endsMessage: boolean,
   prefix?: Uint8Array,
+  /** a buffer of exactly the sealed size to write into (reused by the workers); a new one if absent */
+  into?: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const F = keys.frameLength;
   if (!endsMessage && plaintext.byteLength % F !== 0) throw new RangeError('A run that does not end the message must be whole frames');
   const prefixLength = prefix?.byteLength ?? 0;
-  const out = new Uint8Array(prefixLength + sealedRunSize(plaintext.byteLength, F, endsMessage));
+  const size = prefixLength + sealedRunSize(plaintext.byteLength, F, endsMessage);
+  if (into && into.byteLength !== size) throw new RangeError('the output buffer must be exactly the sealed size');
+  const out = into ?? new Uint8Array(size);
   if (prefix) out.set(prefix);
-  const view = new DataView(out.buffer);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = prefixLength;
   let seq = firstSeq;
   for (let start = 0; ; start += F, seq++) {

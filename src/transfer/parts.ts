@@ -5,7 +5,9 @@
 import { openRun, sealRun } from '../crypto/frames.ts';
 import { TransferError } from '../errors.ts';
 import type { PartPlan, RangePlan } from '../upload/plan.ts';
+import { BufferPool, readBlobInto } from './buffers.ts';
 import { expectStatus, readExactly, request } from './http.ts';
+import { spool } from './spool.ts';
 
 export interface FrameKeysMessage {
   contentKey: CryptoKey;
@@ -35,12 +37,32 @@ export interface PartRunner {
   decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
 }
 
+const buffers = new BufferPool();
+
 export async function encryptPart({ file, part, keys, header, url }: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
-  const plain = new Uint8Array(await file.slice(part.plainStart, part.plainEnd).arrayBuffer());
-  const body = keys ? await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined) : plain;
-  if (keys) plain.fill(0);
-  if (body.byteLength !== part.cipherSize) throw new Error(`part ${part.partNumber}: sealed ${body.byteLength} bytes, planned ${part.cipherSize}`);
-  const response = await request(url, { method: 'PUT', body, signal });
+  let response: Response;
+  if (!keys) {
+    // The plaintext baseline sends the file-backed slice, as an uploader that does not encrypt would.
+    response = await request(url, { method: 'PUT', body: file.slice(part.plainStart, part.plainEnd), signal });
+  } else {
+    const plain = buffers.take(part.plainEnd - part.plainStart);
+    const sealed = buffers.take(part.cipherSize);
+    try {
+      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+      const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined, sealed);
+      plain.fill(0);
+      const spooled = await spool(body);
+      try {
+        response = await request(url, { method: 'PUT', body: spooled?.body ?? body, signal });
+      } finally {
+        await spooled?.release();
+      }
+    } finally {
+      // fetch() copied the body when the request was made; the buffers are free again.
+      buffers.give(plain);
+      buffers.give(sealed);
+    }
+  }
   await expectStatus(response, [200], `Upload of part ${part.partNumber}`);
   const etag = response.headers.get('ETag');
   if (!etag) {
@@ -52,10 +74,15 @@ export async function encryptPart({ file, part, keys, header, url }: EncryptPart
 export async function decryptRange({ url, range, keys }: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
   const response = await request(url, { headers: { Range: `bytes=${range.start}-${range.end}` }, signal });
   await expectStatus(response, [206], `Download of bytes ${range.start}-${range.end}`);
-  const sealed = await readExactly(response, range.end - range.start + 1);
-  if (!keys) return sealed.buffer as ArrayBuffer;
-  const plain = await openRun(keys, sealed, range.firstSeq, range.endsMessage, range.plainLength);
-  return plain.buffer as ArrayBuffer;
+  const length = range.end - range.start + 1;
+  if (!keys) return (await readExactly(response, length)).buffer;
+  const sealed = await readExactly(response, length, buffers.take(length));
+  try {
+    const plain = await openRun(keys, sealed, range.firstSeq, range.endsMessage, range.plainLength);
+    return plain.buffer as ArrayBuffer;
+  } finally {
+    buffers.give(sealed);
+  }
 }
 
 /** Node, or tests: no workers; WebCrypto in Node already runs on its own thread pool. */

@@ -1,6 +1,7 @@
-import { type DragEvent, useCallback, useRef, useState } from 'react';
+import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
+import { clearStaleSpool } from '../transfer/spool.ts';
 import { fromFile, uploadFile } from '../upload/uploader.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
 import { sharedPool } from './pool.ts';
@@ -68,6 +69,9 @@ function ShareLink({ name, link }: { name: string; link: string }) {
 
 export function UploadPage() {
   const [rows, setRows] = useState<Row[]>([]);
+  useEffect(() => {
+    void clearStaleSpool();
+  }, []);
   const [announcement, setAnnouncement] = useState('');
   const queue = useRef(Promise.resolve());
   const [expiry, setExpiry] = useState(String(DEFAULT_EXPIRY));

@@ -5,6 +5,13 @@ import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protoc
 
 /** Two workers already use both cores here; more only add memory and contention. */
 export const MAX_WORKERS = 4;
+/**
+ * A worker is replaced after this many parts or ranges. Chromium keeps each request body's copy
+ * alive until the small Request wrapper is garbage-collected, which V8 does late because it does
+ * not see the body's weight: renderer memory then grows with the file (measured: 3.6 GiB after
+ * 3 GiB of uploads, see README "Benchmark"). Ending a worker frees everything its isolate held.
+ */
+export const TASKS_PER_WORKER = 8;
 
 interface Pending {
   resolve(reply: unknown): void;
@@ -15,16 +22,30 @@ interface Pending {
 export class WorkerPool implements PartRunner {
   private readonly workers: Worker[];
   private readonly load: number[];
+  private readonly served: number[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   constructor(size = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 2))) {
-    this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-crypto' });
-      worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
-      return worker;
-    });
+    this.workers = Array.from({ length: size }, () => this.spawn());
     this.load = this.workers.map(() => 0);
+    this.served = this.workers.map(() => 0);
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-crypto' });
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
+    return worker;
+  }
+
+  /** The least busy worker that is not due for replacement (or the least busy, if all are). */
+  private pick(): number {
+    let best = -1;
+    for (let i = 0; i < this.workers.length; i++) {
+      if (this.served[i] + this.load[i] >= TASKS_PER_WORKER) continue;
+      if (best < 0 || this.load[i] < this.load[best]) best = i;
+    }
+    return best >= 0 ? best : this.load.indexOf(Math.min(...this.load));
   }
 
   get size(): number {
@@ -47,7 +68,7 @@ export class WorkerPool implements PartRunner {
   ): Promise<WorkerRequests[K]['reply']> {
     if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
     const id = this.nextId++;
-    const worker = this.load.indexOf(Math.min(...this.load));
+    const worker = this.pick();
     this.load[worker]++;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.workers[worker].postMessage({ id, type: 'abort' } satisfies ToWorker);
@@ -71,7 +92,14 @@ export class WorkerPool implements PartRunner {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    this.load[pending.worker]--;
+    const w = pending.worker;
+    this.load[w]--;
+    this.served[w]++;
+    if (this.served[w] >= TASKS_PER_WORKER && this.load[w] === 0) {
+      this.workers[w].terminate();
+      this.workers[w] = this.spawn();
+      this.served[w] = 0;
+    }
     if (message.ok) pending.resolve(message.reply);
     else pending.reject(reviveError(message.error));
   }
