@@ -3,7 +3,8 @@
  * measured here at ~0.6 GB/s for fresh memory against hundreds of GB/s for reused memory — so
  * each worker keeps a few buffers and hands them out again. Bounded: at most `MAX_POOLED` kept.
  */
-const MAX_POOLED = 6;
+/** A worker runs about two parts at once, each needing a plaintext and a sealed buffer. */
+const MAX_POOLED = 4;
 
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];

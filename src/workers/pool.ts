@@ -26,7 +26,8 @@ export class WorkerPool implements PartRunner {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(size = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 2))) {
+  /** Twice the cores, 2 to 4: workers also wait on reads and network, so 4 beat 2 on a 2-core machine (README "Benchmark"). */
+  constructor(size = Math.min(MAX_WORKERS, Math.max(2, 2 * (navigator.hardwareConcurrency || 1)))) {
     this.workers = Array.from({ length: size }, () => this.spawn());
     this.load = this.workers.map(() => 0);
     this.served = this.workers.map(() => 0);
