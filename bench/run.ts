@@ -42,7 +42,7 @@ const { values: opts } = parseArgs({
     big: { type: 'string', default: '4GiB' },
     frame: { type: 'string', default: `${DEFAULT_FRAME_LENGTH / KiB}KiB` },
     part: { type: 'string', default: '16MiB' },
-    workers: { type: 'string', default: String(Math.min(4, Math.max(2, 2 * cpus().length))) },
+    workers: { type: 'string', default: String(Math.min(4, cpus().length)) },
     inflight: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
     'no-readme': { type: 'boolean', default: false },

@@ -26,8 +26,8 @@ export class WorkerPool implements PartRunner {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  /** Twice the cores, 2 to 4: workers also wait on reads and network, so 4 beat 2 on a 2-core machine (README "Benchmark"). */
-  constructor(size = Math.min(MAX_WORKERS, Math.max(2, 2 * (navigator.hardwareConcurrency || 1)))) {
+  /** One per core, at most 4: more workers than cores gained nothing at 1 GiB and cost memory (README "Benchmark"). */
+  constructor(size = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 2))) {
     this.workers = Array.from({ length: size }, () => this.spawn());
     this.load = this.workers.map(() => 0);
     this.served = this.workers.map(() => 0);
