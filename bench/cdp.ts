@@ -8,20 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { CHROMIUM_ARGS } from '../playwright.config.ts';
 
 /** Debian's /usr/bin/chromium is a shell wrapper; the binary is launched directly so its PID is the browser's. */
 const CHROMIUM_BINARY = process.env.CHROMIUM_BINARY ?? '/usr/lib/chromium/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--remote-debugging-pipe',
-];
+const FLAGS = ['--headless', ...CHROMIUM_ARGS, '--remote-debugging-pipe'];
 
 type Json = Record<string, unknown>;
 

@@ -101,6 +101,14 @@ async function main(): Promise<void> {
   const refUrl = `http://127.0.0.1:${(refApp.server.address() as { port: number }).port}`;
 
   const browser = Browser.launch();
+  const shutdown = async () => {
+    await browser.close();
+    await app.close();
+    await refApp.close();
+    await local.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
   await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
   const monitor = new ProcessMonitor(browser.pid, () => [local.pid]);
   const results: CaseResult[] = [];
@@ -172,12 +180,7 @@ async function main(): Promise<void> {
   }
 
   if (opts.quick) {
-    await browser.close();
-    await app.close();
-    await refApp.close();
-    await local.stop();
-    await sink.close();
-    rmSync(dir, { recursive: true, force: true });
+    await shutdown();
     return report(results, null, null, null);
   }
   log('reference round against the embedded S3 (s3rver)');
@@ -211,12 +214,7 @@ async function main(): Promise<void> {
   log('presign API throughput');
   const apiResult = await presignThroughput(refUrl);
 
-  await browser.close();
-  await app.close();
-  await refApp.close();
-  await local.stop();
-  await sink.close();
-  rmSync(dir, { recursive: true, force: true });
+  await shutdown();
   report(results, memory, node, apiResult);
 }
 

@@ -6,22 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { keyNameFor, passwordWrappingKeyBytes } from '../src/crypto/password.ts';
+import type { Vector } from '../test/support/vectors.ts';
 
 const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251);
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-
-interface Vector {
-  description: string;
-  keyName: string;
-  wrappingKey: string;
-  secret?: string;
-  password?: string;
-  context: Record<string, string>;
-  frameLength: number;
-  plaintext: string;
-  ciphertext: string;
-}
 
 async function make(
   description: string,

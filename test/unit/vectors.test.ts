@@ -5,18 +5,7 @@ import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { parseCompleteHeader } from '../../src/crypto/format.ts';
 import { decryptBytes } from '../../src/crypto/message.ts';
 import { keyNameOf, linkKey, parseKeyName } from '../../src/crypto/password.ts';
-
-interface Vector {
-  description: string;
-  keyName: string;
-  wrappingKey: string;
-  secret?: string;
-  password?: string;
-  context: Record<string, string>;
-  frameLength: number;
-  plaintext: string;
-  ciphertext: string;
-}
+import type { Vector } from '../support/vectors.ts';
 
 const vectors = JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[];
 const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64url'));
