@@ -3,9 +3,12 @@
  * so tests drive it with `app.inject`.
  */
 import { existsSync } from 'node:fs';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { AbortUploadResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../src/api-types.ts';
+import { checkOwnerToken, checkUploadToken, ownerToken } from './access.ts';
+import type { AccessSettings } from './config.ts';
 import { ApiError, errorBody, fromFrameworkError } from './errors.ts';
 import { securityHeaders } from './headers.ts';
 import { newFileId } from './ids.ts';
@@ -16,6 +19,8 @@ import {
   type CreateUploadRequest,
   completeBody,
   createUploadBody,
+  type DeleteRequest,
+  deleteBody,
   idParams,
   MAX_OBJECT_SIZE,
   MIN_PART_SIZE,
@@ -26,6 +31,7 @@ import type { Storage } from './storage.ts';
 
 export interface AppOptions {
   storage: Storage;
+  access: AccessSettings;
   presignExpiresSeconds: number;
   /** The built page (vite build output); omitted in API-only tests. */
   staticDir?: string;
@@ -70,6 +76,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.status(apiError.status).type('application/json').send(errorBody(apiError));
   });
 
+  await app.register(rateLimit, {
+    max: options.access.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new ApiError('RateLimited', `Too many requests: at most ${context.max} a minute`), { statusCode: 429 }),
+  });
+
+  /** Every upload route needs a valid bearer token unless uploads are open. */
+  const uploadAuth = async (request: FastifyRequest) => checkUploadToken(options.access, request.headers.authorization);
+
   app.setNotFoundHandler((request, reply) => {
     const error = new ApiError('NotFound', `No route for ${request.method} ${request.url.split('?')[0]}`);
     return reply.status(404).send(errorBody(error));
@@ -77,39 +93,51 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
 
-  app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody } }, async (request, reply) => {
+  app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody }, onRequest: uploadAuth }, async (request, reply) => {
     const { size, partCount, expiresInSeconds } = request.body;
     if (size < (partCount - 1) * MIN_PART_SIZE) throw new ApiError('BadRequest', `Every part but the last must be at least ${MIN_PART_SIZE} bytes`);
-    if (size > MAX_OBJECT_SIZE) throw new ApiError('PayloadTooLarge', 'File too large');
+    if (size > Math.min(MAX_OBJECT_SIZE, options.access.maxFileSize)) throw new ApiError('PayloadTooLarge', 'File too large for this server');
     const id = newFileId();
     const expiresAt = expiresInSeconds === undefined ? null : Date.now() + expiresInSeconds * 1000;
     const uploadId = await storage.createUpload(id, expiresAt);
     const meta = await storage.presignPut(id, 'meta', expiresAt);
-    const body: CreateUploadResponse = { id, uploadId, metaUrl: meta.url, metaHeaders: meta.headers, expiresAt };
+    const body: CreateUploadResponse = { id, uploadId, metaUrl: meta.url, metaHeaders: meta.headers, expiresAt, ownerToken: ownerToken(options.access, id) };
     return reply.status(201).send(body);
   });
 
-  app.post<{ Params: IdParams; Body: PartsRequest }>('/api/uploads/:id/parts', { schema: { params: idParams, body: partsBody } }, async (request) => {
-    const { id } = request.params;
-    const { uploadId, partNumbers } = request.body;
-    const urls = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await storage.presignPart(id, uploadId, partNumber) })));
-    return { urls } satisfies PartUrlsResponse;
-  });
+  app.post<{ Params: IdParams; Body: PartsRequest }>(
+    '/api/uploads/:id/parts',
+    { schema: { params: idParams, body: partsBody }, onRequest: uploadAuth },
+    async (request) => {
+      const { id } = request.params;
+      const { uploadId, partNumbers } = request.body;
+      const urls = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await storage.presignPart(id, uploadId, partNumber) })));
+      return { urls } satisfies PartUrlsResponse;
+    },
+  );
 
-  app.post<{ Params: IdParams; Body: CompleteRequest }>('/api/uploads/:id/complete', { schema: { params: idParams, body: completeBody } }, async (request) => {
-    const { id } = request.params;
-    checkPartList(request.body.parts);
-    if ((await storage.stat(id, 'meta')) === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
-    await storage.complete(id, request.body.uploadId, request.body.parts);
-    return { id };
-  });
+  app.post<{ Params: IdParams; Body: CompleteRequest }>(
+    '/api/uploads/:id/complete',
+    { schema: { params: idParams, body: completeBody }, onRequest: uploadAuth },
+    async (request) => {
+      const { id } = request.params;
+      checkPartList(request.body.parts);
+      if ((await storage.stat(id, 'meta')) === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
+      await storage.complete(id, request.body.uploadId, request.body.parts);
+      return { id };
+    },
+  );
 
-  app.post<{ Params: IdParams; Body: AbortRequest }>('/api/uploads/:id/abort', { schema: { params: idParams, body: abortBody } }, async (request) => {
-    const { id } = request.params;
-    const multipartAborted = await storage.abort(id, request.body.uploadId);
-    await storage.remove(id, 'meta');
-    return { multipartAborted } satisfies AbortUploadResponse;
-  });
+  app.post<{ Params: IdParams; Body: AbortRequest }>(
+    '/api/uploads/:id/abort',
+    { schema: { params: idParams, body: abortBody }, onRequest: uploadAuth },
+    async (request) => {
+      const { id } = request.params;
+      const multipartAborted = await storage.abort(id, request.body.uploadId);
+      await storage.remove(id, 'meta');
+      return { multipartAborted } satisfies AbortUploadResponse;
+    },
+  );
 
   app.get<{ Params: IdParams }>('/api/files/:id', { schema: { params: idParams } }, async (request) => {
     const { id } = request.params;
@@ -119,6 +147,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (expiresAt !== null && expiresAt <= Date.now()) throw new ApiError('Expired', 'This file has expired');
     const [dataUrl, metaUrl] = await Promise.all([storage.presignGet(id, 'data'), storage.presignGet(id, 'meta')]);
     return { size: data.size, expiresAt, dataUrl, metaUrl, expiresIn: options.presignExpiresSeconds } satisfies FileInfoResponse;
+  });
+
+  app.post<{ Params: IdParams; Body: DeleteRequest }>('/api/files/:id/delete', { schema: { params: idParams, body: deleteBody } }, async (request) => {
+    const { id } = request.params;
+    checkOwnerToken(options.access, id, request.body.ownerToken);
+    await Promise.all([storage.remove(id, 'data'), storage.remove(id, 'meta')]);
+    return { deleted: true };
   });
 
   if (options.staticDir && existsSync(options.staticDir)) {

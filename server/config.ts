@@ -1,4 +1,5 @@
 /** Server configuration from the environment, validated once at start. See README "Configuration". */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export interface S3Settings {
@@ -23,6 +24,19 @@ export interface Config {
   /** Object keys live under this prefix; the server never touches keys outside it. */
   prefix: string;
   presignExpiresSeconds: number;
+  access: AccessSettings;
+}
+
+export interface AccessSettings {
+  /** bearer tokens that may upload; empty with openUploads means anyone may */
+  uploadTokens: string[];
+  openUploads: boolean;
+  /** largest data object accepted, in bytes */
+  maxFileSize: number;
+  /** requests per minute per client address on the API */
+  rateLimitPerMinute: number;
+  /** HMAC key for owner tokens; every process behind one load balancer needs the same */
+  ownerSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -62,16 +76,54 @@ function s3Settings(env: NodeJS.ProcessEnv): S3Settings | null {
   };
 }
 
+const DEFAULT_MAX_FILE_SIZE = 5 * 1024 ** 4;
+const DEFAULT_RATE_LIMIT = 600;
+
+function access(env: NodeJS.ProcessEnv, embedded: boolean): AccessSettings {
+  const uploadTokens = (env.UPLOAD_TOKENS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (uploadTokens.some((t) => t.length < 16)) throw new ConfigError('UPLOAD_TOKENS must be at least 16 characters each');
+  // The embedded store listens on loopback only, so open uploads are its default; a real bucket
+  // needs tokens, or OPEN_UPLOADS=true said on purpose.
+  const openUploads = env.OPEN_UPLOADS === undefined ? embedded && uploadTokens.length === 0 : env.OPEN_UPLOADS === 'true';
+  if (!openUploads && uploadTokens.length === 0) throw new ConfigError('Set UPLOAD_TOKENS, or OPEN_UPLOADS=true to let anyone upload');
+  const ownerSecret = env.OWNER_SECRET ?? randomBytes(32).toString('base64url');
+  if (ownerSecret.length < 32) throw new ConfigError('OWNER_SECRET must be at least 32 characters');
+  return {
+    uploadTokens,
+    openUploads,
+    maxFileSize: integer(env, 'MAX_FILE_SIZE', DEFAULT_MAX_FILE_SIZE, 0, DEFAULT_MAX_FILE_SIZE),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT, 1, 1_000_000),
+    ownerSecret,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const prefix = env.S3_PREFIX ?? 'cipherdrop/';
   if (!/^([A-Za-z0-9._-]+\/)*$/.test(prefix)) throw new ConfigError('S3_PREFIX must be empty or path segments ending in "/"');
+  const s3 = s3Settings(env);
   return {
+    access: access(env, s3 === null),
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', DEFAULT_PORT, 0, 65535),
-    s3: s3Settings(env),
+    s3,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     staticDir: path.resolve(env.STATIC_DIR || 'dist'),
     prefix,
     presignExpiresSeconds: integer(env, 'PRESIGN_EXPIRES_SECONDS', DEFAULT_PRESIGN_SECONDS, 1, MAX_PRESIGN_SECONDS),
+  };
+}
+
+/** Open uploads, no practical rate limit, a fresh owner secret: the embedded loopback setup of tests and the benchmark. */
+export function openAccess(overrides: Partial<AccessSettings> = {}): AccessSettings {
+  return {
+    uploadTokens: [],
+    openUploads: true,
+    maxFileSize: DEFAULT_MAX_FILE_SIZE,
+    rateLimitPerMinute: 1_000_000,
+    ownerSecret: randomBytes(32).toString('base64url'),
+    ...overrides,
   };
 }

@@ -1,6 +1,9 @@
 /** API errors: a stable code each, mapped to an HTTP status here and nowhere else. */
 export type ApiErrorCode =
   | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'RateLimited'
   | 'NotFound'
   | 'Expired'
   | 'UploadNotFound'
@@ -12,6 +15,9 @@ export type ApiErrorCode =
 
 const STATUS: Record<ApiErrorCode, number> = {
   BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  RateLimited: 429,
   NotFound: 404,
   Expired: 410,
   UploadNotFound: 404,
@@ -51,6 +57,8 @@ export function fromFrameworkError(error: { statusCode?: number; code?: string; 
   switch (error.statusCode) {
     case 413:
       return new ApiError('PayloadTooLarge', 'Request body too large');
+    case 429:
+      return new ApiError('RateLimited', 'Too many requests');
     case 415:
       return new ApiError('UnsupportedMediaType', 'Send application/json');
     case 400:

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const storage = createStorage(settings, config.prefix, config.presignExpiresSeconds);
   const app = await buildApp({
     storage,
+    access: config.access,
     presignExpiresSeconds: config.presignExpiresSeconds,
     staticDir: config.staticDir,
     logger: process.env.LOG_LEVEL ? { level: process.env.LOG_LEVEL } : false,

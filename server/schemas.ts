@@ -88,3 +88,14 @@ export interface CompleteRequest {
 export interface AbortRequest {
   uploadId: string;
 }
+
+export const deleteBody = {
+  type: 'object',
+  required: ['ownerToken'],
+  additionalProperties: false,
+  properties: { ownerToken: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+export interface DeleteRequest {
+  ownerToken: string;
+}

@@ -8,6 +8,8 @@ export interface CreateUploadResponse {
   metaHeaders: Record<string, string>;
   /** ms since epoch, or null for no expiry */
   expiresAt: number | null;
+  /** lets the uploader delete the file early (POST /api/files/:id/delete); keep it private */
+  ownerToken: string;
 }
 
 export interface PartUrlsResponse {

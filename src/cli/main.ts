@@ -14,7 +14,7 @@ import { keyNameOf, linkKey, parseKeyName } from '../crypto/password.ts';
 import { downloadTo, fetchLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
 import { TransferError } from '../errors.ts';
 import { decryptFile, FileSink, fileRandomAccess, fileSource } from '../node/files.ts';
-import { api, setApiBase } from '../transfer/api.ts';
+import { api, setApiBase, setUploadToken } from '../transfer/api.ts';
 import { directRunner } from '../transfer/parts.ts';
 import { uploadFile } from '../upload/uploader.ts';
 import { EXIT, exitCodeOf, messageOf, UsageError } from './exit-codes.ts';
@@ -37,9 +37,10 @@ Run "cipherdrop <command> --help" for a command's options.
 Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 network or server error,
 4 not found or expired, 5 wrong key or password, 6 integrity check failed
 (tampered, truncated, swapped), 7 unsupported format, 130 interrupted.`,
-  upload: `Usage: cipherdrop upload FILE... [--server URL] [--password] [--expires 7d]
+  upload: `Usage: cipherdrop upload FILE... [--server URL] [--password] [--expires 7d] [--token TOKEN]
 
   --server URL     the Cipherdrop server (default $CIPHERDROP_SERVER or ${DEFAULT_SERVER})
+  --token TOKEN    upload access token, if the server needs one (default $CIPHERDROP_TOKEN)
   --password       protect the links with a password (asked on the terminal,
                    or taken from $CIPHERDROP_PASSWORD)
   --expires AGE    how long the files stay available: 30m, 12h, 7d, or "never" (default 7d)
@@ -93,8 +94,14 @@ function checkTarget(target: string, force: boolean): void {
 }
 
 async function upload(args: Args, signal: AbortSignal): Promise<void> {
-  const { values, positionals } = parse(args, { server: { type: 'string' }, password: { type: 'boolean' }, expires: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    server: { type: 'string' },
+    password: { type: 'boolean' },
+    expires: { type: 'string' },
+    token: { type: 'string' },
+  });
   if (values.help) return void console.log(HELP.upload);
+  setUploadToken(values.token ?? process.env.CIPHERDROP_TOKEN);
   if (!positionals.length) throw new UsageError('upload needs at least one FILE');
   const server = (values.server ?? process.env.CIPHERDROP_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
   setApiBase(server);

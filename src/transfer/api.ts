@@ -9,13 +9,16 @@ export function setApiBase(url: string): void {
   base = url.replace(/\/+$/, '');
 }
 
+/** A bearer token for servers that do not allow open uploads (sent on upload routes only). */
+let token: string | undefined;
+export function setUploadToken(value: string | undefined): void {
+  token = value;
+}
+
 async function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = {
-    method,
-    signal,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  };
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (token && path.startsWith('/api/uploads')) headers.authorization = `Bearer ${token}`;
+  const init: RequestInit = { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) };
   const response = await request(`${base}${path}`, init);
   if (response.ok) return (await response.json()) as T;
   const data = (await response.json().catch(() => null)) as ApiErrorResponse | null;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from '../../server/app.ts';
+import { openAccess } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
 import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
@@ -35,7 +36,7 @@ export async function startStack(): Promise<Stack> {
   const local = await startLocalS3(path.join(dir, 's3'));
   const s3Proxy = await startRecordingProxy(local.settings.endpoint as string);
   const storage = createStorage({ ...local.settings, publicEndpoint: s3Proxy.url }, PREFIX, 3600);
-  const app = await buildApp({ storage, presignExpiresSeconds: 3600, staticDir: path.resolve('dist') });
+  const app = await buildApp({ access: openAccess(), storage, presignExpiresSeconds: 3600, staticDir: path.resolve('dist') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;
   const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);

@@ -1,7 +1,9 @@
 /** Every endpoint's contract with a stub store: validation, error shape, headers, no leaks. */
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { safeEqual } from '../../server/access.ts';
 import { buildApp } from '../../server/app.ts';
+import { ConfigError, loadConfig, openAccess } from '../../server/config.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { CompletedPart, Storage } from '../../server/storage.ts';
 
@@ -30,7 +32,7 @@ const storage: Storage = {
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp({ storage, presignExpiresSeconds: 60 });
+  app = await buildApp({ access: openAccess(), storage, presignExpiresSeconds: 60 });
 });
 
 async function send(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) {
@@ -174,5 +176,85 @@ describe('files and headers', () => {
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
     }
+  });
+});
+
+describe('access control', () => {
+  const TOKEN = 'upload-token-0123456789abcdef';
+  const removed: string[] = [];
+  let locked: FastifyInstance;
+  beforeAll(async () => {
+    locked = await buildApp({
+      access: openAccess({ openUploads: false, uploadTokens: [TOKEN, 'second-token-0123456789'], maxFileSize: 1000, rateLimitPerMinute: 12 }),
+      storage: { ...storage, remove: async (id, role) => void removed.push(`${id}/${role}`) },
+      presignExpiresSeconds: 60,
+    });
+  });
+  const post = (url: string, payload: unknown, authorization?: string) =>
+    locked.inject({ method: 'POST', url, payload: payload as object, headers: authorization ? { authorization } : {} });
+
+  it('refuses uploads without a token (401) or with a wrong one (403), on every upload route', async () => {
+    for (const [url, body] of [
+      ['/api/uploads', { size: 10, partCount: 1 }],
+      [`/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1] }],
+      [`/api/uploads/${ID}/complete`, { uploadId: 'u', parts: [{ partNumber: 1, etag: '"a"' }] }],
+      [`/api/uploads/${ID}/abort`, { uploadId: 'u' }],
+    ] as const) {
+      const none = await post(url, body);
+      expect(none.statusCode, url).toBe(401);
+      expect(none.json().error.code).toBe('Unauthorized');
+      const wrong = await post(url, body, 'Bearer upload-token-0123456789abcdeX');
+      expect(wrong.statusCode, url).toBe(403);
+      expect(wrong.json().error.code).toBe('Forbidden');
+    }
+    expect((await post('/api/uploads', { size: 10, partCount: 1 }, `Bearer ${TOKEN}`)).statusCode).toBe(201);
+    expect((await post('/api/uploads', { size: 10, partCount: 1 }, 'Bearer second-token-0123456789')).statusCode).toBe(201);
+  });
+
+  it('refuses files above the configured maximum with 413', async () => {
+    const res = await post('/api/uploads', { size: 1001, partCount: 1 }, `Bearer ${TOKEN}`);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('PayloadTooLarge');
+  });
+
+  it('deletes only with the owner token it handed out', async () => {
+    const { id, ownerToken } = (await post('/api/uploads', { size: 10, partCount: 1 }, `Bearer ${TOKEN}`)).json();
+    expect(ownerToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const wrong = await post(`/api/files/${id}/delete`, { ownerToken: `${ownerToken.slice(0, -1)}A` });
+    expect(wrong.statusCode).toBe(403);
+    expect(removed).toEqual([]);
+    const other = (await post('/api/uploads', { size: 10, partCount: 1 }, `Bearer ${TOKEN}`)).json();
+    expect((await post(`/api/files/${id}/delete`, { ownerToken: other.ownerToken })).statusCode).toBe(403);
+    const ok = await post(`/api/files/${id}/delete`, { ownerToken });
+    expect(ok.statusCode).toBe(200);
+    expect(removed.sort()).toEqual([`${id}/data`, `${id}/meta`]);
+  });
+
+  it('rate-limits each client with a 429 JSON error that still carries the security headers', async () => {
+    let last = await locked.inject({ method: 'GET', url: '/api/health' });
+    for (let i = 0; i < 20 && last.statusCode !== 429; i++) last = await locked.inject({ method: 'GET', url: '/api/health' });
+    expect(last.statusCode).toBe(429);
+    expect(last.json().error.code).toBe('RateLimited');
+    expect(last.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+});
+
+describe('configuration', () => {
+  it('uploads are open on the embedded store, and need tokens or an explicit OPEN_UPLOADS on a real bucket', () => {
+    expect(loadConfig({}).access.openUploads).toBe(true);
+    const bucket = { S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' };
+    expect(() => loadConfig(bucket)).toThrow(ConfigError);
+    expect(loadConfig({ ...bucket, OPEN_UPLOADS: 'true' }).access.openUploads).toBe(true);
+    const locked = loadConfig({ ...bucket, UPLOAD_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb' }).access;
+    expect(locked).toMatchObject({ openUploads: false, uploadTokens: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb'] });
+    expect(() => loadConfig({ ...bucket, UPLOAD_TOKENS: 'short' })).toThrow(/16 characters/);
+    expect(() => loadConfig({ OWNER_SECRET: 'too-short' })).toThrow(/OWNER_SECRET/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+
+  it('compares tokens in constant time over digests', () => {
+    expect(safeEqual('a', 'a')).toBe(true);
+    expect(safeEqual('a', 'b')).toBe(false);
+    expect(safeEqual('short', 'a much longer token')).toBe(false);
   });
 });

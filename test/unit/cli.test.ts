@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
+import { openAccess } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage } from '../../server/storage.ts';
 import type { FileInfoResponse } from '../../src/api-types.ts';
@@ -22,7 +23,7 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-cli-'));
   s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
+  app = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 });
@@ -117,6 +118,29 @@ describe('cipherdrop CLI', () => {
     const data = await stored(link, 'data');
     expect((await runCli(['decrypt', data, '--key', link, '-o', `${out}2`], { CIPHERDROP_PASSWORD: 'correct horse' })).code).toBe(0);
     expect(sha(`${out}2`)).toBe(sha(a));
+  });
+
+  it('sends the upload token a locked server asks for', async () => {
+    const token = 'cli-upload-token-0123456789';
+    const locked = await buildApp({
+      access: openAccess({ openUploads: false, uploadTokens: [token] }),
+      storage: createStorage(s3.settings, 'cipherdrop/', 600),
+      presignExpiresSeconds: 600,
+    });
+    await locked.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(locked.server.address() as { port: number }).port}`;
+    try {
+      const a = file('locked.bin', 1000);
+      const refused = await runCli(['upload', a, '--server', url]);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain('access token');
+      const ok = await runCli(['upload', a, '--server', url], { CIPHERDROP_TOKEN: token });
+      expect(ok.code).toBe(0);
+      expect((await runCli(['download', ok.stdout.trim(), '-o', path.join(dir, 'locked.out')])).code).toBe(0);
+      expect(sha(path.join(dir, 'locked.out'))).toBe(sha(a));
+    } finally {
+      await locked.close();
+    }
   });
 
   it('parses durations', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
+import { openAccess } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage } from '../../server/storage.ts';
 import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../src/api-types.ts';
@@ -18,7 +19,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-s3-'));
   s3 = await startLocalS3(dir);
-  app = await buildApp({ storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
+  app = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
 });
 
 afterAll(async () => {
@@ -74,7 +75,7 @@ describe('presign API on the real local S3', () => {
     expect((await api('POST', `/api/uploads/${body.id}/complete`, { uploadId: body.uploadId, parts: [{ partNumber: 1, etag }] })).status).toBe(200);
     const info = await api<FileInfoResponse>('GET', `/api/files/${body.id}`);
     expect(Math.abs((info.body.expiresAt ?? 0) - (Date.now() + 60_000))).toBeLessThan(5000);
-    const later = await buildApp({ storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
+    const later = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
     const realNow = Date.now;
     Date.now = () => realNow() + 61_000;
     try {
@@ -82,6 +83,34 @@ describe('presign API on the real local S3', () => {
     } finally {
       Date.now = realNow;
       await later.close();
+    }
+  });
+
+  it('is stateless: a second server process answers for uploads made through the first, and deletes them', async () => {
+    const access = openAccess();
+    const [a, b] = await Promise.all([1, 2].map(() => buildApp({ access, storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 })));
+    try {
+      const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1 } })).json() as CreateUploadResponse;
+      const urls = (
+        await b.inject({ method: 'POST', url: `/api/uploads/${created.id}/parts`, payload: { uploadId: created.uploadId, partNumbers: [1] } })
+      ).json() as PartUrlsResponse;
+      const etag = (await fetch(urls.urls[0].url, { method: 'PUT', body: '0123456789' })).headers.get('etag');
+      await fetch(created.metaUrl, { method: 'PUT', body: 'meta', headers: created.metaHeaders });
+      expect(
+        (
+          await b.inject({
+            method: 'POST',
+            url: `/api/uploads/${created.id}/complete`,
+            payload: { uploadId: created.uploadId, parts: [{ partNumber: 1, etag }] },
+          })
+        ).statusCode,
+      ).toBe(200);
+      expect((await b.inject({ method: 'GET', url: `/api/files/${created.id}` })).statusCode).toBe(200);
+      expect((await b.inject({ method: 'POST', url: `/api/files/${created.id}/delete`, payload: { ownerToken: created.ownerToken } })).statusCode).toBe(200);
+      expect((await a.inject({ method: 'GET', url: `/api/files/${created.id}` })).statusCode).toBe(404);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

@@ -1,0 +1,31 @@
+/** Who may upload (bearer tokens) and who may delete (owner tokens), compared in constant time. */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { AccessSettings } from './config.ts';
+import { ApiError } from './errors.ts';
+
+/** Hashing first gives equal-length inputs, so the comparison time says nothing about the token. */
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Throws 401 without a bearer token and 403 with an unknown one, unless uploads are open. */
+export function checkUploadToken(access: AccessSettings, authorization: string | undefined): void {
+  if (access.openUploads) return;
+  const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  if (!token) throw new ApiError('Unauthorized', 'Uploads need an access token (Authorization: Bearer …)');
+  // Every token is compared, so the time taken does not depend on which one matched.
+  let ok = false;
+  for (const known of access.uploadTokens) ok = safeEqual(token, known) || ok;
+  if (!ok) throw new ApiError('Forbidden', 'This access token is not valid');
+}
+
+/** The owner token of a file: an HMAC of its id, so the server keeps no state to honour it. */
+export function ownerToken(access: AccessSettings, id: string): string {
+  return createHmac('sha256', access.ownerSecret).update(`cipherdrop owner v1:${id}`).digest('base64url');
+}
+
+export function checkOwnerToken(access: AccessSettings, id: string, token: string): void {
+  if (!safeEqual(ownerToken(access, id), token)) throw new ApiError('Forbidden', 'This owner token does not match the file');
+}
