@@ -150,6 +150,7 @@ export class Sink {
         return object ? { size: object.size, expiresAt: null } : null;
       },
       presignGet: async (id, role) => `${this.url}/object/${id}/${role}`,
+      listIds: async function* (this: void) {},
     };
   }
 

@@ -12,6 +12,8 @@ export interface S3Settings {
   forcePathStyle: boolean;
   accessKeyId: string;
   secretAccessKey: string;
+  /** s3rver verifies SigV4 over "/bucket", but the SDK signs bucket requests as "/bucket/" */
+  signBucketPathWithoutSlash?: boolean;
 }
 
 export interface Config {

@@ -67,7 +67,15 @@ export async function startLocalS3(dir: string, port = 0, bucket = LOCAL_S3_BUCK
   const endpoint = `http://127.0.0.1:${boundPort}`;
   return {
     port: boundPort,
-    settings: { endpoint, publicEndpoint: endpoint, bucket, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
+    settings: {
+      endpoint,
+      publicEndpoint: endpoint,
+      bucket,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      signBucketPathWithoutSlash: true,
+      ...LOCAL_S3_CREDENTIALS,
+    },
     get pid() {
       return current.child.pid as number;
     },

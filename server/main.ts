@@ -8,6 +8,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { type LocalS3, startLocalS3 } from './local-s3.ts';
 import { createStorage } from './storage.ts';
+import { startSweeper } from './sweeper.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
   const where = local ? `embedded local S3 on 127.0.0.1, data in ${path.relative(process.cwd(), config.dataDir) || '.'}` : `bucket ${settings.bucket}`;
   console.log(`Cipherdrop is running at http://${config.host}:${port}/  (storage: ${where})`);
 
+  const stopSweeper = startSweeper(storage, (line) => console.error(line));
+
   const shutdown = async () => {
+    stopSweeper();
     await app.close();
     await local?.stop();
     process.exit(0);

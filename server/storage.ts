@@ -9,6 +9,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -17,7 +18,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Settings } from './config.ts';
 import { ApiError } from './errors.ts';
-import { type ObjectRole, objectKey } from './ids.ts';
+import { isFileId, type ObjectRole, objectKey } from './ids.ts';
 
 export interface CompletedPart {
   partNumber: number;
@@ -49,10 +50,12 @@ export interface Storage {
   /** Size and expiry of an object, or null when it does not exist. */
   stat(id: string, role: ObjectRole): Promise<ObjectStat | null>;
   presignGet(id: string, role: ObjectRole): Promise<string>;
+  /** Every file id that has objects under the prefix. */
+  listIds(): AsyncIterable<string>;
 }
 
 export function s3Client(settings: S3Settings, endpoint: string | undefined): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     endpoint,
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
@@ -61,6 +64,18 @@ export function s3Client(settings: S3Settings, endpoint: string | undefined): S3
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  if (settings.signBucketPathWithoutSlash) {
+    // Before signing, so the signature covers the path s3rver checks. Object paths are untouched.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { path?: string };
+        if (request.path && /^\/[^/]+\/$/.test(request.path)) request.path = request.path.slice(0, -1);
+        return next(args);
+      },
+      { step: 'build', name: 'signBucketPathWithoutSlash' },
+    );
+  }
+  return client;
 }
 
 /** 405 Method Not Allowed / 501 Not Implemented: the store lacks the operation (s3rver and Abort). */
@@ -154,5 +169,20 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
       }
     },
     presignGet: (id, role) => getSignedUrl(signer, new GetObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }),
+    async *listIds() {
+      let ContinuationToken: string | undefined;
+      const seen = new Set<string>();
+      do {
+        const page = await call(() => client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken })));
+        for (const object of page.Contents ?? []) {
+          const id = (object.Key ?? '').slice(prefix.length).split('/')[0];
+          if (isFileId(id) && !seen.has(id)) {
+            seen.add(id);
+            yield id;
+          }
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+    },
   };
 }

@@ -28,6 +28,7 @@ const storage: Storage = {
   remove: async () => {},
   stat: async (id) => (id === ID ? { size: 100, expiresAt: null } : id === EXPIRED ? { size: 100, expiresAt: Date.now() - 1 } : null),
   presignGet: async (id, role) => `http://s3.test:9000/b/${id}/${role}?sig`,
+  async *listIds() {},
 };
 
 let app: FastifyInstance;

@@ -1,14 +1,22 @@
 /** The presign API against the real embedded S3 (s3rver in its child process), driven with fetch. */
+
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
+import { auditBucket } from '../../server/audit.ts';
 import { openAccess } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
-import { createStorage } from '../../server/storage.ts';
+import { createStorage, s3Client } from '../../server/storage.ts';
+import { sweepExpired } from '../../server/sweeper.ts';
 import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../src/api-types.ts';
+import { importWrappingKey } from '../../src/crypto/cipher.ts';
+import { encryptBytes } from '../../src/crypto/message.ts';
+import { objectContext } from '../../src/crypto/objects.ts';
 import { randomData } from './helpers.ts';
 
 const MiB = 1024 * 1024;
@@ -18,7 +26,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-s3-'));
-  s3 = await startLocalS3(dir);
+  s3 = await startLocalS3(path.join(dir, 's3'));
   app = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
 });
 
@@ -112,6 +120,41 @@ describe('presign API on the real local S3', () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it('the sweeper deletes expired files and keeps the rest', async () => {
+    const storage = createStorage(s3.settings, 'cipherdrop/', 60);
+    const make = async (expiresInSeconds?: number) => {
+      const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds });
+      await fetch(body.metaUrl, { method: 'PUT', body: 'm', headers: body.metaHeaders });
+      return body.id;
+    };
+    const soon = await make(60);
+    const later = await make(3600);
+    const never = await make();
+    const deleted = await sweepExpired(storage, Date.now() + 120_000);
+    expect(deleted).toContain(soon);
+    expect(deleted).not.toContain(later);
+    expect(deleted).not.toContain(never);
+    expect(await storage.stat(soon, 'meta')).toBeNull();
+    expect(await storage.stat(later, 'meta')).not.toBeNull();
+  });
+
+  it('the audit tells client-side-encrypted objects from anything else, and the script exits 1 on a finding', async () => {
+    const client = s3Client(s3.settings, s3.settings.endpoint);
+    const key = await importWrappingKey(randomData(32));
+    const id = 'AuditAuditAuditAuditAu';
+    const message = await encryptBytes(key, randomData(1000), { context: objectContext(id, 'data') });
+    await client.send(new PutObjectCommand({ Bucket: s3.settings.bucket, Key: `cipherdrop/${id}/data`, Body: message }));
+    await client.send(new PutObjectCommand({ Bucket: s3.settings.bucket, Key: 'stray/plain.txt', Body: 'hello, plaintext' }));
+    const objects = await auditBucket(client, s3.settings.bucket);
+    expect(objects.find((o) => o.key === `cipherdrop/${id}/data`)).toMatchObject({ clientSideEncrypted: true, size: message.byteLength });
+    expect(objects.find((o) => o.key === 'stray/plain.txt')).toMatchObject({ clientSideEncrypted: false });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit.ts', '--json'], { env: { ...process.env, DATA_DIR: dir }, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as { notClientSideEncrypted: number; objects: { key: string }[] };
+    expect(report.notClientSideEncrypted).toBeGreaterThanOrEqual(1);
+    expect(report.objects.some((o) => o.key === 'stray/plain.txt')).toBe(true);
   });
 
   it('a tampered presigned URL is refused by the store (it checks SigV4)', async () => {
