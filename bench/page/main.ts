@@ -94,7 +94,7 @@ const bench = {
     const prepared = await prepareDownload(link, { api, rangeSize: s.partSize });
     const sw = await serviceWorker();
     const counting = countingSink();
-    const sink = save && sw ? ServiceWorkerSink.open(sw, link.meta.name, link.meta.size, () => undefined) : counting;
+    const sink = save && sw ? await ServiceWorkerSink.open(sw, link.meta.name, link.meta.size, () => undefined) : counting;
     await downloadTo(prepared, sink, { api, runner: runner(s.workers), rangesInFlight: s.inFlight, rangeSize: s.partSize });
     return { ms: performance.now() - t, bytes: link.meta.size, counted: counting.bytes };
   },

@@ -55,7 +55,8 @@ The password, if the link has one, is asked on the terminal or taken from
 $CIPHERDROP_PASSWORD. Nothing is left behind unless every byte verified.`,
   decrypt: `Usage: cipherdrop decrypt CIPHERTEXT --key SECRET [--meta META] [-o PATH] [--force]
 
-  --key SECRET        the link's secret (the part after #), or the whole link
+  --key=SECRET        the link's secret (the part after #), or the whole link; write it
+                      with "=" since a secret may begin with "-"
   --meta META         the file's meta object, for its name and an extra binding check
   --id ID             the file id to require (default: taken from the link or the object)
   -o, --output PATH   where to save (default: the name from --meta; "-" for stdout)
@@ -70,7 +71,9 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // A link secret may begin with "-" (base64url), which parseArgs takes for an option.
+    const hint = (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? ' (write values that begin with "-" as --key=VALUE)' : '';
+    throw new UsageError(`${(error as Error).message}${hint}`);
   }
 }
 

@@ -12,6 +12,8 @@ import type { Sink } from './downloader.ts';
 export const MAX_BLOB_DOWNLOAD = 64 * MiB;
 /** Chromium stops an idle service worker after ~30 s; a message from the page keeps it alive. */
 const KEEPALIVE_MS = 10_000;
+/** How long the browser may take to route the download request to the service worker. */
+const START_TIMEOUT_MS = 15_000;
 
 export async function serviceWorker(): Promise<ServiceWorker | null> {
   if (!('serviceWorker' in navigator)) return null;
@@ -27,6 +29,11 @@ export async function serviceWorker(): Promise<ServiceWorker | null> {
 export class ServiceWorkerSink implements Sink {
   private credits = 0;
   private wake: (() => void) | undefined;
+  /** Resolves on the service worker's first pull: the browser has accepted the download response. */
+  private started!: () => void;
+  private readonly startedPromise = new Promise<void>((resolve) => {
+    this.started = resolve;
+  });
   private cancelled = false;
   private readonly keepalive: ReturnType<typeof setInterval>;
   private readonly frame: HTMLIFrameElement;
@@ -38,7 +45,10 @@ export class ServiceWorkerSink implements Sink {
     private readonly onCancel: () => void,
   ) {
     port.onmessage = ({ data }) => {
-      if (data.type === 'pull') this.credits++;
+      if (data.type === 'pull') {
+        this.credits++;
+        this.started();
+      }
       if (data.type === 'cancel') {
         this.cancelled = true;
         this.onCancel();
@@ -53,11 +63,29 @@ export class ServiceWorkerSink implements Sink {
     document.body.append(this.frame);
   }
 
-  static open(worker: ServiceWorker, name: string, size: number, onCancel: () => void): ServiceWorkerSink {
+  /**
+   * Starts the browser download and resolves once the service worker is serving it. Only then is
+   * anything fetched or decrypted, so a later failure always errors a download that has started
+   * (the browser shows it failed) rather than racing the download's start.
+   */
+  static async open(worker: ServiceWorker, name: string, size: number, onCancel: () => void): Promise<ServiceWorkerSink> {
     const channel = new MessageChannel();
     const token = toBase64Url(randomBytes(16));
     worker.postMessage({ type: 'download', token, name, size }, [channel.port2]);
-    return new ServiceWorkerSink(channel.port1, worker, token, onCancel);
+    const sink = new ServiceWorkerSink(channel.port1, worker, token, onCancel);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransferError('NoStreamingSave', 'The browser did not start the download')), START_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([sink.startedPromise, timeout]);
+    } catch (error) {
+      await sink.abort(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return sink;
   }
 
   async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {

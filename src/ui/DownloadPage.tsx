@@ -74,7 +74,7 @@ export function DownloadPage() {
       const prepared = await prepareDownload(link, { api, signal: abort.signal });
       const sw = await worker.current;
       const { name, size } = link.meta;
-      const sink = sw ? ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size);
+      const sink = sw ? await ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size);
       await downloadTo(prepared, sink, {
         api,
         runner: sharedPool(),

@@ -11,6 +11,9 @@ import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage } from '../../server/storage.ts';
 import type { FileInfoResponse } from '../../src/api-types.ts';
 import { parseDuration } from '../../src/cli/main.ts';
+import { importWrappingKey } from '../../src/crypto/cipher.ts';
+import { encodeLinkSecret, objectContext } from '../../src/crypto/objects.ts';
+import { encryptFile } from '../../src/node/files.ts';
 import { runCli } from '../support/cli.ts';
 import { randomData } from './helpers.ts';
 
@@ -75,9 +78,11 @@ describe('cipherdrop CLI', () => {
     const meta = await stored(link, 'meta');
     const secret = new URL(link).hash.slice(1);
     const out = mkdtempSync(path.join(dir, 'off-'));
-    expect((await runCli(['decrypt', data, '--key', secret, '--meta', meta], {}, out)).code).toBe(0);
+    const withMeta = await runCli(['decrypt', data, `--key=${secret}`, '--meta', meta], {}, out);
+    expect(withMeta.code, `${withMeta.stderr} (link ${JSON.stringify(link)})`).toBe(0);
     expect(sha(path.join(out, 'offline.pdf'))).toBe(sha(a));
-    expect((await runCli(['decrypt', data, '--key', link, '-o', path.join(out, 'x')])).code).toBe(0);
+    const withLink = await runCli(['decrypt', data, '--key', link, '-o', path.join(out, 'x')]);
+    expect(withLink.code, withLink.stderr).toBe(0);
     expect(sha(path.join(out, 'x'))).toBe(sha(a));
   });
 
@@ -141,6 +146,23 @@ describe('cipherdrop CLI', () => {
     } finally {
       await locked.close();
     }
+  });
+
+  it('takes a secret that begins with "-" in the --key=SECRET form', async () => {
+    // 0xF8 in the first byte encodes as "-" in base64url: one link in 64 has such a secret.
+    const secretBytes = randomData(32);
+    secretBytes[0] = 0xf8;
+    const secret = encodeLinkSecret(secretBytes);
+    expect(secret.startsWith('-')).toBe(true);
+    const plain = file('dash.in', 5000);
+    const data = path.join(dir, 'dash.data');
+    await encryptFile(plain, data, await importWrappingKey(secretBytes), { context: objectContext('DashDashDashDashDashDa', 'data') });
+    const spaced = await runCli(['decrypt', data, '--key', secret, '-o', path.join(dir, 'dash.out')]);
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr).toContain('--key=VALUE');
+    const ok = await runCli(['decrypt', data, `--key=${secret}`, '-o', path.join(dir, 'dash.out')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(sha(path.join(dir, 'dash.out'))).toBe(sha(plain));
   });
 
   it('parses durations', () => {
