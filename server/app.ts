@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { AbortUploadResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../src/api-types.ts';
+import type { AbortUploadResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse, PublicConfigResponse } from '../src/api-types.ts';
 import { checkOwnerToken, checkUploadToken, ownerToken } from './access.ts';
 import type { AccessSettings } from './config.ts';
 import { ApiError, errorBody, fromFrameworkError } from './errors.ts';
@@ -92,6 +92,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/api/health', async () => ({ ok: true }));
+
+  app.get('/api/config', async () => ({ openUploads: options.access.openUploads, abuseContact: options.access.abuseContact }) satisfies PublicConfigResponse);
 
   app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody }, onRequest: uploadAuth }, async (request, reply) => {
     const { size, partCount, expiresInSeconds } = request.body;

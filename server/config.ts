@@ -39,6 +39,8 @@ export interface AccessSettings {
   rateLimitPerMinute: number;
   /** HMAC key for owner tokens; every process behind one load balancer needs the same */
   ownerSecret: string;
+  /** where the viewer's "Report abuse" link points (mailto: or https:), or null */
+  abuseContact: string | null;
 }
 
 export class ConfigError extends Error {
@@ -99,7 +101,14 @@ function access(env: NodeJS.ProcessEnv, embedded: boolean): AccessSettings {
     maxFileSize: integer(env, 'MAX_FILE_SIZE', DEFAULT_MAX_FILE_SIZE, 0, DEFAULT_MAX_FILE_SIZE),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT, 1, 1_000_000),
     ownerSecret,
+    abuseContact: abuseContact(env.ABUSE_CONTACT),
   };
+}
+
+function abuseContact(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^(mailto:[^\s]+@[^\s]+|https:\/\/[^\s]+)$/.test(value)) throw new ConfigError('ABUSE_CONTACT must be a mailto: or https: URL');
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -126,6 +135,7 @@ export function openAccess(overrides: Partial<AccessSettings> = {}): AccessSetti
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
     rateLimitPerMinute: 1_000_000,
     ownerSecret: randomBytes(32).toString('base64url'),
+    abuseContact: null,
     ...overrides,
   };
 }

@@ -35,3 +35,11 @@ export interface AbortUploadResponse {
   /** false when the store has no AbortMultipartUpload (s3rver): its parts stay until a lifecycle rule removes them */
   multipartAborted: boolean;
 }
+
+/** What the page needs to know about this server. */
+export interface PublicConfigResponse {
+  /** false: uploads need an access token */
+  openUploads: boolean;
+  /** the operator's "report abuse" address (mailto: or https:), or null */
+  abuseContact: string | null;
+}

@@ -1,5 +1,5 @@
 /** The presign API client. Errors come back as TransferError with the API's own code. */
-import type { AbortUploadResponse, ApiErrorResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../api-types.ts';
+import type { AbortUploadResponse, ApiErrorResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse, PublicConfigResponse } from '../api-types.ts';
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 
@@ -37,6 +37,7 @@ export const api = {
     call<{ id: string }>('POST', `/api/uploads/${id}/complete`, { uploadId, parts }, signal),
   abort: (id: string, uploadId: string) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { uploadId }),
   fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
+  config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),
 };
 
 export type Api = typeof api;

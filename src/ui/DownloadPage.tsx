@@ -36,10 +36,24 @@ function PasswordForm({ wrong, onSubmit }: { wrong: boolean; onSubmit: (password
   );
 }
 
+/** The report names the file id (never the secret, which stays in this page). */
+function abuseHref(contact: string): string {
+  const id = /^\/d\/([A-Za-z0-9_-]{22})/.exec(location.pathname)?.[1];
+  return contact.startsWith('mailto:') && id ? `${contact}?subject=${encodeURIComponent(`Cipherdrop abuse report: file ${id}`)}` : contact;
+}
+
 export function DownloadPage() {
   const [page, setPage] = useState<PageState>({ state: 'opening' });
   const controller = useRef<AbortController | null>(null);
   const worker = useRef<Promise<ServiceWorker | null> | null>(null);
+
+  const [abuseContact, setAbuseContact] = useState<string | null>(null);
+  useEffect(() => {
+    api.config().then(
+      (config) => setAbuseContact(config.abuseContact),
+      () => undefined,
+    );
+  }, []);
 
   useEffect(() => {
     worker.current = serviceWorker();
@@ -125,6 +139,14 @@ export function DownloadPage() {
       )}
       <p>
         <a href="/">Send your own file</a>
+        {abuseContact && (
+          <>
+            {' · '}
+            <a href={abuseHref(abuseContact)} rel="noreferrer">
+              Report abuse
+            </a>
+          </>
+        )}
       </p>
     </main>
   );

@@ -1,6 +1,6 @@
 import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { isAbort } from '../errors.ts';
-import { api } from '../transfer/api.ts';
+import { api, setUploadToken } from '../transfer/api.ts';
 import { clearStaleSpool } from '../transfer/spool.ts';
 import { fromFile, uploadFile } from '../upload/uploader.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
@@ -69,8 +69,13 @@ function ShareLink({ name, link }: { name: string; link: string }) {
 
 export function UploadPage() {
   const [rows, setRows] = useState<Row[]>([]);
+  const [needsToken, setNeedsToken] = useState(false);
   useEffect(() => {
     void clearStaleSpool();
+    api.config().then(
+      (config) => setNeedsToken(!config.openUploads),
+      () => undefined,
+    );
   }, []);
   const [announcement, setAnnouncement] = useState('');
   const queue = useRef(Promise.resolve());
@@ -147,6 +152,11 @@ export function UploadPage() {
             ))}
           </select>
         </label>
+        {needsToken && (
+          <label>
+            Access token <input type="password" autoComplete="off" onChange={(e) => setUploadToken(e.currentTarget.value || undefined)} />
+          </label>
+        )}
         <label>
           Password (optional) <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
         </label>

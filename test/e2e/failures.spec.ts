@@ -9,6 +9,7 @@ import type { Download } from '@playwright/test';
 import { toBase64Url } from '../../src/crypto/bytes.ts';
 import { parseCompleteHeader, regularFrameSize } from '../../src/crypto/format.ts';
 import { writeRandomFile } from '../support/files.ts';
+import { ABUSE_CONTACT } from '../support/stack.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
@@ -86,5 +87,8 @@ test("another upload's meta object swapped in is refused as not belonging to the
 
   const v = await viewer(browser, first.link);
   await expect(v.page.alert()).toHaveText('The stored objects do not belong to this link (they were swapped or replaced). Nothing was saved.');
+  // The operator's abuse contact is offered, naming the file id and never the secret.
+  const report = v.page.page.getByRole('link', { name: 'Report abuse' });
+  await expect(report).toHaveAttribute('href', `${ABUSE_CONTACT}?subject=${encodeURIComponent(`Cipherdrop abuse report: file ${first.id}`)}`);
   await v.close();
 });

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from '../../server/app.ts';
-import { openAccess } from '../../server/config.ts';
+import { type AccessSettings, openAccess } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
 import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 
 export const PREFIX = 'cipherdrop/';
+export const ABUSE_CONTACT = 'mailto:abuse@cipherdrop.test';
 
 export interface Stack {
   appUrl: string;
@@ -31,12 +32,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(access: AccessSettings = openAccess({ abuseContact: ABUSE_CONTACT })): Promise<Stack> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-e2e-'));
   const local = await startLocalS3(path.join(dir, 's3'));
   const s3Proxy = await startRecordingProxy(local.settings.endpoint as string);
   const storage = createStorage({ ...local.settings, publicEndpoint: s3Proxy.url }, PREFIX, 3600);
-  const app = await buildApp({ access: openAccess(), storage, presignExpiresSeconds: 3600, staticDir: path.resolve('dist') });
+  const app = await buildApp({ access, storage, presignExpiresSeconds: 3600, staticDir: path.resolve('dist') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;
   const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);

@@ -253,6 +253,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });
 
+  it('publishes only whether uploads are open and the abuse contact', async () => {
+    const res = await send('GET', '/api/config');
+    expect(res.body).toEqual({ openUploads: true, abuseContact: null });
+    expect(loadConfig({ ABUSE_CONTACT: 'mailto:abuse@example.com' }).access.abuseContact).toBe('mailto:abuse@example.com');
+    expect(() => loadConfig({ ABUSE_CONTACT: 'javascript:alert(1)' })).toThrow(/ABUSE_CONTACT/);
+  });
+
   it('compares tokens in constant time over digests', () => {
     expect(safeEqual('a', 'a')).toBe(true);
     expect(safeEqual('a', 'b')).toBe(false);
