@@ -1,16 +1,19 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { WrongKeyError } from '../crypto/errors.ts';
 import { downloadTo, fetchLink, type LinkObjects, type OpenedLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
+import { MAX_TEXT_PREVIEW, MemorySink, type PreviewKind, previewKind } from '../download/preview.ts';
 import { BlobSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
 import { sharedPool } from './pool.ts';
 
+type Preview = { kind: Exclude<PreviewKind, 'text'>; url: string } | { kind: 'text'; text: string; truncated: boolean };
+
 type PageState =
   | { state: 'opening' }
   | { state: 'password'; objects: LinkObjects; secret: Uint8Array; wrong: boolean }
-  | { state: 'ready'; link: OpenedLink }
+  | { state: 'ready'; link: OpenedLink; preview?: Preview | 'loading' }
   | { state: 'downloading'; link: OpenedLink; done: number }
   | { state: 'saved'; link: OpenedLink }
   | { state: 'failed'; message: string; link?: OpenedLink };
@@ -34,6 +37,28 @@ function PasswordForm({ wrong, onSubmit }: { wrong: boolean; onSubmit: (password
       )}
     </form>
   );
+}
+
+function PreviewView({ preview, name }: { preview: Preview; name: string }) {
+  switch (preview.kind) {
+    case 'image':
+      return <img className="preview" src={preview.url} alt={name} />;
+    case 'audio':
+      // biome-ignore lint/a11y/useMediaCaption: user files come without captions
+      return <audio className="preview" src={preview.url} controls aria-label={`Preview of ${name}`} />;
+    case 'video':
+      // biome-ignore lint/a11y/useMediaCaption: user files come without captions
+      return <video className="preview" src={preview.url} controls aria-label={`Preview of ${name}`} />;
+    case 'text':
+      return (
+        <section aria-label={`Preview of ${name}`}>
+          <pre className="preview">
+            {preview.text}
+            {preview.truncated ? '\n…' : ''}
+          </pre>
+        </section>
+      );
+  }
 }
 
 /** The report names the file id (never the secret, which stays in this page). */
@@ -80,6 +105,23 @@ export function DownloadPage() {
     }
   };
 
+  const preview = async (link: OpenedLink, kind: PreviewKind) => {
+    setPage({ state: 'ready', link, preview: 'loading' });
+    try {
+      const prepared = await prepareDownload(link, { api });
+      const sink = new MemorySink(link.meta.type);
+      await downloadTo(prepared, sink, { api, runner: sharedPool() });
+      const blob = sink.blob as Blob;
+      const shown: Preview =
+        kind === 'text'
+          ? { kind, text: new TextDecoder().decode(await blob.slice(0, MAX_TEXT_PREVIEW).arrayBuffer()), truncated: blob.size > MAX_TEXT_PREVIEW }
+          : { kind, url: URL.createObjectURL(blob) };
+      setPage({ state: 'ready', link, preview: shown });
+    } catch (error) {
+      setPage({ state: 'failed', link, message: describeError(error) });
+    }
+  };
+
   const download = async (link: OpenedLink) => {
     const abort = new AbortController();
     controller.current = abort;
@@ -102,6 +144,7 @@ export function DownloadPage() {
   };
 
   const link = page.state === 'opening' || page.state === 'password' ? undefined : page.link;
+  const kind = link ? previewKind(link.meta.type, link.meta.size) : null;
   return (
     <main>
       <h1>Cipherdrop</h1>
@@ -117,10 +160,19 @@ export function DownloadPage() {
           </p>
           <p className="lede">Decrypted in your browser. Each piece is verified before it is written.</p>
           {page.state === 'ready' && (
-            <button type="button" onClick={() => download(link)}>
-              Download
-            </button>
+            <p className="actions">
+              <button type="button" onClick={() => download(link)}>
+                Download
+              </button>
+              {kind && page.preview === undefined && (
+                <button type="button" onClick={() => preview(link, kind)}>
+                  Preview
+                </button>
+              )}
+            </p>
           )}
+          {page.state === 'ready' && page.preview === 'loading' && <p role="status">Decrypting the preview…</p>}
+          {page.state === 'ready' && page.preview && page.preview !== 'loading' && <PreviewView preview={page.preview} name={link.meta.name} />}
           {page.state === 'downloading' && (
             <>
               <progress aria-label="Download progress" max={link.meta.size || 1} value={page.done} />
