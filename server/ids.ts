@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { FILE_ID_PATTERN } from '../src/api-types.ts';
 
 /** 128 random bits, base64url: unguessable, and safe in a URL path and an S3 key. */
 export const FILE_ID_BYTES = 16;
-export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
+export { FILE_ID_PATTERN };
+
 const FILE_ID = new RegExp(FILE_ID_PATTERN);
 
 export const newFileId = (): string => randomBytes(FILE_ID_BYTES).toString('base64url');

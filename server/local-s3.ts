@@ -32,8 +32,6 @@ export interface LocalS3 {
   /** the current child process (for the benchmark's CPU accounting) */
   readonly pid: number;
   stop(): Promise<void>;
-  /** Kills the child as a crash would; the supervisor brings it back on the same port. */
-  crash(): void;
 }
 
 function spawn(dir: string, port: number, bucket: string): Promise<{ child: ChildProcess; port: number }> {
@@ -79,7 +77,6 @@ export async function startLocalS3(dir: string, port = 0, bucket = LOCAL_S3_BUCK
     get pid() {
       return current.child.pid as number;
     },
-    crash: () => current.child.kill('SIGKILL'),
     async stop() {
       stopping = true;
       const { child } = current;

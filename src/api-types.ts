@@ -1,4 +1,7 @@
 /** Shapes of the presign API's JSON responses, shared by the server, the page and the tests. */
+
+/** A file id: 128 random bits, base64url. The server makes them; everyone checks them with this. */
+export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
 export interface CreateUploadResponse {
   id: string;
   uploadId: string;

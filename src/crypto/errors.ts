@@ -50,5 +50,3 @@ export class UnsupportedVersionError extends FormatError {
 export class ContextMismatchError extends FormatError {
   readonly code = 'ContextMismatch';
 }
-
-export const isFormatError = (error: unknown): error is FormatError => error instanceof FormatError;

@@ -246,9 +246,6 @@ export function bodySize(plaintextSize: number, frameLength: number): number {
 /** The whole message size: a pure function of plaintext size, frame length and header length. */
 export const ciphertextSize = (plaintextSize: number, frameLength: number, headerLength: number): number => headerLength + bodySize(plaintextSize, frameLength);
 
-/** Frame count including the final frame; the sequence number of the final frame. */
-export const frameCount = (plaintextSize: number, frameLength: number): number => frameSplit(plaintextSize, frameLength).regular + 1;
-
 export function frameIv(sequenceNumber: number): Uint8Array {
   const iv = new Uint8Array(IV_LENGTH);
   new DataView(iv.buffer).setUint32(IV_LENGTH - 4, sequenceNumber);

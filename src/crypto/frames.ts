@@ -8,7 +8,7 @@
 import { timingSafeEqual } from './bytes.ts';
 import { openFrame, sealFrame } from './cipher.ts';
 import { CorruptedError } from './errors.ts';
-import { checkSequenceNumber, finalFrameSize, frameIv, frameSplit, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END, TAG_LENGTH } from './format.ts';
+import { checkSequenceNumber, finalFrameSize, frameIv, frameSplit, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END } from './format.ts';
 
 export interface FrameKeys {
   contentKey: CryptoKey;
@@ -112,8 +112,6 @@ export function readFrame(bytes: Uint8Array, offset: number, frameLength: number
 export async function openParsedFrame(keys: FrameKeys, frame: ParsedFrame): Promise<Uint8Array> {
   return new Uint8Array(await openFrame(keys.contentKey, keys.messageId, frame.sequenceNumber, frame.final, frame.sealed));
 }
-
-export const plaintextLengthOf = (frame: ParsedFrame): number => frame.sealed.byteLength - TAG_LENGTH;
 
 /**
  * Opens a run of whole frames (one ranged GET) into one plaintext buffer. `endsMessage`

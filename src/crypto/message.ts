@@ -2,7 +2,7 @@
  * Whole messages: making and opening headers, and the streaming API — "a key and a stream in,
  * a stream out". Runs unchanged in the page, in a worker and in Node.
  */
-import { concatBytes, randomBytes, timingSafeEqual } from './bytes.ts';
+import { concatBytes, randomBytes } from './bytes.ts';
 import { deriveContentKeys, headerAuthTag, openHeader, wrapDataKey } from './cipher.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from './errors.ts';
 import {
@@ -205,5 +205,3 @@ export const encryptBytes = (wrappingKey: CryptoKey, plaintext: Uint8Array, opti
 
 export const decryptBytes = (wrappingKey: CryptoKey, message: Uint8Array, options: DecryptOptions): Promise<Uint8Array> =>
   collect(single(message).pipeThrough(decryptStream(wrappingKey, options)));
-
-export const sameMessageId = (a: Uint8Array, b: Uint8Array): boolean => timingSafeEqual(a, b);

@@ -5,7 +5,7 @@
  * ever presented as complete.
  */
 
-import type { FileInfoResponse } from '../api-types.ts';
+import { FILE_ID_PATTERN, type FileInfoResponse } from '../api-types.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
 import { ciphertextSize, KiB, MAX_HEADER_LENGTH, parseCompleteHeader, parseHeader } from '../crypto/format.ts';
@@ -39,11 +39,9 @@ export interface OpenedLink {
   info: FileInfoResponse;
   wrappingKey: CryptoKey;
   keyName: string;
-  /** whether the link needed a password (so a wrong key can be called a wrong password) */
-  hasPassword: boolean;
 }
 
-const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+const FILE_ID = new RegExp(FILE_ID_PATTERN);
 
 /** Parses `/d/<id>` and `#<secret>`; BadLink when either is malformed. */
 export function parseLink(pathname: string, hash: string): { id: string; secret: Uint8Array } {
@@ -85,7 +83,7 @@ export async function unlockLink(objects: LinkObjects, secret: Uint8Array, passw
   if (objects.passwordParams && password === undefined) throw new TransferError('PasswordRequired', 'This link is protected by a password');
   const { wrappingKey, keyName } = await linkKey(secret, password, objects.passwordParams);
   const meta = await openMeta(wrappingKey, objects.id, objects.metaBytes, keyName);
-  return { id: objects.id, meta, info: objects.info, wrappingKey, keyName, hasPassword: objects.passwordParams !== null };
+  return { id: objects.id, meta, info: objects.info, wrappingKey, keyName };
 }
 
 export async function openLink(api: Api, id: string, secret: Uint8Array, password?: string, signal?: AbortSignal): Promise<OpenedLink> {
@@ -101,6 +99,11 @@ export interface DownloadOptions {
   rangeSize?: number;
 }
 
+/** After a 403 (expired presigned URLs), fetch fresh ones into the link. */
+const refresher = (link: OpenedLink, api: Api, signal?: AbortSignal) => async () => {
+  link.info = await api.fileInfo(link.id, signal);
+};
+
 export interface PreparedDownload {
   link: OpenedLink;
   ranges: RangePlan[];
@@ -114,9 +117,7 @@ export interface PreparedDownload {
 export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOptions, 'api' | 'signal' | 'rangeSize'>): Promise<PreparedDownload> {
   const { signal } = options;
   const info = link.info;
-  const refresh = async () => {
-    link.info = await options.api.fileInfo(link.id, signal);
-  };
+  const refresh = refresher(link, options.api, signal);
   const first = await withRetries(() => getRange(link.info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal), refresh, signal);
   let header = first.byteLength > 0 ? parseHeader(first) : null;
   if (!header && info.size > FIRST_READ) header = parseHeader(await getRange(link.info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal));
@@ -135,9 +136,7 @@ export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOp
 export async function downloadTo(prepared: PreparedDownload, sink: Sink, options: DownloadOptions): Promise<void> {
   const { runner, signal } = options;
   const { link, ranges, keys } = prepared;
-  const refresh = async () => {
-    link.info = await options.api.fileInfo(link.id, signal);
-  };
+  const refresh = refresher(link, options.api, signal);
   try {
     let done = 0;
     options.onProgress?.(0, link.meta.size);

@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { FILE_ID_PATTERN } from '../api-types.ts';
 import { WrongKeyError } from '../crypto/errors.ts';
 import { downloadTo, fetchLink, type LinkObjects, type OpenedLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
 import { MAX_TEXT_PREVIEW, MemorySink, type PreviewKind, previewKind } from '../download/preview.ts';
@@ -63,8 +64,9 @@ function PreviewView({ preview, name }: { preview: Preview; name: string }) {
 
 /** The report names the file id (never the secret, which stays in this page). */
 function abuseHref(contact: string): string {
-  const id = /^\/d\/([A-Za-z0-9_-]{22})/.exec(location.pathname)?.[1];
-  return contact.startsWith('mailto:') && id ? `${contact}?subject=${encodeURIComponent(`Cipherdrop abuse report: file ${id}`)}` : contact;
+  const id = location.pathname.split('/')[2];
+  if (!id || !new RegExp(FILE_ID_PATTERN).test(id)) return contact;
+  return contact.startsWith('mailto:') ? `${contact}?subject=${encodeURIComponent(`Cipherdrop abuse report: file ${id}`)}` : contact;
 }
 
 export function DownloadPage() {
