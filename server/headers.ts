@@ -8,7 +8,7 @@ export function securityHeaders(s3Origin: string): Record<string, string> {
     "media-src 'self' blob:",
     `connect-src 'self' ${s3Origin}`,
     "worker-src 'self'",
-    "frame-src 'self'",
+    "frame-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

@@ -1,23 +1,29 @@
 /// <reference lib="webworker" />
 /**
- * The download service worker: turns a stream of decrypted chunks from the page into a
- * browser download, so files of any size go to disk with flat memory in every browser.
- * It only relays: keys and decryption stay in the page's workers. No imports, so it builds
- * to one classic script at /sw.js.
+ * The service worker relays decrypted bytes from the page to the browser; keys and decryption
+ * stay in the page's workers. No imports, so it builds to one classic script at /sw.js.
+ *
+ * - `/_download/<token>`: a browser download of a stream of chunks, so files of any size go to
+ *   disk with flat memory in every browser.
+ * - `/_media/<token>`: HTTP Range requests of a media element (audio/video preview). Each request
+ *   gets its own channel to the page, which reads and authenticates only the covering frames.
  */
 declare const self: ServiceWorkerGlobalScope;
 
 export {};
 
 const DOWNLOAD_PREFIX = '/_download/';
+const MEDIA_PREFIX = '/_media/';
 
-interface PendingDownload {
+interface Relay {
   port: MessagePort;
   name: string;
   size: number;
+  type: string;
 }
 
-const pending = new Map<string, PendingDownload>();
+const downloads = new Map<string, Relay>();
+const media = new Map<string, Relay>();
 
 self.addEventListener('install', () => {
   void self.skipWaiting();
@@ -25,31 +31,28 @@ self.addEventListener('install', () => {
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
 self.addEventListener('message', (event) => {
-  const data = event.data as { type?: string; token?: string; name?: string; size?: number };
-  if (data?.type === 'download' && typeof data.token === 'string' && event.ports[0]) {
-    pending.set(data.token, { port: event.ports[0], name: String(data.name), size: Number(data.size) });
-  }
-  // 'keepalive' messages need no answer: receiving them keeps this worker running mid-download.
+  const data = event.data as { type?: string; token?: string; name?: string; size?: number; mediaType?: string };
+  const port = event.ports[0];
+  if (typeof data?.token !== 'string') return; // 'keepalive' needs no answer: receiving it keeps this worker running.
+  if (data.type === 'download' && port) downloads.set(data.token, { port, name: String(data.name), size: Number(data.size), type: 'application/octet-stream' });
+  if (data.type === 'media' && port) media.set(data.token, { port, name: '', size: Number(data.size), type: mediaType(String(data.mediaType)) });
+  if (data.type === 'forget') media.delete(data.token);
 });
+
+/** Only audio and video are ever served for playback; anything else is opaque bytes. */
+function mediaType(type: string): string {
+  return /^(audio|video)\/[\w.+-]+$/.test(type) ? type : 'application/octet-stream';
+}
 
 function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-self.addEventListener('fetch', (event) => {
-  const url = new URL(event.request.url);
-  if (url.origin !== self.location.origin || !url.pathname.startsWith(DOWNLOAD_PREFIX)) return;
-  const token = url.pathname.slice(DOWNLOAD_PREFIX.length);
-  const download = pending.get(token);
-  if (!download) {
-    event.respondWith(new Response('This download has expired.', { status: 404 }));
-    return;
-  }
-  pending.delete(token);
-  const { port } = download;
+/** A stream fed by the page over `port`: one 'pull' message per chunk wanted. */
+function relay(port: MessagePort): ReadableStream<Uint8Array> {
   let delivered: (() => void) | undefined;
-  const stream = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         port.onmessage = ({ data }) => {
@@ -71,14 +74,52 @@ self.addEventListener('fetch', (event) => {
     },
     { highWaterMark: 1 },
   );
-  event.respondWith(
-    new Response(stream, {
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-disposition': contentDisposition(download.name),
-        'content-length': String(download.size),
-        'x-content-type-options': 'nosniff',
-      },
-    }),
-  );
+}
+
+const NOT_FOUND = () => new Response('This download has expired.', { status: 404 });
+const COMMON = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox" };
+
+function download(token: string): Response {
+  const relayed = downloads.get(token);
+  if (!relayed) return NOT_FOUND();
+  downloads.delete(token);
+  return new Response(relay(relayed.port), {
+    headers: {
+      ...COMMON,
+      'content-type': relayed.type,
+      'content-disposition': contentDisposition(relayed.name),
+      'content-length': String(relayed.size),
+    },
+  });
+}
+
+/** `bytes=a-b` or `bytes=a-` (what media elements send); null means the whole file. */
+function parseRange(header: string | null, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const match = header ? /^bytes=(\d+)-(\d*)$/.exec(header.trim()) : null;
+  if (!match) return null;
+  const start = Number(match[1]);
+  const end = Math.min(size - 1, match[2] === '' ? size - 1 : Number(match[2]));
+  return start >= size || end < start ? 'unsatisfiable' : { start, end };
+}
+
+function mediaRange(token: string, rangeHeader: string | null): Response {
+  const relayed = media.get(token);
+  if (!relayed) return NOT_FOUND();
+  const { size, type } = relayed;
+  const range = parseRange(rangeHeader, size);
+  if (range === 'unsatisfiable') return new Response(null, { status: 416, headers: { ...COMMON, 'content-range': `bytes */${size}` } });
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  const headers: Record<string, string> = { ...COMMON, 'content-type': type, 'accept-ranges': 'bytes', 'content-length': String(end - start + 1) };
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  if (size === 0) return new Response(new Uint8Array(0), { status: 200, headers });
+  const channel = new MessageChannel();
+  relayed.port.postMessage({ type: 'range', start, end }, [channel.port2]);
+  return new Response(relay(channel.port1), { status: range ? 206 : 200, headers });
+}
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith(DOWNLOAD_PREFIX)) event.respondWith(download(url.pathname.slice(DOWNLOAD_PREFIX.length)));
+  else if (url.pathname.startsWith(MEDIA_PREFIX)) event.respondWith(mediaRange(url.pathname.slice(MEDIA_PREFIX.length), event.request.headers.get('range')));
 });

@@ -51,7 +51,8 @@ export function parseLink(pathname: string, hash: string): { id: string; secret:
   return { id, secret };
 }
 
-async function getRange(url: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+/** Bytes [start, end] (inclusive, as in HTTP) of a presigned object URL. */
+export async function getRange(url: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
   const response = await request(url, { headers: { Range: `bytes=${start}-${end}` }, signal });
   await expectStatus(response, [206], 'Download');
   return readExactly(response, end - start + 1);
@@ -100,7 +101,7 @@ export interface DownloadOptions {
 }
 
 /** After a 403 (expired presigned URLs), fetch fresh ones into the link. */
-const refresher = (link: OpenedLink, api: Api, signal?: AbortSignal) => async () => {
+export const refresher = (link: OpenedLink, api: Api, signal?: AbortSignal) => async () => {
   link.info = await api.fileInfo(link.id, signal);
 };
 

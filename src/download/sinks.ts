@@ -139,3 +139,50 @@ export class BlobSink implements Sink {
     this.chunks.length = 0;
   }
 }
+
+/** The File System Access API's save picker (Chromium): not yet in TypeScript's DOM types. */
+interface SaveFileHandle {
+  createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
+  /** Chromium-only: deletes the picked file. */
+  remove?(): Promise<void>;
+}
+type SaveFilePicker = (options: { suggestedName: string }) => Promise<SaveFileHandle>;
+
+function saveFilePicker(): SaveFilePicker | null {
+  const picker = (window as unknown as { showSaveFilePicker?: SaveFilePicker }).showSaveFilePicker;
+  // Under automation nobody can answer the picker's dialog; the service-worker path is used there.
+  return typeof picker === 'function' && !navigator.webdriver ? picker.bind(window) : null;
+}
+
+export const canPickSaveFile = (): boolean => saveFilePicker() !== null;
+
+/**
+ * Writes verified plaintext straight into a file the person picked. The browser writes to a
+ * temporary file and swaps it in on `close()`; `abort()` discards it and removes the picked file,
+ * so a failed download never leaves a file that looks complete.
+ */
+export class FileSystemSink implements Sink {
+  private constructor(
+    private readonly handle: SaveFileHandle,
+    private readonly writable: Awaited<ReturnType<SaveFileHandle['createWritable']>>,
+  ) {}
+
+  /** Must be called straight from a click (the picker needs the user's gesture). Null if unavailable. */
+  static async pick(name: string): Promise<FileSystemSink | null> {
+    const picker = saveFilePicker();
+    if (!picker) return null;
+    const handle = await picker({ suggestedName: name });
+    return new FileSystemSink(handle, await handle.createWritable());
+  }
+
+  async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
+    await this.writable.write(chunk);
+  }
+  async close(): Promise<void> {
+    await this.writable.close();
+  }
+  async abort(reason: unknown): Promise<void> {
+    await this.writable.abort(reason).catch(() => undefined);
+    await this.handle.remove?.().catch(() => undefined);
+  }
+}

@@ -2,21 +2,29 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { FILE_ID_PATTERN } from '../api-types.ts';
 import { WrongKeyError } from '../crypto/errors.ts';
 import { downloadTo, fetchLink, type LinkObjects, type OpenedLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
-import { MAX_TEXT_PREVIEW, MemorySink, type PreviewKind, previewKind } from '../download/preview.ts';
-import { BlobSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
+import { MediaPreview } from '../download/media.ts';
+import { MAX_TEXT_PREVIEW, MemorySink, type PreviewKind, previewBlobType, previewKind } from '../download/preview.ts';
+import { BlobSink, FileSystemSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
 import { isAbort } from '../errors.ts';
 import { api } from '../transfer/api.ts';
+import { formatDuration, type Progress, SpeedMeter } from '../transfer/speed.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
 import { sharedPool } from './pool.ts';
 
 type Preview = { kind: Exclude<PreviewKind, 'text'>; url: string } | { kind: 'text'; text: string; truncated: boolean };
 
+/** Object URLs of in-memory previews are revoked, streaming previews closed, when replaced. */
+interface ShownPreview {
+  preview: Preview;
+  release: () => void;
+}
+
 type PageState =
   | { state: 'opening' }
   | { state: 'password'; objects: LinkObjects; secret: Uint8Array; wrong: boolean }
   | { state: 'ready'; link: OpenedLink; preview?: Preview | 'loading' }
-  | { state: 'downloading'; link: OpenedLink; done: number }
-  | { state: 'saved'; link: OpenedLink }
+  | { state: 'downloading'; link: OpenedLink; progress: Progress }
+  | { state: 'saved'; link: OpenedLink; where: 'file' | 'download' }
   | { state: 'failed'; message: string; link?: OpenedLink };
 
 function PasswordForm({ wrong, onSubmit }: { wrong: boolean; onSubmit: (password: string) => void }) {
@@ -46,10 +54,13 @@ function PreviewView({ preview, name }: { preview: Preview; name: string }) {
       return <img className="preview" src={preview.url} alt={name} />;
     case 'audio':
       // biome-ignore lint/a11y/useMediaCaption: user files come without captions
-      return <audio className="preview" src={preview.url} controls aria-label={`Preview of ${name}`} />;
+      return <audio className="preview" src={preview.url} controls preload="metadata" aria-label={`Preview of ${name}`} />;
     case 'video':
       // biome-ignore lint/a11y/useMediaCaption: user files come without captions
-      return <video className="preview" src={preview.url} controls aria-label={`Preview of ${name}`} />;
+      return <video className="preview" src={preview.url} controls preload="metadata" aria-label={`Preview of ${name}`} />;
+    case 'pdf':
+      // The browser's own PDF viewer; the Blob's type is fixed to application/pdf (previewBlobType).
+      return <iframe className="preview pdf" src={preview.url} title={`Preview of ${name}`} />;
     case 'text':
       return (
         <section aria-label={`Preview of ${name}`}>
@@ -107,39 +118,82 @@ export function DownloadPage() {
     }
   };
 
+  const shown = useRef<ShownPreview | null>(null);
+  const release = () => {
+    shown.current?.release();
+    shown.current = null;
+  };
+  useEffect(
+    () => () => {
+      shown.current?.release();
+    },
+    [],
+  );
+
+  /** Audio and video stream through the service worker with seeking; the rest decrypts into memory. */
+  const openPreview = async (link: OpenedLink, kind: PreviewKind): Promise<ShownPreview> => {
+    const sw = await worker.current;
+    if ((kind === 'audio' || kind === 'video') && sw) {
+      const media = await MediaPreview.open(sw, link, api, (error) => setPage({ state: 'failed', link, message: describeError(error) }));
+      return { preview: { kind, url: media.url }, release: () => media.close() };
+    }
+    const prepared = await prepareDownload(link, { api });
+    const sink = new MemorySink(previewBlobType(kind, link.meta.type));
+    await downloadTo(prepared, sink, { api, runner: sharedPool() });
+    const blob = sink.blob as Blob;
+    if (kind === 'text') {
+      const text = new TextDecoder().decode(await blob.slice(0, MAX_TEXT_PREVIEW).arrayBuffer());
+      return { preview: { kind, text, truncated: blob.size > MAX_TEXT_PREVIEW }, release: () => undefined };
+    }
+    const url = URL.createObjectURL(blob);
+    return { preview: { kind, url }, release: () => URL.revokeObjectURL(url) };
+  };
+
   const preview = async (link: OpenedLink, kind: PreviewKind) => {
+    release();
     setPage({ state: 'ready', link, preview: 'loading' });
     try {
-      const prepared = await prepareDownload(link, { api });
-      const sink = new MemorySink(link.meta.type);
-      await downloadTo(prepared, sink, { api, runner: sharedPool() });
-      const blob = sink.blob as Blob;
-      const shown: Preview =
-        kind === 'text'
-          ? { kind, text: new TextDecoder().decode(await blob.slice(0, MAX_TEXT_PREVIEW).arrayBuffer()), truncated: blob.size > MAX_TEXT_PREVIEW }
-          : { kind, url: URL.createObjectURL(blob) };
-      setPage({ state: 'ready', link, preview: shown });
+      shown.current = await openPreview(link, kind);
+      setPage({ state: 'ready', link, preview: shown.current.preview });
     } catch (error) {
       setPage({ state: 'failed', link, message: describeError(error) });
     }
   };
 
   const download = async (link: OpenedLink) => {
+    const { name, size } = link.meta;
+    let picked: FileSystemSink | null;
+    try {
+      // First, while the click still counts as the person's gesture: where to save (where the browser can ask).
+      picked = await FileSystemSink.pick(name);
+    } catch (error) {
+      if (isAbort(error)) return; // The person closed the save dialog: nothing to do.
+      throw error;
+    }
     const abort = new AbortController();
     controller.current = abort;
-    setPage({ state: 'downloading', link, done: 0 });
+    const meter = new SpeedMeter(size);
+    setPage({ state: 'downloading', link, progress: meter.reading(0) });
     try {
-      const prepared = await prepareDownload(link, { api, signal: abort.signal });
-      const sw = await worker.current;
-      const { name, size } = link.meta;
-      const sink = sw ? await ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size);
+      let prepared: Awaited<ReturnType<typeof prepareDownload>>;
+      try {
+        prepared = await prepareDownload(link, { api, signal: abort.signal });
+      } catch (error) {
+        await picked?.abort(error);
+        throw error;
+      }
+      const sw = picked ? null : await worker.current;
+      const sink = picked ?? (sw ? await ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size));
       await downloadTo(prepared, sink, {
         api,
         runner: sharedPool(),
         signal: abort.signal,
-        onProgress: (done) => setPage({ state: 'downloading', link, done }),
+        onProgress: (done) => {
+          const progress = meter.sample(done);
+          if (progress) setPage({ state: 'downloading', link, progress });
+        },
       });
-      setPage({ state: 'saved', link });
+      setPage({ state: 'saved', link, where: picked ? 'file' : 'download' });
     } catch (error) {
       setPage({ state: 'failed', link, message: isAbort(error) ? 'Download cancelled. Nothing was saved.' : describeError(error) });
     }
@@ -177,13 +231,18 @@ export function DownloadPage() {
           {page.state === 'ready' && page.preview && page.preview !== 'loading' && <PreviewView preview={page.preview} name={link.meta.name} />}
           {page.state === 'downloading' && (
             <>
-              <progress aria-label="Download progress" max={link.meta.size || 1} value={page.done} />
+              <progress aria-label="Download progress" max={link.meta.size || 1} value={page.progress.done} />
+              <output className="speed" aria-label="Download speed">
+                {formatBytes(page.progress.done)} of {formatBytes(link.meta.size)}
+                {page.progress.speed !== null && ` · ${formatBytes(page.progress.speed)}/s`}
+                {page.progress.eta !== null && page.progress.eta > 0 && ` · ${formatDuration(page.progress.eta)} left`}
+              </output>
               <button type="button" onClick={() => controller.current?.abort()}>
                 Cancel
               </button>
             </>
           )}
-          {page.state === 'saved' && <p role="status">Downloaded and verified.</p>}
+          {page.state === 'saved' && <p role="status">{page.where === 'file' ? 'Saved and verified.' : 'Downloaded and verified.'}</p>}
         </section>
       )}
       {page.state === 'failed' && (
