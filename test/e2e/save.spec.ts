@@ -1,0 +1,74 @@
+/**
+ * The File System Access path: where the browser offers `showSaveFilePicker`, verified plaintext
+ * is written straight into the picked file; a failure discards it. Nobody can answer the picker's
+ * dialog under automation, so the test answers it: the "picked" file is a real file in the origin
+ * private file system, written through the same FileSystemWritableFileStream a disk file uses.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from '@playwright/test';
+import { parseCompleteHeader, regularFrameSize } from '../../src/crypto/format.ts';
+import { sha256File, writeRandomFile } from '../support/files.ts';
+import { DownloadPage, expect, test } from './fixtures.ts';
+
+const MiB = 1024 * 1024;
+const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-save-'));
+
+/** A viewer whose save picker "picks" `picked-<name>` in the origin private file system. */
+async function pickingViewer(browser: Browser) {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    // Present as a browser a person drives (the app skips the picker under automation).
+    Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false });
+    Object.assign(window, {
+      showSaveFilePicker: async ({ suggestedName }: { suggestedName: string }) =>
+        (await navigator.storage.getDirectory()).getFileHandle(`picked-${suggestedName}`, { create: true }),
+    });
+  });
+  const viewer = new DownloadPage(await context.newPage());
+  const downloads: unknown[] = [];
+  viewer.page.on('download', (d) => downloads.push(d));
+  /** SHA-256 (hex) of the picked file, or null when it does not exist. */
+  const picked = (name: string) =>
+    viewer.page.evaluate(async (file) => {
+      try {
+        const handle = await (await navigator.storage.getDirectory()).getFileHandle(file);
+        const digest = await crypto.subtle.digest('SHA-256', await (await handle.getFile()).arrayBuffer());
+        return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      } catch {
+        return null;
+      }
+    }, `picked-${name}`);
+  return { viewer, downloads, picked, close: () => context.close() };
+}
+
+test('with a save picker, the file is written where the person chose, verified, and no browser download happens', async ({ browser, uploadPage }) => {
+  const file = path.join(dir, 'picked.bin');
+  await writeRandomFile(file, 9 * MiB + 3);
+  const { link } = await uploadPage.share(file);
+  const v = await pickingViewer(browser);
+  await v.viewer.open(link);
+  await v.viewer.page.getByRole('button', { name: 'Download' }).click();
+  await expect(v.viewer.page.getByRole('status')).toHaveText('Saved and verified.');
+  expect(await v.picked('picked.bin')).toBe(await sha256File(file));
+  expect(v.downloads).toHaveLength(0);
+  await v.close();
+});
+
+test('with a save picker, a tampered frame discards the picked file and names the frame', async ({ browser, uploadPage, stack }) => {
+  const file = path.join(dir, 'damaged.bin');
+  await writeRandomFile(file, 20 * MiB);
+  const { link, id } = await uploadPage.share(file);
+  const data = await stack.getObject(id, 'data');
+  const header = parseCompleteHeader(data);
+  data[header.length + 36 * regularFrameSize(header.frameLength) + 7] ^= 0x80; // frame 37
+  await stack.putObject(id, 'data', data);
+
+  const v = await pickingViewer(browser);
+  await v.viewer.open(link);
+  await v.viewer.page.getByRole('button', { name: 'Download' }).click();
+  await expect(v.viewer.alert()).toHaveText('The file is damaged or was tampered with: corrupted at frame 37. Nothing was saved.');
+  expect(await v.picked('damaged.bin')).toBeNull();
+  await v.close();
+});
