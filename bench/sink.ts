@@ -128,10 +128,11 @@ export class Sink {
   storage(): Storage {
     return {
       publicOrigin: this.url,
+      customerKeys: false,
       createUpload: async (id) => {
         const uploadId = randomBytes(8).toString('hex');
         this.uploads.set(uploadId, { id, keep: this.keep, parts: new Map() });
-        return uploadId;
+        return { uploadId };
       },
       presignPart: async (_id, uploadId, partNumber) => `${this.url}/part/${uploadId}/${partNumber}`,
       presignPut: async (id, role) => ({ url: `${this.url}/object/${id}/${role}`, headers: {} }),
@@ -147,7 +148,7 @@ export class Sink {
       remove: async (id, role) => void this.objects.delete(`${id}/${role}`),
       stat: async (id, role): Promise<ObjectStat | null> => {
         const object = this.objects.get(`${id}/${role}`);
-        return object ? { size: object.size, expiresAt: null } : null;
+        return object ? { size: object.size, expiresAt: null, customerKey: false } : null;
       },
       presignGet: async (id, role) => `${this.url}/object/${id}/${role}`,
       listIds: async function* (this: void) {},

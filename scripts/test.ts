@@ -1,12 +1,16 @@
 /**
  * `npm test`: typecheck, lint, unit tests, build, end-to-end tests — every step runs, and the
  * output ends with one summary line counting both test runners ("N passed, N failed").
+ * `--ceph` (npm run test:ceph, with CIPHERDROP_TEST_S3_ENV set): the store-level Ceph tests and
+ * the same end-to-end suite against that store; reports go to reports/ceph-*.json.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
-const UNIT_REPORT = 'reports/unit.json';
-const E2E_REPORT = 'reports/e2e.json';
+const ceph = process.argv.includes('--ceph');
+if (ceph && !process.env.CIPHERDROP_TEST_S3_ENV) throw new Error('--ceph needs CIPHERDROP_TEST_S3_ENV (run it as npm run test:ceph)');
+const UNIT_REPORT = ceph ? 'reports/ceph-unit.json' : 'reports/unit.json';
+const E2E_REPORT = ceph ? 'reports/ceph-e2e.json' : 'reports/e2e.json';
 
 interface Counts {
   passed: number;
@@ -15,7 +19,7 @@ interface Counts {
 }
 
 // The pinned AWS SDK warns about Node 20 on every start; tests need not repeat it.
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', PLAYWRIGHT_JSON_OUTPUT_NAME: E2E_REPORT };
 
 function run(title: string, command: string, args: string[]): boolean {
   console.log(`\n=== ${title}: ${command} ${args.join(' ')}`);
@@ -39,14 +43,22 @@ function e2eCounts(): Counts | null {
 rmSync(UNIT_REPORT, { force: true });
 rmSync(E2E_REPORT, { force: true });
 const npx = 'npx';
+const vitestConfig = ceph ? ['--config', 'test/ceph/vitest.config.ts'] : [];
 const steps = {
-  typecheck: run('typecheck', npx, ['tsc', '-p', '.']),
-  lint: run('format + lint', npx, ['biome', 'ci', '.']),
-  unit: run('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${UNIT_REPORT}`]),
+  typecheck: ceph || run('typecheck', npx, ['tsc', '-p', '.']),
+  lint: ceph || run('format + lint', npx, ['biome', 'ci', '.']),
+  unit: run(ceph ? 'store tests (Ceph RGW)' : 'unit tests', npx, [
+    'vitest',
+    'run',
+    ...vitestConfig,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${UNIT_REPORT}`,
+  ]),
   build: run('build', npx, ['vite', 'build']),
   e2e: false,
 };
-steps.e2e = steps.build && run('end-to-end tests', npx, ['playwright', 'test']);
+steps.e2e = steps.build && run(ceph ? 'end-to-end tests (Ceph RGW)' : 'end-to-end tests', npx, ['playwright', 'test']);
 
 const unit = unitCounts() ?? { passed: 0, failed: 1, skipped: 0 };
 const e2e = (steps.build ? e2eCounts() : null) ?? { passed: 0, failed: 1, skipped: 0 };
@@ -59,8 +71,8 @@ const total = {
   skipped: unit.skipped + e2e.skipped,
 };
 
-console.log(`\nunit: ${unit.passed} passed, ${unit.failed} failed`);
-console.log(`e2e: ${e2e.passed} passed, ${e2e.failed} failed`);
+console.log(`\n${ceph ? 'store (Ceph RGW)' : 'unit'}: ${unit.passed} passed, ${unit.failed} failed`);
+console.log(`e2e${ceph ? ' (Ceph RGW)' : ''}: ${e2e.passed} passed, ${e2e.failed} failed`);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
 console.log(`total: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
 process.exit(failedSteps.length || total.failed ? 1 : 0);

@@ -101,9 +101,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (size > Math.min(MAX_OBJECT_SIZE, options.access.maxFileSize)) throw new ApiError('PayloadTooLarge', 'File too large for this server');
     const id = newFileId();
     const expiresAt = expiresInSeconds === undefined ? null : Date.now() + expiresInSeconds * 1000;
-    const uploadId = await storage.createUpload(id, expiresAt);
+    const start = await storage.createUpload(id, expiresAt);
     const meta = await storage.presignPut(id, 'meta', expiresAt);
-    const body: CreateUploadResponse = { id, uploadId, metaUrl: meta.url, metaHeaders: meta.headers, expiresAt, ownerToken: ownerToken(options.access, id) };
+    const body: CreateUploadResponse = {
+      id,
+      ...('uploadId' in start ? { uploadId: start.uploadId } : { uploadId: null, create: { url: start.createUrl, headers: start.createHeaders } }),
+      customerKey: storage.customerKeys,
+      metaUrl: meta.url,
+      metaHeaders: meta.headers,
+      expiresAt,
+      ownerToken: ownerToken(options.access, id),
+    };
     return reply.status(201).send(body);
   });
 
@@ -124,8 +132,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request) => {
       const { id } = request.params;
       checkPartList(request.body.parts);
-      if ((await storage.stat(id, 'meta')) === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
-      await storage.complete(id, request.body.uploadId, request.body.parts);
+      const meta = await storage.stat(id, 'meta');
+      if (meta === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
+      await storage.complete(id, request.body.uploadId, request.body.parts, meta.expiresAt);
       return { id };
     },
   );
@@ -147,8 +156,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (data === null || meta === null) throw new ApiError('NotFound', 'No file with this id (never uploaded, unfinished or deleted)');
     const expiresAt = meta.expiresAt ?? data.expiresAt;
     if (expiresAt !== null && expiresAt <= Date.now()) throw new ApiError('Expired', 'This file has expired');
-    const [dataUrl, metaUrl] = await Promise.all([storage.presignGet(id, 'data'), storage.presignGet(id, 'meta')]);
-    return { size: data.size, expiresAt, dataUrl, metaUrl, expiresIn: options.presignExpiresSeconds } satisfies FileInfoResponse;
+    const [dataUrl, metaUrl] = await Promise.all([storage.presignGet(id, 'data', data.customerKey), storage.presignGet(id, 'meta', meta.customerKey)]);
+    const customerKey = data.customerKey;
+    return { size: data.size, expiresAt, dataUrl, metaUrl, customerKey, expiresIn: options.presignExpiresSeconds } satisfies FileInfoResponse;
   });
 
   app.post<{ Params: IdParams; Body: DeleteRequest }>('/api/files/:id/delete', { schema: { params: idParams, body: deleteBody } }, async (request) => {

@@ -14,6 +14,28 @@ export interface S3Settings {
   secretAccessKey: string;
   /** s3rver verifies SigV4 over "/bucket", but the SDK signs bucket requests as "/bucket/" */
   signBucketPathWithoutSlash?: boolean;
+  /** Server-side encryption, a second layer under the client-side encryption. Default none. */
+  sse?: SseSettings;
+}
+
+/**
+ * `AES256` (SSE-S3) and `aws:kms` (SSE-KMS) are asked for on every object this app writes;
+ * `sse-c` makes browsers send a per-file key derived from the link secret, which the store uses
+ * and forgets (and this server never sees).
+ */
+export const SSE_MODES = ['none', 'AES256', 'aws:kms', 'sse-c'] as const;
+export type SseMode = (typeof SSE_MODES)[number];
+export interface SseSettings {
+  mode: SseMode;
+  /** SSE-KMS key id or ARN; unset means the store's default KMS key */
+  kmsKeyId?: string;
+}
+
+function sseSettings(env: NodeJS.ProcessEnv): SseSettings {
+  const mode = (env.S3_SSE || 'none') as SseMode;
+  if (!SSE_MODES.includes(mode)) throw new ConfigError(`S3_SSE must be one of ${SSE_MODES.join(', ')}`);
+  if (env.S3_SSE_KMS_KEY_ID && mode !== 'aws:kms') throw new ConfigError('S3_SSE_KMS_KEY_ID needs S3_SSE=aws:kms');
+  return { mode, kmsKeyId: env.S3_SSE_KMS_KEY_ID || undefined };
 }
 
 export interface Config {
@@ -77,6 +99,7 @@ function s3Settings(env: NodeJS.ProcessEnv): S3Settings | null {
     forcePathStyle: (env.S3_FORCE_PATH_STYLE ?? (env.S3_ENDPOINT ? 'true' : 'false')) === 'true',
     accessKeyId: env.AWS_ACCESS_KEY_ID as string,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
+    sse: sseSettings(env),
   };
 }
 

@@ -8,15 +8,18 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { S3Settings } from './config.ts';
+import { SSE_C_HEADERS } from '../src/api-types.ts';
+import type { S3Settings, SseSettings } from './config.ts';
 import { ApiError } from './errors.ts';
 import { isFileId, type ObjectRole, objectKey } from './ids.ts';
 
@@ -29,27 +32,74 @@ export interface ObjectStat {
   size: number;
   /** ms since epoch, or null for no expiry */
   expiresAt: number | null;
+  /** encrypted with a customer key (SSE-C): reading it needs the browser's key */
+  customerKey: boolean;
 }
 
 /** S3 user metadata key (sent as x-amz-meta-cipherdrop-expires). */
 const EXPIRES_METADATA = 'cipherdrop-expires';
 const EXPIRES_HEADER = `x-amz-meta-${EXPIRES_METADATA}`;
+/** Under SSE-C, metadata is unreadable without the key, so the expiry is an object tag instead. */
+const EXPIRES_TAG = 'cipherdrop-expires';
+/**
+ * Every expiring object is also tagged with a retention class (the next of these day counts at or
+ * above its expiry), which bucket lifecycle rules (`npm run setup`) turn into deletion a day after
+ * it: a backstop for the sweeper, which deletes at the exact time.
+ */
+export const RETENTION_TAG = 'cipherdrop-retention';
+export const RETENTION_DAYS = [1, 7, 30, 90, 365] as const;
+const TAGGING_HEADER = 'x-amz-tagging';
+
+export function retentionDays(expiresAt: number, now = Date.now()): number {
+  const days = Math.ceil((expiresAt - now) / 86_400_000);
+  return RETENTION_DAYS.find((d) => d >= days) ?? RETENTION_DAYS[RETENTION_DAYS.length - 1];
+}
+export const SSE_HEADER = 'x-amz-server-side-encryption';
+export const SSE_KMS_KEY_HEADER = 'x-amz-server-side-encryption-aws-kms-key-id';
+export const SSE_C_ALGORITHM_HEADER = SSE_C_HEADERS.algorithm;
+
+/** The SDK parameters and the equivalent headers for the configured server-side encryption. */
+function sseFor(sse: SseSettings | undefined): { params: Record<string, string>; headers: Record<string, string> } {
+  switch (sse?.mode ?? 'none') {
+    case 'AES256':
+      return { params: { ServerSideEncryption: 'AES256' }, headers: { [SSE_HEADER]: 'AES256' } };
+    case 'aws:kms': {
+      const key = sse?.kmsKeyId;
+      return {
+        params: { ServerSideEncryption: 'aws:kms', ...(key ? { SSEKMSKeyId: key } : {}) },
+        headers: { [SSE_HEADER]: 'aws:kms', ...(key ? { [SSE_KMS_KEY_HEADER]: key } : {}) },
+      };
+    }
+    case 'sse-c':
+      // Only the algorithm is signed; the browser adds the key and its MD5, which we never see.
+      return { params: { SSECustomerAlgorithm: 'AES256' }, headers: { [SSE_C_ALGORITHM_HEADER]: 'AES256' } };
+    default:
+      return { params: {}, headers: {} };
+  }
+}
+
+/** How an upload starts: the server created the multipart upload, or (SSE-C) the browser must. */
+export type UploadStart = { uploadId: string } | { createUrl: string; createHeaders: Record<string, string> };
 
 export interface Storage {
   /** The origin browsers fetch from, for the CSP's connect-src. */
   readonly publicOrigin: string;
   /** `expiresAt` (ms since epoch) is stored with the object, so every server process sees it. */
-  createUpload(id: string, expiresAt: number | null): Promise<string>;
+  createUpload(id: string, expiresAt: number | null): Promise<UploadStart>;
+  /** True when browsers must send SSE-C key headers with every request for new objects. */
+  readonly customerKeys: boolean;
   presignPart(id: string, uploadId: string, partNumber: number): Promise<string>;
   /** A presigned single PUT; `headers` must be sent with it exactly (they are signed). */
   presignPut(id: string, role: ObjectRole, expiresAt: number | null): Promise<{ url: string; headers: Record<string, string> }>;
-  complete(id: string, uploadId: string, parts: CompletedPart[]): Promise<void>;
+  /** `expiresAt` (the meta object's) is tagged onto the finished data object for lifecycle rules. */
+  complete(id: string, uploadId: string, parts: CompletedPart[], expiresAt?: number | null): Promise<void>;
   /** false when the store does not implement AbortMultipartUpload. */
   abort(id: string, uploadId: string): Promise<boolean>;
   remove(id: string, role: ObjectRole): Promise<void>;
   /** Size and expiry of an object, or null when it does not exist. */
   stat(id: string, role: ObjectRole): Promise<ObjectStat | null>;
-  presignGet(id: string, role: ObjectRole): Promise<string>;
+  /** `customerKey`: the object is SSE-C encrypted (ObjectStat says), so the GET must carry the key. */
+  presignGet(id: string, role: ObjectRole, customerKey?: boolean): Promise<string>;
   /** Every file id that has objects under the prefix. */
   listIds(): AsyncIterable<string>;
 }
@@ -113,28 +163,73 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
   };
   // Virtual-hosted buckets live on a subdomain of the endpoint; the CSP must allow it.
   const browserOrigin = settings.forcePathStyle ? publicOrigin : publicOrigin.replace('://', `://${Bucket}.`);
+  const sse = sseFor(settings.sse);
+  const customerKeys = settings.sse?.mode === 'sse-c';
+  /** Presigning options that keep `headers` signed headers the browser must send (not query parameters). */
+  const signing = (headers: Record<string, string>) => ({ expiresIn, unhoistableHeaders: new Set(Object.keys(headers)) });
+  const expiryTags = (expiresAt: number | null): Record<string, string> => {
+    if (expiresAt === null) return {};
+    const retention = `${RETENTION_TAG}=${retentionDays(expiresAt)}d`;
+    return { [TAGGING_HEADER]: customerKeys ? `${retention}&${EXPIRES_TAG}=${expiresAt}` : retention };
+  };
+
+  /** Size and expiry of an SSE-C object, which HeadObject cannot read without the key. */
+  const statCustomerKeyed = async (objectKey: string): Promise<ObjectStat | null> => {
+    const listed = await call(() => client.send(new ListObjectsV2Command({ Bucket, Prefix: objectKey, MaxKeys: 1 })));
+    const object = listed.Contents?.find((o) => o.Key === objectKey);
+    if (!object) return null;
+    const tags = await call(() => client.send(new GetObjectTaggingCommand({ Bucket, Key: objectKey })));
+    const expires = Number(tags.TagSet?.find((t) => t.Key === EXPIRES_TAG)?.Value);
+    return { size: object.Size ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: true };
+  };
 
   return {
     publicOrigin: browserOrigin,
-    async createUpload(id) {
-      const out = await call(() => client.send(new CreateMultipartUploadCommand({ Bucket, Key: key(id, 'data'), ContentType: 'application/octet-stream' })));
+    customerKeys,
+    async createUpload(id, expiresAt) {
+      const Key = key(id, 'data');
+      const ContentType = 'application/octet-stream';
+      if (customerKeys) {
+        // Creating an SSE-C upload needs the key, which only the browser has: it sends this request.
+        const tag = expiryTags(expiresAt);
+        const createHeaders = { ...sse.headers, ...tag, 'content-type': ContentType };
+        const Tagging = tag[TAGGING_HEADER];
+        const createUrl = await getSignedUrl(
+          signer,
+          new CreateMultipartUploadCommand({ Bucket, Key, ContentType, Tagging, ...sse.params }),
+          signing(createHeaders),
+        );
+        return { createUrl, createHeaders } satisfies UploadStart;
+      }
+      const Metadata = expiresAt === null ? undefined : { [EXPIRES_METADATA]: String(expiresAt) };
+      const Tagging = expiryTags(expiresAt)[TAGGING_HEADER];
+      const out = await call(() => client.send(new CreateMultipartUploadCommand({ Bucket, Key, ContentType, Metadata, Tagging, ...sse.params })));
       if (!out.UploadId) throw new ApiError('StorageUnavailable', 'S3 returned no UploadId');
-      return out.UploadId;
+      return { uploadId: out.UploadId } satisfies UploadStart;
     },
     presignPart: (id, uploadId, partNumber) =>
-      getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber }), { expiresIn }),
+      customerKeys
+        ? getSignedUrl(
+            signer,
+            new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber, ...sse.params }),
+            signing(sse.headers),
+          )
+        : getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber }), { expiresIn }),
     async presignPut(id, role, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
-      if (expiresAt === null) return { url: await getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }), headers: {} };
       // The expiry rides on the meta object too, as a signed header: some stores (s3rver) drop
       // metadata given at CreateMultipartUpload, and a header the browser omits breaks the signature.
-      const value = String(expiresAt);
-      const url = await getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role), Metadata: { [EXPIRES_METADATA]: value } }), {
-        expiresIn,
-        unhoistableHeaders: new Set([EXPIRES_HEADER]),
-      });
-      return { url, headers: { [EXPIRES_HEADER]: value } };
+      const value = expiresAt === null ? undefined : String(expiresAt);
+      const tags = expiryTags(expiresAt);
+      const metadata: Record<string, string> = value === undefined || customerKeys ? {} : { [EXPIRES_HEADER]: value };
+      const headers = { ...sse.headers, ...tags, ...metadata };
+      const Metadata = value === undefined || customerKeys ? undefined : { [EXPIRES_METADATA]: value };
+      const Tagging = tags[TAGGING_HEADER];
+      return {
+        url: await getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role), Metadata, Tagging, ...sse.params }), signing(headers)),
+        headers,
+      };
     },
-    async complete(id, uploadId, parts) {
+    async complete(id, uploadId, parts, expiresAt = null) {
       await call(() =>
         client.send(
           new CompleteMultipartUploadCommand({
@@ -145,6 +240,15 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
           }),
         ),
       );
+      // Some stores (Ceph RGW 16) drop tags given at CreateMultipartUpload; set them on the result.
+      const tagging = expiryTags(expiresAt)[TAGGING_HEADER];
+      if (tagging) {
+        const TagSet = [...new URLSearchParams(tagging)].map(([Key, Value]) => ({ Key, Value }));
+        await client.send(new PutObjectTaggingCommand({ Bucket, Key: key(id, 'data'), Tagging: { TagSet } })).catch((error) => {
+          // The embedded s3rver has no tagging API; the sweeper still deletes on time.
+          if (!(error instanceof S3ServiceException && UNSUPPORTED.has(error.$metadata.httpStatusCode ?? 0))) mapS3Error(error);
+        });
+      }
     },
     async abort(id, uploadId) {
       try {
@@ -162,13 +266,22 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
       try {
         const out = await client.send(new HeadObjectCommand({ Bucket, Key: key(id, role) }));
         const expires = Number(out.Metadata?.[EXPIRES_METADATA]);
-        return { size: out.ContentLength ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null };
+        return { size: out.ContentLength ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: false };
       } catch (error) {
         if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)) return null;
+        // HEAD of an SSE-C object without its key is a 400 (S3 and RGW alike).
+        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 400) return statCustomerKeyed(key(id, role));
         mapS3Error(error);
       }
     },
-    presignGet: (id, role) => getSignedUrl(signer, new GetObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }),
+    presignGet: (id, role, customerKey = false) =>
+      customerKey
+        ? getSignedUrl(
+            signer,
+            new GetObjectCommand({ Bucket, Key: key(id, role), SSECustomerAlgorithm: 'AES256' }),
+            signing({ [SSE_C_ALGORITHM_HEADER]: 'AES256' }),
+          )
+        : getSignedUrl(signer, new GetObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }),
     async *listIds() {
       let ContinuationToken: string | undefined;
       const seen = new Set<string>();

@@ -4,7 +4,12 @@
 export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
 export interface CreateUploadResponse {
   id: string;
-  uploadId: string;
+  /** null when the browser must create the multipart upload itself (SSE-C: only it has the key) */
+  uploadId: string | null;
+  /** with uploadId null: POST here with these headers (signed) plus the SSE-C key headers */
+  create?: { url: string; headers: Record<string, string> };
+  /** true: send the SSE-C key headers (derived from the link secret) with every store request */
+  customerKey: boolean;
   /** presigned PUT for the meta object */
   metaUrl: string;
   /** headers to send with that PUT, exactly (they are signed) */
@@ -26,6 +31,8 @@ export interface FileInfoResponse {
   expiresAt: number | null;
   dataUrl: string;
   metaUrl: string;
+  /** true: the objects are SSE-C encrypted; GETs must carry the key headers */
+  customerKey: boolean;
   /** seconds the URLs stay valid */
   expiresIn: number;
 }
@@ -46,3 +53,10 @@ export interface PublicConfigResponse {
   /** the operator's "report abuse" address (mailto: or https:), or null */
   abuseContact: string | null;
 }
+
+/** The SSE-C headers' names (S3's), shared by the server's signer and the clients. */
+export const SSE_C_HEADERS = {
+  algorithm: 'x-amz-server-side-encryption-customer-algorithm',
+  key: 'x-amz-server-side-encryption-customer-key',
+  keyMd5: 'x-amz-server-side-encryption-customer-key-md5',
+} as const;

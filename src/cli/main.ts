@@ -131,7 +131,7 @@ async function download(args: Args, signal: AbortSignal): Promise<void> {
   }
   const { id, secret } = parseLink(url.pathname, url.hash);
   setApiBase(url.origin);
-  const objects = await fetchLink(api, id, signal);
+  const objects = await fetchLink(api, id, secret, signal);
   const password = objects.passwordParams ? await readPassword(false) : undefined;
   const link = await unlockLink(objects, secret, password);
   const target = values.output ?? safeName(link.meta.name);

@@ -13,6 +13,7 @@ import type { FrameKeys } from '../crypto/frames.ts';
 import { openMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, type FileMeta, objectContext, openMeta } from '../crypto/objects.ts';
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
+import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
@@ -35,6 +36,8 @@ export interface Sink {
 
 export interface OpenedLink {
   id: string;
+  /** SSE-C key headers every GET of this file's objects carries, when it has them */
+  storeHeaders?: Record<string, string>;
   meta: FileMeta;
   info: FileInfoResponse;
   wrappingKey: CryptoKey;
@@ -52,8 +55,8 @@ export function parseLink(pathname: string, hash: string): { id: string; secret:
 }
 
 /** Bytes [start, end] (inclusive, as in HTTP) of a presigned object URL. */
-export async function getRange(url: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
-  const response = await request(url, { headers: { Range: `bytes=${start}-${end}` }, signal });
+export async function getRange(url: string, start: number, end: number, signal?: AbortSignal, headers?: Record<string, string>): Promise<Uint8Array> {
+  const response = await request(url, { headers: { ...headers, Range: `bytes=${start}-${end}` }, signal });
   await expectStatus(response, [206], 'Download');
   return readExactly(response, end - start + 1);
 }
@@ -65,18 +68,23 @@ export interface LinkObjects {
   metaBytes: Uint8Array;
   keyName: string;
   passwordParams: PasswordParams | null;
+  storeHeaders?: Record<string, string>;
 }
 
-/** Fetches the file info and the meta object; tells whether the link needs a password. */
-export async function fetchLink(api: Api, id: string, signal?: AbortSignal): Promise<LinkObjects> {
+/**
+ * Fetches the file info and the meta object; tells whether the link needs a password. The secret
+ * is needed here only when the objects are SSE-C encrypted (their key derives from it).
+ */
+export async function fetchLink(api: Api, id: string, secret: Uint8Array, signal?: AbortSignal): Promise<LinkObjects> {
   const info = await api.fileInfo(id, signal);
-  const response = await request(info.metaUrl, { signal });
+  const storeHeaders = info.customerKey ? await customerKeyHeaders(secret) : undefined;
+  const response = await request(info.metaUrl, { headers: storeHeaders, signal });
   await expectStatus(response, [200], 'Download of the file details');
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   if (!(length <= MAX_META_OBJECT)) throw new TransferError('HttpStatus', 'The file details object is missing or too large', response.status);
   const metaBytes = await readExactly(response, length);
   const keyName = keyNameOf(parseCompleteHeader(metaBytes));
-  return { id, info, metaBytes, keyName, passwordParams: parseKeyName(keyName) };
+  return { id, info, metaBytes, keyName, passwordParams: parseKeyName(keyName), storeHeaders };
 }
 
 /** Derives the key (with the password, if the link has one) and decrypts the meta object. */
@@ -84,11 +92,11 @@ export async function unlockLink(objects: LinkObjects, secret: Uint8Array, passw
   if (objects.passwordParams && password === undefined) throw new TransferError('PasswordRequired', 'This link is protected by a password');
   const { wrappingKey, keyName } = await linkKey(secret, password, objects.passwordParams);
   const meta = await openMeta(wrappingKey, objects.id, objects.metaBytes, keyName);
-  return { id: objects.id, meta, info: objects.info, wrappingKey, keyName };
+  return { id: objects.id, meta, info: objects.info, wrappingKey, keyName, storeHeaders: objects.storeHeaders };
 }
 
 export async function openLink(api: Api, id: string, secret: Uint8Array, password?: string, signal?: AbortSignal): Promise<OpenedLink> {
-  return unlockLink(await fetchLink(api, id, signal), secret, password);
+  return unlockLink(await fetchLink(api, id, secret, signal), secret, password);
 }
 
 export interface DownloadOptions {
@@ -119,9 +127,11 @@ export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOp
   const { signal } = options;
   const info = link.info;
   const refresh = refresher(link, options.api, signal);
-  const first = await withRetries(() => getRange(link.info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal), refresh, signal);
+  const headers = link.storeHeaders;
+  const first = await withRetries(() => getRange(link.info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal, headers), refresh, signal);
   let header = first.byteLength > 0 ? parseHeader(first) : null;
-  if (!header && info.size > FIRST_READ) header = parseHeader(await getRange(link.info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal));
+  if (!header && info.size > FIRST_READ)
+    header = parseHeader(await getRange(link.info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal, headers));
   if (!header) throw new TruncatedError('The stored file ends inside its header');
   const opened = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'), link.keyName);
   const expectedId = fromBase64Url(link.meta.dataMessageId);
@@ -144,7 +154,7 @@ export async function downloadTo(prepared: PreparedDownload, sink: Sink, options
     await orderedPool(
       ranges.length,
       options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
-      (i) => withRetries(() => runner.decryptRange({ url: link.info.dataUrl, range: ranges[i], keys }, signal), refresh, signal),
+      (i) => withRetries(() => runner.decryptRange({ url: link.info.dataUrl, range: ranges[i], keys, headers: link.storeHeaders }, signal), refresh, signal),
       async (plaintext) => {
         await sink.write(new Uint8Array(plaintext));
         done += plaintext.byteLength;

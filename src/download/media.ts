@@ -26,7 +26,9 @@ export function dataObjectSource(link: OpenedLink, api: Api, signal?: AbortSigna
   return {
     size: link.info.size,
     read: (start, end) =>
-      end <= start ? Promise.resolve(new Uint8Array(0)) : withRetries(() => getRange(link.info.dataUrl, start, end - 1, signal), refresh, signal),
+      end <= start
+        ? Promise.resolve(new Uint8Array(0))
+        : withRetries(() => getRange(link.info.dataUrl, start, end - 1, signal, link.storeHeaders), refresh, signal),
   };
 }
 

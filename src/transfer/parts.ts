@@ -22,10 +22,14 @@ export interface EncryptPartRequest {
   keys: FrameKeysMessage | null;
   header?: Uint8Array;
   url: string;
+  /** extra headers for the store (SSE-C key headers) */
+  headers?: Record<string, string>;
 }
 
 export interface DecryptRangeRequest {
   url: string;
+  /** extra headers for the store (SSE-C key headers) */
+  headers?: Record<string, string>;
   range: RangePlan;
   /** null only in the benchmark's plaintext baseline: the same GET and read, without opening */
   keys: FrameKeysMessage | null;
@@ -39,11 +43,11 @@ export interface PartRunner {
 
 const buffers = new BufferPool();
 
-export async function encryptPart({ file, part, keys, header, url }: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+export async function encryptPart({ file, part, keys, header, url, headers }: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
   let response: Response;
   if (!keys) {
     // The plaintext baseline sends the file-backed slice, as an uploader that does not encrypt would.
-    response = await request(url, { method: 'PUT', body: file.slice(part.plainStart, part.plainEnd), signal });
+    response = await request(url, { method: 'PUT', body: file.slice(part.plainStart, part.plainEnd), headers, signal });
   } else {
     const plain = buffers.take(part.plainEnd - part.plainStart);
     const sealed = buffers.take(part.cipherSize);
@@ -53,7 +57,7 @@ export async function encryptPart({ file, part, keys, header, url }: EncryptPart
       plain.fill(0);
       const spooled = await spool(body);
       try {
-        response = await request(url, { method: 'PUT', body: spooled?.body ?? body, signal });
+        response = await request(url, { method: 'PUT', body: spooled?.body ?? body, headers, signal });
       } finally {
         await spooled?.release();
       }
@@ -71,8 +75,8 @@ export async function encryptPart({ file, part, keys, header, url }: EncryptPart
   return { etag };
 }
 
-export async function decryptRange({ url, range, keys }: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
-  const response = await request(url, { headers: { Range: `bytes=${range.start}-${range.end}` }, signal });
+export async function decryptRange({ url, range, keys, headers }: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const response = await request(url, { headers: { ...headers, Range: `bytes=${range.start}-${range.end}` }, signal });
   await expectStatus(response, [206], `Download of bytes ${range.start}-${range.end}`);
   const length = range.end - range.start + 1;
   if (!keys) return (await readExactly(response, length)).buffer;

@@ -99,7 +99,7 @@ export function DownloadPage() {
     (async () => {
       try {
         const { id, secret } = parseLink(location.pathname, location.hash);
-        const objects = await fetchLink(api, id, abort.signal);
+        const objects = await fetchLink(api, id, secret, abort.signal);
         if (objects.passwordParams) setPage({ state: 'password', objects, secret, wrong: false });
         else setPage({ state: 'ready', link: await unlockLink(objects, secret) });
       } catch (error) {

@@ -9,6 +9,7 @@ import { ciphertextSize, DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../cry
 import { createMessage } from '../crypto/message.ts';
 import { encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
+import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
@@ -97,6 +98,33 @@ class PartUrls {
   }
 }
 
+/** SSE-C: the browser starts the multipart upload itself (the server cannot: it has no key). */
+async function createMultipart(
+  create: { url: string; headers: Record<string, string> },
+  storeHeaders: Record<string, string> | undefined,
+  signal?: AbortSignal,
+): Promise<string> {
+  const response = await withRetries(
+    async () => {
+      const r = await request(create.url, { method: 'POST', headers: { ...create.headers, ...storeHeaders }, signal });
+      await expectStatus(r, [200], 'Starting the upload');
+      return r;
+    },
+    async () => {
+      throw new TransferError('HttpStatus', 'The link to start the upload expired', 403);
+    },
+    signal,
+  );
+  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await response.text())?.[1];
+  if (!uploadId) throw new TransferError('HttpStatus', 'The storage did not return an upload id', response.status);
+  return uploadId
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'");
+}
+
 export async function uploadFile(source: UploadSource, options: UploadOptions): Promise<UploadResult> {
   const { api, runner, signal } = options;
   const size = source.blob.size;
@@ -110,8 +138,14 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
   const parts = plainBaseline ? planned.map((p) => ({ ...p, includesHeader: false, cipherSize: p.plainEnd - p.plainStart })) : planned;
   const total = plainBaseline ? size : ciphertextSize(size, frameLength, headerLength);
 
-  const { id, uploadId, metaUrl, metaHeaders, expiresAt } = await api.createUpload(total, parts.length, options.expiresInSeconds, signal);
+  const created = await api.createUpload(total, parts.length, options.expiresInSeconds, signal);
+  const { id, metaUrl, expiresAt } = created;
+  // Under SSE-C every store request carries the file's customer key (derived from the link secret).
+  const storeHeaders = created.customerKey ? await customerKeyHeaders(secret) : undefined;
+  const metaHeaders = { ...created.metaHeaders, ...storeHeaders };
+  let uploadId = created.uploadId ?? '';
   try {
+    if (created.create) uploadId = await createMultipart(created.create, storeHeaders, signal);
     const message = await createMessage(wrappingKey, objectContext(id, 'data'), frameLength, keyName);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
     const meta = await sealMeta(
@@ -137,7 +171,14 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
       withRetries(
         async () =>
           runner.encryptPart(
-            { file: source.blob, part, keys, header: part.includesHeader ? message.header : undefined, url: await urls.get(part.partNumber) },
+            {
+              file: source.blob,
+              part,
+              keys,
+              header: part.includesHeader ? message.header : undefined,
+              url: await urls.get(part.partNumber),
+              headers: storeHeaders,
+            },
             signal,
           ),
         () => urls.renew(part.partNumber),
@@ -160,7 +201,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
     return { id, secret: encoded, linkPath: `/d/${id}#${encoded}`, expiresAt };
   } catch (error) {
     // Best effort: drop the unfinished upload so no orphaned parts or meta object stay behind.
-    await api.abort(id, uploadId).catch(() => undefined);
+    if (uploadId) await api.abort(id, uploadId).catch(() => undefined);
     throw error;
   }
 }

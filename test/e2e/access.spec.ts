@@ -10,7 +10,7 @@ import { UploadPage } from './pages.ts';
 
 test('uploads to a locked server need the access token, entered in the page', async ({ page }) => {
   const token = 'e2e-access-token-0123456789';
-  const locked = await startStack(openAccess({ openUploads: false, uploadTokens: [token] }));
+  const locked = await startStack({ access: openAccess({ openUploads: false, uploadTokens: [token] }) });
   try {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'cipherdrop-access-')), 'locked.bin');
     await writeRandomFile(file, 100_000);

@@ -1,15 +1,28 @@
 /**
- * The whole product on loopback, as the e2e tests use it: the real embedded S3 (s3rver in its
- * child process), the real presign server serving the built page, and a recording proxy in
- * front of each, so every byte the browser sends is on record.
+ * The whole product on loopback, as the e2e tests use it: a real S3 store, the real presign
+ * server serving the built page, and a recording proxy in front of each, so every byte the
+ * browser sends is on record. The store is the embedded s3rver (in its child process), or — when
+ * CIPHERDROP_TEST_S3_ENV names an env file such as test/ceph/up.sh writes — that store, with a
+ * fresh bucket per stack, set up by the same code as `npm run setup`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { buildApp } from '../../server/app.ts';
-import { type AccessSettings, openAccess } from '../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
+import { type AccessSettings, openAccess, type S3Settings, type SseSettings } from '../../server/config.ts';
+import { startLocalS3 } from '../../server/local-s3.ts';
+import { applySetup, planSetup } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
 import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 
@@ -22,7 +35,8 @@ export interface Stack {
   bucket: string;
   /** a client talking to the store directly, for reading and tampering with stored objects */
   s3: S3Client;
-  local: LocalS3;
+  /** which store: the embedded s3rver, or an external one (Ceph RGW in CI) */
+  backend: 'local' | 'external';
   /** reads a stored object straight from the store */
   getObject(id: string, role: 'data' | 'meta'): Promise<Buffer>;
   /** overwrites a stored object, as a hostile storage provider could */
@@ -32,17 +46,57 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(access: AccessSettings = openAccess({ abuseContact: ABUSE_CONTACT })): Promise<Stack> {
+/** The external store named by CIPHERDROP_TEST_S3_ENV (KEY=value lines), or null for the embedded one. */
+export function externalStore(): S3Settings | null {
+  const file = process.env.CIPHERDROP_TEST_S3_ENV;
+  if (!file) return null;
+  const env = Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]),
+  );
+  return {
+    endpoint: env.S3_ENDPOINT,
+    publicEndpoint: env.S3_ENDPOINT,
+    bucket: `cipherdrop-e2e-${randomBytes(4).toString('hex')}`,
+    region: env.S3_REGION ?? 'us-east-1',
+    forcePathStyle: true,
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+  };
+}
+
+/** The KMS key id the external test store knows (test/ceph/up.sh), for SSE-KMS tests. */
+export function externalKmsKeyId(): string | undefined {
+  const file = process.env.CIPHERDROP_TEST_S3_ENV;
+  return file ? /^CEPH_KMS_KEY_ID=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] : undefined;
+}
+
+export interface StackOptions {
+  access?: AccessSettings;
+  sse?: SseSettings;
+  presignExpiresSeconds?: number;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const access = options.access ?? openAccess({ abuseContact: ABUSE_CONTACT });
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-e2e-'));
-  const local = await startLocalS3(path.join(dir, 's3'));
-  const s3Proxy = await startRecordingProxy(local.settings.endpoint as string);
-  const storage = createStorage({ ...local.settings, publicEndpoint: s3Proxy.url }, PREFIX, 3600);
-  const app = await buildApp({ access, storage, presignExpiresSeconds: 3600, staticDir: path.resolve('dist') });
+  const external = externalStore();
+  const local = external ? null : await startLocalS3(path.join(dir, 's3'));
+  const store: S3Settings = { ...(external ?? (local?.settings as S3Settings)), sse: options.sse };
+  const s3Proxy = await startRecordingProxy(store.endpoint as string);
+  const storage = createStorage({ ...store, publicEndpoint: s3Proxy.url }, PREFIX, options.presignExpiresSeconds ?? 3600);
+  const app = await buildApp({ access, storage, presignExpiresSeconds: options.presignExpiresSeconds ?? 3600, staticDir: path.resolve('dist') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;
   const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);
-  const s3 = s3Client(local.settings, local.settings.endpoint);
-  const bucket = local.settings.bucket;
+  const s3 = s3Client(store, store.endpoint);
+  const bucket = store.bucket;
+  if (external) {
+    const sse = options.sse ?? { mode: 'none' as const };
+    await applySetup(await planSetup(s3, { bucket, prefix: PREFIX, origins: [appProxy.url], sse, tls: false }));
+  }
   return {
     async getObject(id, role) {
       const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${PREFIX}${id}/${role}` }));
@@ -55,15 +109,29 @@ export async function startStack(access: AccessSettings = openAccess({ abuseCont
     s3Url: s3Proxy.url,
     bucket,
     s3,
-    local,
+    backend: external ? 'external' : 'local',
     appProxy,
     s3Proxy,
     async stop() {
       await appProxy.close();
       await s3Proxy.close();
       await app.close();
-      await local.stop();
+      await local?.stop();
+      if (external) await emptyAndDeleteBucket(s3, bucket);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Removes an external test bucket with everything in it (objects and unfinished uploads). */
+async function emptyAndDeleteBucket(s3: S3Client, Bucket: string): Promise<void> {
+  const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket }));
+  for (const u of uploads.Uploads ?? []) await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }));
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket, ContinuationToken }));
+    for (const o of page.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket, Key: o.Key }));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  await s3.send(new DeleteBucketCommand({ Bucket }));
 }

@@ -15,8 +15,9 @@ const storage: Storage = {
   publicOrigin: 'http://s3.test:9000',
   async createUpload(id, expiresAt) {
     calls.push(`create ${id} ${expiresAt}`);
-    return 'upload-1';
+    return { uploadId: 'upload-1' };
   },
+  customerKeys: false,
   presignPart: async (id, uploadId, n) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}`,
   presignPut: async (id, role) => ({ url: `http://s3.test:9000/b/${id}/${role}`, headers: {} }),
   async complete(id: string, uploadId: string, parts: CompletedPart[]) {
@@ -26,7 +27,8 @@ const storage: Storage = {
   },
   abort: async () => true,
   remove: async () => {},
-  stat: async (id) => (id === ID ? { size: 100, expiresAt: null } : id === EXPIRED ? { size: 100, expiresAt: Date.now() - 1 } : null),
+  stat: async (id) =>
+    id === ID ? { size: 100, expiresAt: null, customerKey: false } : id === EXPIRED ? { size: 100, expiresAt: Date.now() - 1, customerKey: false } : null,
   presignGet: async (id, role) => `http://s3.test:9000/b/${id}/${role}?sig`,
   async *listIds() {},
 };
