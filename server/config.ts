@@ -1,6 +1,7 @@
 /** Server configuration from the environment, validated once at start. See README "Configuration". */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { LOG_LEVELS, type LogLevel } from './logging.ts';
 
 export interface S3Settings {
   /** Where this server talks to S3. Unset means AWS's regional endpoint. */
@@ -49,6 +50,8 @@ export interface Config {
   prefix: string;
   presignExpiresSeconds: number;
   access: AccessSettings;
+  /** LOG_LEVEL; unset means info with a configured bucket, warn with the embedded store */
+  logLevel?: LogLevel;
 }
 
 export interface AccessSettings {
@@ -134,6 +137,12 @@ function abuseContact(value: string | undefined): string | null {
   return value;
 }
 
+function logLevel(value: string | undefined): LogLevel | undefined {
+  if (!value) return undefined;
+  if (!LOG_LEVELS.includes(value as LogLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return value as LogLevel;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const prefix = env.S3_PREFIX ?? 'cipherdrop/';
   if (!/^([A-Za-z0-9._-]+\/)*$/.test(prefix)) throw new ConfigError('S3_PREFIX must be empty or path segments ending in "/"');
@@ -147,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     staticDir: path.resolve(env.STATIC_DIR || 'dist'),
     prefix,
     presignExpiresSeconds: integer(env, 'PRESIGN_EXPIRES_SECONDS', DEFAULT_PRESIGN_SECONDS, 1, MAX_PRESIGN_SECONDS),
+    logLevel: logLevel(env.LOG_LEVEL),
   };
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { type LocalS3, startLocalS3 } from './local-s3.ts';
+import { loggerOptions } from './logging.ts';
 import { createStorage } from './storage.ts';
 import { startSweeper } from './sweeper.ts';
 
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
     access: config.access,
     presignExpiresSeconds: config.presignExpiresSeconds,
     staticDir: config.staticDir,
-    logger: process.env.LOG_LEVEL ? { level: process.env.LOG_LEVEL } : false,
+    // Production (a configured bucket) logs every request; the embedded local setup only problems.
+    logger: loggerOptions(config.logLevel ?? (local ? 'warn' : 'info')),
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
