@@ -166,7 +166,13 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
   const sse = sseFor(settings.sse);
   const customerKeys = settings.sse?.mode === 'sse-c';
   /** Presigning options that keep `headers` signed headers the browser must send (not query parameters). */
-  const signing = (headers: Record<string, string>) => ({ expiresIn, unhoistableHeaders: new Set(Object.keys(headers)) });
+  /**
+   * SigV4 dates have whole seconds and the expiry counts from them, so a URL signed at hh:mm:ss.9
+   * would lose 0.9 s of its life. Signing with the next whole second makes a URL live at least
+   * `expiresIn` seconds (stores accept presigned dates a second ahead).
+   */
+  const signingDate = () => new Date(Math.ceil(Date.now() / 1000) * 1000);
+  const signing = (headers: Record<string, string> = {}) => ({ expiresIn, signingDate: signingDate(), unhoistableHeaders: new Set(Object.keys(headers)) });
   const expiryTags = (expiresAt: number | null): Record<string, string> => {
     if (expiresAt === null) return {};
     const retention = `${RETENTION_TAG}=${retentionDays(expiresAt)}d`;
@@ -214,7 +220,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
             new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber, ...sse.params }),
             signing(sse.headers),
           )
-        : getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber }), { expiresIn }),
+        : getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber }), signing()),
     async presignPut(id, role, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
       // The expiry rides on the meta object too, as a signed header: some stores (s3rver) drop
       // metadata given at CreateMultipartUpload, and a header the browser omits breaks the signature.
@@ -281,7 +287,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
             new GetObjectCommand({ Bucket, Key: key(id, role), SSECustomerAlgorithm: 'AES256' }),
             signing({ [SSE_C_ALGORITHM_HEADER]: 'AES256' }),
           )
-        : getSignedUrl(signer, new GetObjectCommand({ Bucket, Key: key(id, role) }), { expiresIn }),
+        : getSignedUrl(signer, new GetObjectCommand({ Bucket, Key: key(id, role) }), signing()),
     async *listIds() {
       let ContinuationToken: string | undefined;
       const seen = new Set<string>();

@@ -35,19 +35,37 @@ export interface DecryptRangeRequest {
   keys: FrameKeysMessage | null;
 }
 
+/** A fresh presigned URL for the same part, after the first one expired (403). */
+export type RenewUrl = () => Promise<string>;
+
 /** Where parts and ranges are processed: a worker pool in the page, the same thread in Node. */
 export interface PartRunner {
-  encryptPart(request: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }>;
+  encryptPart(request: EncryptPartRequest, signal?: AbortSignal, renewUrl?: RenewUrl): Promise<{ etag: string }>;
   decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
 }
 
 const buffers = new BufferPool();
 
-export async function encryptPart({ file, part, keys, header, url, headers }: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+/**
+ * Reads, seals and PUTs one part. A 403 on the PUT (the presigned URL expired while the part was
+ * being sealed) gets one fresh URL from `renewUrl` and the same sealed bytes are sent again:
+ * re-sealing would take as long again, and with short-lived URLs expire again.
+ */
+export async function encryptPart(
+  { file, part, keys, header, url, headers }: EncryptPartRequest,
+  signal?: AbortSignal,
+  renewUrl?: RenewUrl,
+): Promise<{ etag: string }> {
+  const put = async (body: BodyInit) => {
+    const first = await request(url, { method: 'PUT', body, headers, signal });
+    if (first.status !== 403 || !renewUrl) return first;
+    await first.body?.cancel();
+    return request(await renewUrl(), { method: 'PUT', body, headers, signal });
+  };
   let response: Response;
   if (!keys) {
     // The plaintext baseline sends the file-backed slice, as an uploader that does not encrypt would.
-    response = await request(url, { method: 'PUT', body: file.slice(part.plainStart, part.plainEnd), headers, signal });
+    response = await put(file.slice(part.plainStart, part.plainEnd));
   } else {
     const plain = buffers.take(part.plainEnd - part.plainStart);
     const sealed = buffers.take(part.cipherSize);
@@ -57,7 +75,7 @@ export async function encryptPart({ file, part, keys, header, url, headers }: En
       plain.fill(0);
       const spooled = await spool(body);
       try {
-        response = await request(url, { method: 'PUT', body: spooled?.body ?? body, headers, signal });
+        response = await put(spooled?.body ?? body);
       } finally {
         await spooled?.release();
       }

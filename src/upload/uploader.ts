@@ -180,6 +180,10 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
               headers: storeHeaders,
             },
             signal,
+            async () => {
+              await urls.renew(part.partNumber);
+              return urls.get(part.partNumber);
+            },
           ),
         () => urls.renew(part.partNumber),
         signal,

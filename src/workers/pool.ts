@@ -1,6 +1,6 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
-import { reviveError, TransferError } from '../errors.ts';
-import type { DecryptRangeRequest, EncryptPartRequest, PartRunner } from '../transfer/parts.ts';
+import { reviveError, serializeError, TransferError } from '../errors.ts';
+import type { DecryptRangeRequest, EncryptPartRequest, PartRunner, RenewUrl } from '../transfer/parts.ts';
 import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
 
 /** Two workers already use both cores here; more only add memory and contention. */
@@ -17,6 +17,7 @@ interface Pending {
   resolve(reply: unknown): void;
   reject(error: Error): void;
   worker: number;
+  renewUrl?: RenewUrl;
 }
 
 export class WorkerPool implements PartRunner {
@@ -53,8 +54,8 @@ export class WorkerPool implements PartRunner {
     return this.workers.length;
   }
 
-  encryptPart(request: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
-    return this.run('encryptPart', request, signal);
+  encryptPart(request: EncryptPartRequest, signal?: AbortSignal, renewUrl?: RenewUrl): Promise<{ etag: string }> {
+    return this.run('encryptPart', request, signal, [], renewUrl);
   }
 
   async decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
@@ -66,6 +67,7 @@ export class WorkerPool implements PartRunner {
     payload: WorkerRequests[K]['request'],
     signal?: AbortSignal,
     transfer: Transferable[] = [],
+    renewUrl?: RenewUrl,
   ): Promise<WorkerRequests[K]['reply']> {
     if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
     const id = this.nextId++;
@@ -76,6 +78,7 @@ export class WorkerPool implements PartRunner {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         worker,
+        renewUrl,
         resolve: (reply) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(reply as WorkerRequests[K]['reply']);
@@ -92,6 +95,15 @@ export class WorkerPool implements PartRunner {
   private settle(message: FromWorker): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
+    if ('renewUrl' in message) {
+      const worker = this.workers[pending.worker];
+      const answer = (reply: ToWorker) => worker.postMessage(reply);
+      (pending.renewUrl ?? (() => Promise.reject(new TransferError('HttpStatus', 'The upload link expired', 403))))().then(
+        (url) => answer({ id: message.id, type: 'url', url }),
+        (error) => answer({ id: message.id, type: 'url', error: serializeError(error) }),
+      );
+      return;
+    }
     this.pending.delete(message.id);
     const w = pending.worker;
     this.load[w]--;

@@ -11,6 +11,14 @@ export interface WorkerRequests {
 
 export type RequestName = keyof WorkerRequests;
 
-export type ToWorker = { [K in RequestName]: { id: number; type: K; payload: WorkerRequests[K]['request'] } }[RequestName] | { id: number; type: 'abort' };
+export type ToWorker =
+  | { [K in RequestName]: { id: number; type: K; payload: WorkerRequests[K]['request'] } }[RequestName]
+  | { id: number; type: 'abort' }
+  /** the answer to a worker's renewUrl: a fresh presigned URL, or why there is none */
+  | { id: number; type: 'url'; url?: string; error?: SerializedError };
 
-export type FromWorker = { id: number; ok: true; reply: WorkerRequests[RequestName]['reply'] } | { id: number; ok: false; error: SerializedError };
+export type FromWorker =
+  | { id: number; ok: true; reply: WorkerRequests[RequestName]['reply'] }
+  | { id: number; ok: false; error: SerializedError }
+  /** mid-request: the part's URL expired; the page asks the API for a fresh one */
+  | { id: number; renewUrl: true };

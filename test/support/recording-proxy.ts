@@ -2,6 +2,10 @@
  * A transparent HTTP proxy on 127.0.0.1 that records every request passing through it —
  * method, URL, headers and the full body — so tests can prove what left the browser.
  * The Host header is forwarded unchanged, so SigV4 signatures made for the proxy still verify.
+ *
+ * It can also inject faults (`faults`): for the requests a plan picks, reset the connection,
+ * answer 500 or 503 SlowDown (with CORS headers, so the page sees the status), stall before
+ * forwarding, or deliver the response body slowly. Each injection is recorded in `injected`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,37 +17,122 @@ export interface RecordedRequest {
   body: Buffer;
 }
 
+export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody';
+
+/** Decides, per request, whether and how it fails. */
+export type FaultPlan = (request: { method: string; url: string; headers: http.IncomingHttpHeaders }) => Fault | null;
+
+export interface InjectedFault {
+  fault: Fault;
+  method: string;
+  url: string;
+}
+
 export interface RecordingProxy {
   url: string;
   records: RecordedRequest[];
+  injected: InjectedFault[];
+  /** replaces the fault plan (null: no faults) */
+  setFaults(plan: FaultPlan | null): void;
   close(): Promise<void>;
 }
 
-export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+const STALL_MS = 2_500;
+const SLOW_BODY_BYTES_PER_TICK = 256 * 1024;
+const SLOW_BODY_TICK_MS = 50;
+
+const S3_ERRORS = {
+  error500: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+  slowDown503: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+} as const;
+
+function corsHeaders(req: http.IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  return origin ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'ETag' } : {};
+}
+
+export async function startRecordingProxy(target: string, faults: FaultPlan | null = null): Promise<RecordingProxy> {
   const { hostname, port } = new URL(target);
   const records: RecordedRequest[] = [];
+  const injected: InjectedFault[] = [];
+  let plan = faults;
   const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
+
+  /** Streams the request upstream as it arrives (a store sees it start when the browser sends it). */
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, slow: boolean) => {
     const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+      if (!slow) {
+        up.pipe(res);
+        return;
+      }
+      // Deliver the body in small pieces with pauses: a slow network, not a broken one.
+      up.on('data', (chunk: Buffer) => {
+        up.pause();
+        const pieces: Buffer[] = [];
+        for (let i = 0; i < chunk.length; i += SLOW_BODY_BYTES_PER_TICK) pieces.push(chunk.subarray(i, i + SLOW_BODY_BYTES_PER_TICK));
+        const next = () => {
+          const piece = pieces.shift();
+          if (!piece) return up.resume();
+          res.write(piece);
+          setTimeout(next, SLOW_BODY_TICK_MS);
+        };
+        next();
+      });
+      up.on('end', () => res.end());
     });
     upstream.on('error', () => res.destroy());
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      upstream.write(chunk);
-    });
-    req.on('end', () => {
-      records.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
-      upstream.end();
-    });
+    return upstream;
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    const fault = req.method === 'OPTIONS' ? null : (plan?.({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }) ?? null);
+    if (fault) injected.push({ fault, method: req.method ?? '', url: req.url ?? '' });
+    const record = () => records.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+    if (fault === 'reset') {
+      record();
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'error500' || fault === 'slowDown503') {
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        record();
+        const e = S3_ERRORS[fault];
+        res.writeHead(e.status, { 'content-type': 'application/xml', ...corsHeaders(req) });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${e.code}</Code><Message>${e.message}</Message></Error>`);
+      });
+      return;
+    }
+    const start = () => {
+      const upstream = forward(req, res, fault === 'slowBody');
+      req.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        upstream.write(chunk);
+      });
+      req.on('end', () => {
+        record();
+        upstream.end();
+      });
+    };
+    if (fault === 'stall') {
+      req.pause();
+      setTimeout(() => {
+        start();
+        req.resume();
+      }, STALL_MS);
+    } else start();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
     records,
+    injected,
+    setFaults: (next) => {
+      plan = next;
+    },
     close: () =>
       new Promise((resolve) => {
         agent.destroy();

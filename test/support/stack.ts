@@ -24,7 +24,7 @@ import { type AccessSettings, openAccess, type S3Settings, type SseSettings } fr
 import { startLocalS3 } from '../../server/local-s3.ts';
 import { applySetup, planSetup } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
-import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
+import { type FaultPlan, type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 
 export const PREFIX = 'cipherdrop/';
 export const ABUSE_CONTACT = 'mailto:abuse@cipherdrop.test';
@@ -77,6 +77,8 @@ export interface StackOptions {
   access?: AccessSettings;
   sse?: SseSettings;
   presignExpiresSeconds?: number;
+  /** faults the proxy in front of the store injects (see recording-proxy.ts) */
+  s3Faults?: FaultPlan;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -85,7 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const external = externalStore();
   const local = external ? null : await startLocalS3(path.join(dir, 's3'));
   const store: S3Settings = { ...(external ?? (local?.settings as S3Settings)), sse: options.sse };
-  const s3Proxy = await startRecordingProxy(store.endpoint as string);
+  const s3Proxy = await startRecordingProxy(store.endpoint as string, options.s3Faults ?? null);
   const storage = createStorage({ ...store, publicEndpoint: s3Proxy.url }, PREFIX, options.presignExpiresSeconds ?? 3600);
   const app = await buildApp({ access, storage, presignExpiresSeconds: options.presignExpiresSeconds ?? 3600, staticDir: path.resolve('dist') });
   await app.listen({ host: '127.0.0.1', port: 0 });
