@@ -3,7 +3,7 @@
  * a client-side-encrypted Cipherdrop message (header parses, suite 0x0478, a data key of our
  * keyring). Anything that is not is a finding: plaintext must never be at rest.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { FormatError } from '../src/crypto/errors.ts';
 import { KEY_NAMESPACE, MAX_HEADER_LENGTH, parseHeader } from '../src/crypto/format.ts';
 
@@ -12,7 +12,8 @@ export interface AuditedObject {
   size: number;
   expiresAt: number | null;
   serverSideEncryption: string | null;
-  clientSideEncrypted: boolean;
+  /** null: cannot be read without the browser's key (SSE-C), so the format cannot be checked */
+  clientSideEncrypted: boolean | null;
   /** why it is not (when it is not) */
   problem?: string;
 }
@@ -42,7 +43,23 @@ export async function auditBucket(client: S3Client, Bucket: string): Promise<Aud
     const page = await client.send(new ListObjectsV2Command({ Bucket, ContinuationToken }));
     for (const object of page.Contents ?? []) {
       const Key = object.Key as string;
-      const meta = await client.send(new HeadObjectCommand({ Bucket, Key }));
+      const meta = await client.send(new HeadObjectCommand({ Bucket, Key })).catch((error) => {
+        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 400) return null; // SSE-C: needs the key
+        throw error;
+      });
+      if (!meta) {
+        const tags = await client.send(new GetObjectTaggingCommand({ Bucket, Key }));
+        const expires = Number(tags.TagSet?.find((t) => t.Key === 'cipherdrop-expires')?.Value);
+        out.push({
+          key: Key,
+          size: object.Size ?? 0,
+          expiresAt: Number.isSafeInteger(expires) ? expires : null,
+          serverSideEncryption: 'SSE-C (key only in share links)',
+          clientSideEncrypted: null,
+          problem: 'SSE-C: unreadable without the link, so the format cannot be checked here',
+        });
+        continue;
+      }
       const size = meta.ContentLength ?? 0;
       const expires = Number(meta.Metadata?.['cipherdrop-expires']);
       out.push({

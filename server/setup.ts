@@ -77,17 +77,20 @@ async function writesWork(client: S3Client, Bucket: string, prefix: string, sse:
       : sse.mode === 'sse-c'
         ? { SSECustomerAlgorithm: 'AES256', SSECustomerKey: randomBytes(32).toString('base64') }
         : {};
+  let UploadId: string | undefined;
   try {
     await client.send(new PutObjectCommand({ Bucket, Key, Body: 'probe', ...encryption }));
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key, ...encryption }));
+    UploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket, Key, ...encryption }))).UploadId;
     const customer = 'SSECustomerKey' in encryption ? encryption : {}; // parts carry only SSE-C headers
     await client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'part', ...customer }));
-    await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
-    await client.send(new DeleteObjectCommand({ Bucket, Key }));
     return true;
   } catch (error) {
     if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403) return false;
     throw error;
+  } finally {
+    // Whatever got written, the probe leaves nothing behind (these run as the bucket owner).
+    if (UploadId) await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+    await client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => undefined);
   }
 }
 

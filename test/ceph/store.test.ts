@@ -13,6 +13,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
+import { auditBucket } from '../../server/audit.ts';
 import { openAccess, type SseSettings } from '../../server/config.ts';
 import { applySetup, planSetup, type SetupOptions } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
@@ -130,6 +131,13 @@ describe('SSE-C: a per-file key from the browser, never kept by the store nor se
     const other = await customerKeyHeaders(random(32));
     expect((await fetch(info.body.dataUrl, { headers: { ...other, range: 'bytes=0-15' } })).status).toBeGreaterThanOrEqual(400);
     expect((await fetch(info.body.dataUrl, { headers: { ...headers, range: 'bytes=0-15' } })).status).toBe(206);
+
+    // The audit lists them as SSE-C, unreadable by the operator: not a finding, not "verified" either.
+    const audited = await auditBucket(store.s3, store.bucket);
+    expect(audited.filter((o) => o.key.includes(id)).map((o) => [o.serverSideEncryption, o.clientSideEncrypted])).toEqual([
+      ['SSE-C (key only in share links)', null],
+      ['SSE-C (key only in share links)', null],
+    ]);
   });
 });
 
@@ -144,6 +152,11 @@ describe('SSE-KMS and SSE-S3 on every object the app writes', () => {
       const head = await store.s3.send(new HeadObjectCommand({ Bucket: store.bucket, Key: key(id, role) }));
       expect([role, head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual([role, 'aws:kms', kmsKeyId]);
     }
+    const audited = await auditBucket(store.s3, store.bucket);
+    expect(audited.map((o) => [o.serverSideEncryption, o.clientSideEncrypted])).toEqual([
+      ['aws:kms', true],
+      ['aws:kms', true],
+    ]);
   });
 
   it('the SSE headers are signed: a meta PUT that leaves them out is refused', async () => {
