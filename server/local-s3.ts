@@ -32,6 +32,8 @@ export interface LocalS3 {
   /** the current child process (for the benchmark's CPU accounting) */
   readonly pid: number;
   stop(): Promise<void>;
+  /** Kills the server process (as a crash would); resolves once the supervisor has it back up. */
+  crash(): Promise<void>;
 }
 
 function spawn(dir: string, port: number, bucket: string): Promise<{ child: ChildProcess; port: number }> {
@@ -51,6 +53,7 @@ export async function startLocalS3(dir: string, port = 0, bucket = LOCAL_S3_BUCK
   let stopping = false;
   let current = await spawn(dir, port, bucket);
   const boundPort = current.port;
+  const restarted: (() => void)[] = [];
   const supervise = (child: ChildProcess) => {
     child.once('exit', () => {
       if (stopping) return;
@@ -58,6 +61,7 @@ export async function startLocalS3(dir: string, port = 0, bucket = LOCAL_S3_BUCK
         if (stopping) return;
         current = await spawn(dir, boundPort, bucket);
         supervise(current.child);
+        for (const done of restarted.splice(0)) done();
       }, RESTART_DELAY_MS);
     });
   };
@@ -76,6 +80,12 @@ export async function startLocalS3(dir: string, port = 0, bucket = LOCAL_S3_BUCK
     },
     get pid() {
       return current.child.pid as number;
+    },
+    crash() {
+      return new Promise<void>((resolve) => {
+        restarted.push(resolve);
+        current.child.kill('SIGKILL');
+      });
     },
     async stop() {
       stopping = true;

@@ -56,6 +56,9 @@ export class ServiceWorkerSink implements Sink {
       this.wake?.();
     };
     this.keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' }), KEEPALIVE_MS);
+    // Leaving or reloading the page mid-download fails the browser download: nothing half-written
+    // is ever left looking complete (otherwise the stream would wait for bytes forever).
+    addEventListener('pagehide', this.onPageHide);
     // Navigating a hidden frame to the worker's URL starts the download without leaving the page.
     this.frame = document.createElement('iframe');
     this.frame.hidden = true;
@@ -107,7 +110,12 @@ export class ServiceWorkerSink implements Sink {
     this.finish();
   }
 
+  private readonly onPageHide = () => {
+    void this.abort(new TransferError('Aborted', 'The page was closed during the download'));
+  };
+
   private finish(): void {
+    removeEventListener('pagehide', this.onPageHide);
     clearInterval(this.keepalive);
     // The frame must outlive the stream's last bytes; a minute is plenty for the browser to finish.
     setTimeout(() => this.frame.remove(), 60_000);

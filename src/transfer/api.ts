@@ -2,6 +2,7 @@
 import type { AbortUploadResponse, ApiErrorResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse, PublicConfigResponse } from '../api-types.ts';
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
+import { withRetries } from './retry.ts';
 
 /** The server's origin: the page's own in a browser; the CLI sets it with `setApiBase`. */
 let base = '';
@@ -15,7 +16,21 @@ export function setUploadToken(value: string | undefined): void {
   token = value;
 }
 
-async function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * API calls ride out a restarting or briefly overloaded server (network errors, 429, 502–504)
+ * with the shared backoff; ten attempts wait up to about half a minute in all.
+ */
+export const API_ATTEMPTS = 10;
+
+const noResign = async () => {
+  throw new TransferError('Api', 'The server refused the request', 403);
+};
+
+function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return withRetries(() => callOnce<T>(method, path, body, signal), noResign, signal, API_ATTEMPTS);
+}
+
+async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   if (token && path.startsWith('/api/uploads')) headers.authorization = `Bearer ${token}`;
   const init: RequestInit = { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) };

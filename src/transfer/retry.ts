@@ -19,8 +19,8 @@ export function backoff(attempt: number, random: () => number = Math.random): nu
   return Math.round(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
 }
 
-export function retryDecision(error: unknown, attempt: number, random?: () => number): RetryDecision {
-  if (attempt >= MAX_ATTEMPTS) return { action: 'fail' };
+export function retryDecision(error: unknown, attempt: number, random?: () => number, maxAttempts = MAX_ATTEMPTS): RetryDecision {
+  if (attempt >= maxAttempts) return { action: 'fail' };
   if (!(error instanceof TransferError)) return { action: 'fail' };
   switch (error.code) {
     case 'Network':
@@ -30,6 +30,11 @@ export function retryDecision(error: unknown, attempt: number, random?: () => nu
       if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'fail' };
       if (status === 408 || status === 429 || status >= 500) return { action: 'retry', delayMs: backoff(attempt, random) };
       return { action: 'fail' };
+    }
+    case 'Api': {
+      // The presign API: rate limited, restarting, or its store briefly unavailable.
+      const status = error.status ?? 0;
+      return status === 429 || status === 502 || status === 503 || status === 504 ? { action: 'retry', delayMs: backoff(attempt, random) } : { action: 'fail' };
     }
     default:
       return { action: 'fail' };
@@ -55,13 +60,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Runs `attempt(url)` under the policy. `resign` fetches a fresh URL (expired presigned URLs
  * answer 403). Gives up with the last error.
  */
-export async function withRetries<T>(run: (attempt: number) => Promise<T>, resign: () => Promise<void>, signal?: AbortSignal): Promise<T> {
+export async function withRetries<T>(
+  run: (attempt: number) => Promise<T>,
+  resign: () => Promise<void>,
+  signal?: AbortSignal,
+  maxAttempts = MAX_ATTEMPTS,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(attempt);
     } catch (error) {
       if (signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
-      const decision = retryDecision(error, attempt);
+      const decision = retryDecision(error, attempt, undefined, maxAttempts);
       if (decision.action === 'fail') throw error;
       if (decision.action === 'resign') await resign();
       else await sleep(decision.delayMs, signal);

@@ -1,12 +1,13 @@
 /**
  * Smoothed transfer speed and time left, for progress displays. Speed is an exponentially
- * weighted average over a few seconds, so one fast or stalled part does not make the ETA jump;
- * `sample` is throttled so a page re-renders a few times a second, not once per chunk.
+ * weighted average over a few seconds, so one fast or stalled part does not make the ETA jump.
+ * Callers feed it per part or range (16 MiB), never per chunk, so displays update a few times a
+ * second at most; the rate itself is recomputed at most every SAMPLE_INTERVAL_MS.
  */
 
 /** How fast the average forgets: after this many ms an old rate weighs 1/e. */
 const TIME_CONSTANT_MS = 3000;
-/** Samples closer together than this are merged (at most ~4 updates a second). */
+/** Samples closer together than this only move `done`; the rate waits for a longer interval. */
 export const SAMPLE_INTERVAL_MS = 250;
 
 export interface Progress {
@@ -32,11 +33,11 @@ export class SpeedMeter {
     this.lastDone = start;
   }
 
-  /** Feeds the byte count done so far; returns a new reading, or null if too soon since the last. */
-  sample(done: number): Progress | null {
+  /** Feeds the byte count done so far; returns the reading (the rate moves only every interval). */
+  sample(done: number): Progress {
     const time = this.now();
     const elapsed = time - this.lastTime;
-    if (elapsed < SAMPLE_INTERVAL_MS && done < this.total) return null;
+    if (elapsed < SAMPLE_INTERVAL_MS && done < this.total) return this.reading(done);
     if (elapsed > 0) {
       const instant = ((done - this.lastDone) * 1000) / elapsed;
       const weight = 1 - Math.exp(-elapsed / TIME_CONSTANT_MS);

@@ -188,10 +188,7 @@ export function DownloadPage() {
         api,
         runner: sharedPool(),
         signal: abort.signal,
-        onProgress: (done) => {
-          const progress = meter.sample(done);
-          if (progress) setPage({ state: 'downloading', link, progress });
-        },
+        onProgress: (done) => setPage({ state: 'downloading', link, progress: meter.sample(done) }),
       });
       setPage({ state: 'saved', link, where: picked ? 'file' : 'download' });
     } catch (error) {

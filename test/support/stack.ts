@@ -43,6 +43,10 @@ export interface Stack {
   putObject(id: string, role: 'data' | 'meta', bytes: Uint8Array): Promise<void>;
   appProxy: RecordingProxy;
   s3Proxy: RecordingProxy;
+  /** Stops the presign server, waits `downMs`, and starts a new one on the same port (same settings). */
+  restartApp(downMs: number): Promise<void>;
+  /** Kills the embedded store's process; resolves when its supervisor has restarted it (local only). */
+  crashStore(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,7 +93,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const store: S3Settings = { ...(external ?? (local?.settings as S3Settings)), sse: options.sse };
   const s3Proxy = await startRecordingProxy(store.endpoint as string, options.s3Faults ?? null);
   const storage = createStorage({ ...store, publicEndpoint: s3Proxy.url }, PREFIX, options.presignExpiresSeconds ?? 3600);
-  const app = await buildApp({ access, storage, presignExpiresSeconds: options.presignExpiresSeconds ?? 3600, staticDir: path.resolve('dist') });
+  const makeApp = () => buildApp({ access, storage, presignExpiresSeconds: options.presignExpiresSeconds ?? 3600, staticDir: path.resolve('dist') });
+  let app = await makeApp();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;
   const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);
@@ -114,6 +119,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     backend: external ? 'external' : 'local',
     appProxy,
     s3Proxy,
+    async restartApp(downMs) {
+      app.server.closeAllConnections();
+      await app.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      app = await makeApp();
+      await app.listen({ host: '127.0.0.1', port: appPort });
+    },
+    async crashStore() {
+      if (!local) throw new Error('crashStore needs the embedded store');
+      await local.crash();
+    },
     async stop() {
       await appProxy.close();
       await s3Proxy.close();

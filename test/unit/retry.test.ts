@@ -26,8 +26,22 @@ describe('retryDecision', () => {
     }
   });
 
-  it('gives up after MAX_ATTEMPTS', () => {
+  it("gives up after MAX_ATTEMPTS, or the caller's own limit", () => {
     expect(retryDecision(http(503), MAX_ATTEMPTS)).toEqual({ action: 'fail' });
+    expect(retryDecision(http(503), MAX_ATTEMPTS, half, 10)).toEqual({ action: 'retry', delayMs: backoff(MAX_ATTEMPTS, half) });
+    expect(retryDecision(http(503), 10, half, 10)).toEqual({ action: 'fail' });
+  });
+
+  it('retries the presign API only when it is rate limited or unavailable, never on its refusals', () => {
+    const api = (status: number, code: string) => new TransferError('Api', code, status, code);
+    for (const error of [api(429, 'RateLimited'), api(502, 'Unknown'), api(503, 'StorageUnavailable'), api(504, 'Unknown')]) {
+      expect(retryDecision(error, 1, half)).toEqual({ action: 'retry', delayMs: backoff(1, half) });
+    }
+    for (const error of [api(400, 'BadRequest'), api(401, 'Unauthorized'), api(403, 'Forbidden'), api(413, 'TooLarge'), api(500, 'Internal')]) {
+      expect(retryDecision(error, 1, half)).toEqual({ action: 'fail' });
+    }
+    expect(retryDecision(new TransferError('NotFound', 'gone', 404), 1)).toEqual({ action: 'fail' });
+    expect(retryDecision(new TransferError('Expired', 'gone', 410), 1)).toEqual({ action: 'fail' });
   });
 });
 

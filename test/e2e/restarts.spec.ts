@@ -1,0 +1,66 @@
+/**
+ * Restarts in the middle of a transfer. The presign server goes away for eight seconds while a
+ * file uploads (the page waits and completes); the store's process is killed mid-upload and its
+ * supervisor brings it back (the parts are retried, the upload completes).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { sha256File, writeRandomFile } from '../support/files.ts';
+import { startStack } from '../support/stack.ts';
+import { DownloadPage, expect, test } from './fixtures.ts';
+import { UploadPage } from './pages.ts';
+
+const MiB = 1024 * 1024;
+const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-restarts-'));
+
+/** Resolves once the page's upload progress bar for `name` has moved. */
+async function uploadUnderway(page: Page, name: string): Promise<void> {
+  const bar = page.getByRole('progressbar', { name: `Upload progress of ${name}` });
+  await expect.poll(() => bar.evaluate((p: HTMLProgressElement) => p.value), { intervals: [50] }).toBeGreaterThan(0);
+}
+
+test('the presign server is down for 8 s mid-upload: the page waits, completes, and the file round-trips', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const stack = await startStack();
+  try {
+    const file = path.join(dir, 'server-restart.bin');
+    await writeRandomFile(file, 96 * MiB);
+    const context = await browser.newContext({ acceptDownloads: true });
+    const uploader = new UploadPage(await context.newPage(), stack.appUrl);
+    await uploader.goto();
+    await uploader.choose(file);
+    await uploadUnderway(uploader.page, 'server-restart.bin');
+    await stack.restartApp(8_000);
+    const link = await uploader.shareLink('server-restart.bin');
+    // The completion was asked for while the server was away, and again once it was back.
+    expect(stack.appProxy.records.filter((r) => r.url.endsWith('/complete')).length).toBeGreaterThan(1);
+    const viewer = new DownloadPage(await context.newPage());
+    await viewer.open(link);
+    const download = await viewer.download();
+    expect(await sha256File(await download.path())).toBe(await sha256File(file));
+    await context.close();
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('the store process is killed mid-upload and restarted: parts are retried and the file round-trips', async ({ browser, stack }) => {
+  test.skip(stack.backend !== 'local', 'restarts the embedded store only');
+  test.setTimeout(300_000);
+  const file = path.join(dir, 'store-restart.bin');
+  await writeRandomFile(file, 96 * MiB);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const uploader = new UploadPage(await context.newPage(), stack.appUrl);
+  await uploader.goto();
+  await uploader.choose(file);
+  await uploadUnderway(uploader.page, 'store-restart.bin');
+  await stack.crashStore();
+  const link = await uploader.shareLink('store-restart.bin');
+  const viewer = new DownloadPage(await context.newPage());
+  await viewer.open(link);
+  const download = await viewer.download();
+  expect(await sha256File(await download.path())).toBe(await sha256File(file));
+  await context.close();
+});
