@@ -53,6 +53,8 @@ export const api = {
   abort: (id: string, uploadId: string) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { uploadId }),
   fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
   config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),
+  /** The uploader deletes early with the owner token it got when the upload was created. */
+  deleteFile: (id: string, ownerToken: string) => call<{ deleted: boolean }>('POST', `/api/files/${id}/delete`, { ownerToken }),
 };
 
 export type Api = typeof api;

@@ -1,6 +1,7 @@
 import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { isAbort } from '../errors.ts';
 import { api, setUploadToken } from '../transfer/api.ts';
+import { formatDuration, type Progress, SpeedMeter } from '../transfer/speed.ts';
 import { clearStaleSpool } from '../transfer/spool.ts';
 import { fromFile, uploadFile } from '../upload/uploader.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
@@ -8,8 +9,9 @@ import { sharedPool } from './pool.ts';
 
 type RowState =
   | { state: 'queued' }
-  | { state: 'uploading'; done: number }
-  | { state: 'done'; link: string; expiresAt: number | null; password: boolean }
+  | { state: 'uploading'; progress: Progress }
+  | { state: 'done'; link: string; expiresAt: number | null; password: boolean; id: string; ownerToken: string }
+  | { state: 'deleted' }
   | { state: 'failed'; message: string }
   | { state: 'cancelled' };
 
@@ -38,10 +40,15 @@ function statusText(row: Row): string {
   switch (s.state) {
     case 'queued':
       return 'Waiting';
-    case 'uploading':
-      return `Encrypting and uploading: ${row.size ? Math.floor((100 * s.done) / row.size) : 0}%`;
+    case 'uploading': {
+      const { done, speed, eta } = s.progress;
+      const percent = row.size ? Math.floor((100 * done) / row.size) : 0;
+      return `Encrypting and uploading: ${percent}%${speed ? ` · ${formatBytes(speed)}/s` : ''}${eta ? ` · ${formatDuration(eta)} left` : ''}`;
+    }
     case 'done':
       return 'Done: encrypted and uploaded';
+    case 'deleted':
+      return 'Deleted: the link no longer opens anything';
     case 'failed':
       return s.message;
     case 'cancelled':
@@ -64,6 +71,32 @@ function ShareLink({ name, link }: { name: string; link: string }) {
         {copied ? 'Copied' : 'Copy link'}
       </button>
     </div>
+  );
+}
+
+/** The uploader's early delete: the owner token never left this page (it is not in the link). */
+function DeleteNow({ id, ownerToken, name, onDeleted }: { id: string; ownerToken: string; name: string; onDeleted: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <p className="actions">
+      <button
+        type="button"
+        aria-label={`Delete ${name} now`}
+        onClick={() =>
+          api.deleteFile(id, ownerToken).then(
+            () => onDeleted(),
+            (e: unknown) => setError(describeError(e)),
+          )
+        }
+      >
+        Delete now
+      </button>
+      {error && (
+        <span role="alert" className="error">
+          {error}
+        </span>
+      )}
+    </p>
   );
 }
 
@@ -107,7 +140,8 @@ export function UploadPage() {
         // Files go one after another; each file's parts already fill the connection.
         queue.current = queue.current.then(async () => {
           if (row.controller.signal.aborted) return;
-          update(row.key, { state: 'uploading', done: 0 });
+          const meter = new SpeedMeter(row.size);
+          update(row.key, { state: 'uploading', progress: meter.reading(0) });
           try {
             const result = await uploadFile(fromFile(row.file), {
               api,
@@ -115,9 +149,16 @@ export function UploadPage() {
               password: row.password || undefined,
               expiresInSeconds: row.expiresInSeconds,
               signal: row.controller.signal,
-              onProgress: (done) => update(row.key, { state: 'uploading', done }),
+              onProgress: (done) => update(row.key, { state: 'uploading', progress: meter.sample(done) }),
             });
-            update(row.key, { state: 'done', link: `${location.origin}${result.linkPath}`, expiresAt: result.expiresAt, password: Boolean(row.password) });
+            update(row.key, {
+              state: 'done',
+              link: `${location.origin}${result.linkPath}`,
+              expiresAt: result.expiresAt,
+              password: Boolean(row.password),
+              id: result.id,
+              ownerToken: result.ownerToken,
+            });
             setAnnouncement(`${row.name} is uploaded. Its share link is ready.`);
           } catch (error) {
             update(row.key, isAbort(error) ? { state: 'cancelled' } : { state: 'failed', message: describeError(error) });
@@ -187,7 +228,7 @@ export function UploadPage() {
             <progress
               aria-label={`Upload progress of ${row.name}`}
               max={row.size || 1}
-              value={row.status.state === 'uploading' ? row.status.done : row.status.state === 'done' ? row.size || 1 : 0}
+              value={row.status.state === 'uploading' ? row.status.progress.done : row.status.state === 'done' ? row.size || 1 : 0}
             />
             <div className="row-foot">
               <span className="status" role="status">
@@ -206,6 +247,7 @@ export function UploadPage() {
                   {row.status.expiresAt === null ? 'Never expires' : formatExpiry(row.status.expiresAt)}
                   {row.status.password && ' · the recipient also needs the password'}
                 </p>
+                <DeleteNow id={row.status.id} ownerToken={row.status.ownerToken} name={row.name} onDeleted={() => update(row.key, { state: 'deleted' })} />
               </>
             )}
           </li>

@@ -57,6 +57,8 @@ export interface UploadResult {
   /** the path and fragment of the share link, to be joined to the server's origin */
   linkPath: string;
   expiresAt: number | null;
+  /** deletes the file early (api.deleteFile); stays with the uploader, never in the link */
+  ownerToken: string;
 }
 
 class PartUrls {
@@ -202,7 +204,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
     await api.complete(id, uploadId, etags, signal);
     const encoded = encodeLinkSecret(secret);
     secret.fill(0);
-    return { id, secret: encoded, linkPath: `/d/${id}#${encoded}`, expiresAt };
+    return { id, secret: encoded, linkPath: `/d/${id}#${encoded}`, expiresAt, ownerToken: created.ownerToken };
   } catch (error) {
     // Best effort: drop the unfinished upload so no orphaned parts or meta object stay behind.
     if (uploadId) await api.abort(id, uploadId).catch(() => undefined);
