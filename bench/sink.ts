@@ -144,6 +144,7 @@ export class Sink {
         this.objects.set(`${id}/data`, { pieces, size: parts.reduce((n, p) => n + p.size, 0) });
         this.uploads.delete(uploadId);
       },
+      listParts: async () => null,
       abort: async (_id, uploadId) => this.uploads.delete(uploadId),
       remove: async (id, role) => void this.objects.delete(`${id}/${role}`),
       stat: async (id, role): Promise<ObjectStat | null> => {

@@ -6,7 +6,14 @@ import { existsSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { AbortUploadResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse, PublicConfigResponse } from '../src/api-types.ts';
+import type {
+  AbortUploadResponse,
+  CreateUploadResponse,
+  FileInfoResponse,
+  PartUrlsResponse,
+  PublicConfigResponse,
+  UploadedPartsResponse,
+} from '../src/api-types.ts';
 import { checkOwnerToken, checkUploadToken, ownerToken } from './access.ts';
 import type { AccessSettings } from './config.ts';
 import { ApiError, errorBody, fromFrameworkError } from './errors.ts';
@@ -114,6 +121,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
     return reply.status(201).send(body);
   });
+
+  app.post<{ Params: IdParams; Body: AbortRequest }>(
+    '/api/uploads/:id/uploaded',
+    { schema: { params: idParams, body: abortBody }, onRequest: uploadAuth },
+    async (request) => {
+      const parts = await storage.listParts(request.params.id, request.body.uploadId);
+      return { supported: parts !== null, parts: parts ?? [] } satisfies UploadedPartsResponse;
+    },
+  );
 
   app.post<{ Params: IdParams; Body: PartsRequest }>(
     '/api/uploads/:id/parts',

@@ -11,6 +11,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
@@ -93,6 +94,8 @@ export interface Storage {
   presignPut(id: string, role: ObjectRole, expiresAt: number | null): Promise<{ url: string; headers: Record<string, string> }>;
   /** `expiresAt` (the meta object's) is tagged onto the finished data object for lifecycle rules. */
   complete(id: string, uploadId: string, parts: CompletedPart[], expiresAt?: number | null): Promise<void>;
+  /** The parts uploaded so far (ListParts), or null when the store cannot list them. */
+  listParts(id: string, uploadId: string): Promise<{ partNumber: number; etag: string; size: number }[] | null>;
   /** false when the store does not implement AbortMultipartUpload. */
   abort(id: string, uploadId: string): Promise<boolean>;
   remove(id: string, role: ObjectRole): Promise<void>;
@@ -254,6 +257,21 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
           // The embedded s3rver has no tagging API; the sweeper still deletes on time.
           if (!(error instanceof S3ServiceException && UNSUPPORTED.has(error.$metadata.httpStatusCode ?? 0))) mapS3Error(error);
         });
+      }
+    },
+    async listParts(id, uploadId) {
+      const parts: { partNumber: number; etag: string; size: number }[] = [];
+      let PartNumberMarker: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListPartsCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumberMarker }));
+          for (const p of page.Parts ?? []) parts.push({ partNumber: p.PartNumber ?? 0, etag: p.ETag ?? '', size: p.Size ?? 0 });
+          PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+        } while (PartNumberMarker);
+        return parts;
+      } catch (error) {
+        if (error instanceof S3ServiceException && UNSUPPORTED.has(error.$metadata.httpStatusCode ?? 0)) return null;
+        mapS3Error(error);
       }
     },
     async abort(id, uploadId) {

@@ -24,6 +24,13 @@ export interface PartUrlsResponse {
   urls: { partNumber: number; url: string }[];
 }
 
+/** The parts the store already holds for an unfinished upload (for resuming it). */
+export interface UploadedPartsResponse {
+  /** false: the store cannot list parts (s3rver); the client relies on what it recorded itself */
+  supported: boolean;
+  parts: { partNumber: number; etag: string; size: number }[];
+}
+
 export interface FileInfoResponse {
   /** ciphertext size of the data object */
   size: number;

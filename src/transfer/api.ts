@@ -1,5 +1,13 @@
 /** The presign API client. Errors come back as TransferError with the API's own code. */
-import type { AbortUploadResponse, ApiErrorResponse, CreateUploadResponse, FileInfoResponse, PartUrlsResponse, PublicConfigResponse } from '../api-types.ts';
+import type {
+  AbortUploadResponse,
+  ApiErrorResponse,
+  CreateUploadResponse,
+  FileInfoResponse,
+  PartUrlsResponse,
+  PublicConfigResponse,
+  UploadedPartsResponse,
+} from '../api-types.ts';
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 import { withRetries } from './retry.ts';
@@ -50,6 +58,9 @@ export const api = {
     call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers }, signal),
   complete: (id: string, uploadId: string, parts: { partNumber: number; etag: string }[], signal?: AbortSignal) =>
     call<{ id: string }>('POST', `/api/uploads/${id}/complete`, { uploadId, parts }, signal),
+  /** What the store already holds of an unfinished upload (resume). */
+  uploadedParts: (id: string, uploadId: string, signal?: AbortSignal) =>
+    call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { uploadId }, signal),
   abort: (id: string, uploadId: string) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { uploadId }),
   fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
   config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),

@@ -48,8 +48,8 @@ const buffers = new BufferPool();
 
 /**
  * Reads, seals and PUTs one part. A 403 on the PUT (the presigned URL expired while the part was
- * being sealed) gets one fresh URL from `renewUrl` and the same sealed bytes are sent again:
- * re-sealing would take as long again, and with short-lived URLs expire again.
+ * being sealed) or a dropped connection gets one fresh URL from `renewUrl` and the same sealed
+ * bytes are sent again: re-sealing would take as long again, and with short-lived URLs expire again.
  */
 export async function encryptPart(
   { file, part, keys, header, url, headers }: EncryptPartRequest,
@@ -57,7 +57,16 @@ export async function encryptPart(
   renewUrl?: RenewUrl,
 ): Promise<{ etag: string }> {
   const put = async (body: BodyInit) => {
-    const first = await request(url, { method: 'PUT', body, headers, signal });
+    let first: Response;
+    try {
+      first = await request(url, { method: 'PUT', body, headers, signal });
+    } catch (error) {
+      // Some stores (Ceph RGW) answer an expired URL with 403 and close the connection while the
+      // body is still being sent: the browser sees a network error, not the 403. A fresh URL costs
+      // one API call; re-sealing would cost the whole part again (and outlive a short URL again).
+      if (!renewUrl || signal?.aborted || !(error instanceof TransferError && error.code === 'Network')) throw error;
+      return request(await renewUrl(), { method: 'PUT', body, headers, signal });
+    }
     if (first.status !== 403 || !renewUrl) return first;
     await first.body?.cancel();
     return request(await renewUrl(), { method: 'PUT', body, headers, signal });

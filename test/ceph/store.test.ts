@@ -17,7 +17,7 @@ import { auditBucket } from '../../server/audit.ts';
 import { openAccess, type SseSettings } from '../../server/config.ts';
 import { applySetup, planSetup, type SetupOptions } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
-import type { CreateUploadResponse, PartUrlsResponse } from '../../src/api-types.ts';
+import type { CreateUploadResponse, PartUrlsResponse, UploadedPartsResponse } from '../../src/api-types.ts';
 import { fromBase64Url } from '../../src/crypto/bytes.ts';
 import { customerKeyHeaders } from '../../src/crypto/sse-c.ts';
 import { downloadTo, openLink, prepareDownload } from '../../src/download/downloader.ts';
@@ -179,12 +179,16 @@ describe('SSE-KMS and SSE-S3 on every object the app writes', () => {
 });
 
 describe('multipart on a store that validates it', () => {
-  it('abort leaves no unfinished upload behind', async () => {
+  it('lists the parts an unfinished upload holds (for resuming), and abort leaves nothing behind', async () => {
     const store = await openStore({ mode: 'none' });
     const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
     const { id, uploadId } = created.body;
     const urls = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1] });
     expect((await fetch(urls.body.urls[0].url, { method: 'PUT', body: random(5 * MiB) })).status).toBe(200);
+    // What a resuming client asks: the store lists the part it holds, with its ETag and size.
+    const uploaded = await store.call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { uploadId });
+    expect(uploaded.body.supported).toBe(true);
+    expect(uploaded.body.parts.map((p) => [p.partNumber, p.size, /^"[0-9a-f]{32}"$/.test(p.etag)])).toEqual([[1, 5 * MiB, true]]);
     const before = await store.s3.send(new ListMultipartUploadsCommand({ Bucket: store.bucket }));
     expect(before.Uploads?.map((u) => u.UploadId)).toContain(uploadId);
     const aborted = await store.call<{ multipartAborted: boolean }>('POST', `/api/uploads/${id}/abort`, { uploadId });

@@ -14,6 +14,7 @@ const storage: Storage = {
   presignPart: async () => 'http://s3.test/part?X-Amz-Signature=partsignature',
   presignPut: async () => ({ url: 'http://s3.test/meta?X-Amz-Signature=metasignature', headers: {} }),
   complete: async () => {},
+  listParts: async () => null,
   abort: async () => true,
   remove: async () => {},
   stat: async (id) => (id === ID ? { size: 10, expiresAt: null, customerKey: false } : null),

@@ -170,6 +170,9 @@ describe('presign API on the real local S3', () => {
     expect(missing.body.error.code).toBe('NotFound');
     const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1 });
     await fetch(body.metaUrl, { method: 'PUT', body: 'm' });
+    // s3rver cannot list parts either: the answer says so, and a resuming client uses its own record.
+    const uploaded = await api<{ supported: boolean; parts: unknown[] }>('POST', `/api/uploads/${body.id}/uploaded`, { uploadId: body.uploadId });
+    expect([uploaded.status, uploaded.body]).toEqual([200, { supported: false, parts: [] }]);
     const res = await api<{ multipartAborted: boolean }>('POST', `/api/uploads/${body.id}/abort`, { uploadId: body.uploadId });
     expect(res.status).toBe(200);
     // s3rver has no AbortMultipartUpload (see shared/S3-SERVERS.md); the answer says so instead of pretending.
