@@ -12,6 +12,8 @@ export type RetryDecision =
   | { action: 'retry'; delayMs: number }
   /** the presigned URL expired or was refused: ask the server for a fresh one, then retry */
   | { action: 'resign' }
+  /** the device is offline: wait for the `online` event, then retry without counting an attempt */
+  | { action: 'waitOnline' }
   | { action: 'fail' };
 
 /** Exponential backoff with full jitter; `random` is injectable for tests. */
@@ -19,9 +21,11 @@ export function backoff(attempt: number, random: () => number = Math.random): nu
   return Math.round(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
 }
 
-export function retryDecision(error: unknown, attempt: number, random?: () => number, maxAttempts = MAX_ATTEMPTS): RetryDecision {
-  if (attempt >= maxAttempts) return { action: 'fail' };
+/** `online`: navigator.onLine where there is one (a network error while offline is no attempt). */
+export function retryDecision(error: unknown, attempt: number, random?: () => number, maxAttempts = MAX_ATTEMPTS, online = true): RetryDecision {
   if (!(error instanceof TransferError)) return { action: 'fail' };
+  if (error.code === 'Network' && !online) return { action: 'waitOnline' };
+  if (attempt >= maxAttempts) return { action: 'fail' };
   switch (error.code) {
     case 'Network':
       return { action: 'retry', delayMs: backoff(attempt, random) };
@@ -56,6 +60,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Resolves at the next `online` event (at once if already online); rejects on abort. */
+export function waitForOnline(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new TransferError('Aborted', 'Cancelled'));
+    if (isOnline()) return resolve();
+    const done = () => {
+      globalThis.removeEventListener('online', done);
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    };
+    const aborted = () => {
+      globalThis.removeEventListener('online', done);
+      reject(new TransferError('Aborted', 'Cancelled'));
+    };
+    globalThis.addEventListener('online', done);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
+}
+
+/** Node (the CLI) has no navigator.onLine: it is taken as online, and network errors back off. */
+const isOnline = (): boolean => (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine ?? true;
+
 /**
  * Runs `attempt(url)` under the policy. `resign` fetches a fresh URL (expired presigned URLs
  * answer 403). Gives up with the last error.
@@ -71,10 +97,13 @@ export async function withRetries<T>(
       return await run(attempt);
     } catch (error) {
       if (signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
-      const decision = retryDecision(error, attempt, undefined, maxAttempts);
+      const decision = retryDecision(error, attempt, undefined, maxAttempts, isOnline());
       if (decision.action === 'fail') throw error;
       if (decision.action === 'resign') await resign();
-      else await sleep(decision.delayMs, signal);
+      else if (decision.action === 'waitOnline') {
+        await waitForOnline(signal);
+        attempt--;
+      } else await sleep(decision.delayMs, signal);
     }
   }
 }

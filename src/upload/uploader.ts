@@ -1,21 +1,24 @@
 /**
- * Uploads one file: plan parts, create the upload, seal and PUT the meta object, then seal and
- * PUT every part through the runner (a worker pool in the page, the same thread in Node), a
- * bounded number in flight, each part retried under the one policy, then complete. Never more
- * than `partsInFlight` parts are in memory.
+ * Uploads one file in three restartable steps: `startUpload` (plan parts, create the upload, seal
+ * and PUT the meta object) returns an `UploadRecord` — everything needed to go on later, even
+ * after a reload; `sendParts` seals and PUTs the parts the record does not list as done, through
+ * the runner (a worker pool in the page, the same thread in Node), each retried under the one
+ * policy, never more at once than the limiter allows (so never more in memory); `completeUpload`
+ * finishes. `uploadFile` runs all three for the CLI and the library.
  */
 import { toBase64Url } from '../crypto/bytes.ts';
 import { ciphertextSize, DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import { createMessage } from '../crypto/message.ts';
-import { encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
+import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
-import { orderedPool } from '../transfer/limit.ts';
+import { Limiter } from '../transfer/limit.ts';
 import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
+import type { Fingerprint } from './fingerprint.ts';
 import { type PartPlan, planParts } from './plan.ts';
 
 /** Part URLs are requested in batches of this many (the server's limit per request). */
@@ -32,22 +35,55 @@ export interface UploadSource {
 
 export const fromFile = (file: File): UploadSource => ({ blob: file, name: file.name, type: file.type, lastModified: file.lastModified });
 
-export interface UploadOptions {
+export interface StartOptions {
   api: Api;
-  runner: PartRunner;
   signal?: AbortSignal;
-  onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** with a password, the link alone opens nothing */
   password?: string;
   expiresInSeconds?: number;
   frameLength?: number;
   partPlaintextSize?: number;
-  partsInFlight?: number;
+  /** kept in the record, so a resumed upload can tell whether the file changed since */
+  fingerprint?: Fingerprint;
   /**
    * Benchmark only: upload the plaintext through the very same plan, workers, reads and PUTs,
    * without sealing, to measure what encryption costs. Never exposed in the page.
    */
   benchPlaintext?: boolean;
+}
+
+export interface UploadOptions extends StartOptions {
+  runner: PartRunner;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  partsInFlight?: number;
+}
+
+/**
+ * An unfinished upload: what `sendParts` and `completeUpload` need, and all that is kept (in
+ * IndexedDB, by the page) to resume after a reload. It holds the link secret and the content key,
+ * so it never leaves the browser and is deleted when the upload is done or cancelled. Resuming
+ * seals the same frames with the same key and IVs, which is safe only for the very same bytes:
+ * `fingerprint` is how a changed file is told apart (see fingerprint.ts).
+ */
+export interface UploadRecord {
+  id: string;
+  uploadId: string;
+  ownerToken: string;
+  expiresAt: number | null;
+  /** base64url link secret */
+  secret: string;
+  password: boolean;
+  /** SSE-C: every store request carries the key derived from the secret */
+  customerKey: boolean;
+  /** the file as it was when the upload started */
+  source: { name: string; type: string; size: number; lastModified: number };
+  fingerprint: Fingerprint | null;
+  /** null only in the benchmark's plaintext baseline */
+  keys: { contentKey: CryptoKey; messageId: Uint8Array; frameLength: number } | null;
+  header: Uint8Array;
+  parts: PartPlan[];
+  /** parts the store has acknowledged, with their ETags */
+  done: { partNumber: number; etag: string }[];
 }
 
 export interface UploadResult {
@@ -127,8 +163,8 @@ async function createMultipart(
     .replace(/&apos;/g, "'");
 }
 
-export async function uploadFile(source: UploadSource, options: UploadOptions): Promise<UploadResult> {
-  const { api, runner, signal } = options;
+export async function startUpload(source: UploadSource, options: StartOptions): Promise<UploadRecord> {
+  const { api, signal } = options;
   const size = source.blob.size;
   const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
   const secret = newLinkSecret();
@@ -163,51 +199,150 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
       },
       signal,
     );
-
-    const urls = new PartUrls(api, id, uploadId, parts.length, signal);
-    const keys = plainBaseline ? null : { contentKey: message.contentKey, messageId: message.messageId, frameLength };
-    const etags: { partNumber: number; etag: string }[] = [];
-    let done = 0;
-    options.onProgress?.(0, size);
-    const sendPart = (part: PartPlan) =>
-      withRetries(
-        async () =>
-          runner.encryptPart(
-            {
-              file: source.blob,
-              part,
-              keys,
-              header: part.includesHeader ? message.header : undefined,
-              url: await urls.get(part.partNumber),
-              headers: storeHeaders,
-            },
-            signal,
-            async () => {
-              await urls.renew(part.partNumber);
-              return urls.get(part.partNumber);
-            },
-          ),
-        () => urls.renew(part.partNumber),
-        signal,
-      );
-    await orderedPool(
-      parts.length,
-      options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT,
-      (i) => sendPart(parts[i]),
-      ({ etag }, i) => {
-        etags.push({ partNumber: parts[i].partNumber, etag });
-        done += parts[i].plainEnd - parts[i].plainStart;
-        options.onProgress?.(done, size);
-      },
-      signal,
-    );
-    await api.complete(id, uploadId, etags, signal);
     const encoded = encodeLinkSecret(secret);
     secret.fill(0);
-    return { id, secret: encoded, linkPath: `/d/${id}#${encoded}`, expiresAt, ownerToken: created.ownerToken };
+    return {
+      id,
+      uploadId,
+      ownerToken: created.ownerToken,
+      expiresAt,
+      secret: encoded,
+      password: params !== null,
+      customerKey: Boolean(created.customerKey),
+      source: { name: source.name, type: source.type, size, lastModified: source.lastModified },
+      fingerprint: options.fingerprint ?? null,
+      keys: plainBaseline ? null : { contentKey: message.contentKey, messageId: message.messageId, frameLength },
+      header: message.header,
+      parts,
+      done: [],
+    };
+  } catch (error) {
+    if (uploadId) await api.abort(id, uploadId).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface SendOptions {
+  api: Api;
+  runner: PartRunner;
+  /** the queue's limit on parts in flight, shared by every file */
+  limiter: Limiter;
+  signal?: AbortSignal;
+  /** after each acknowledged part (the record's `done` already lists it) */
+  onPart?: (record: UploadRecord) => void;
+}
+
+/** Plaintext bytes of the parts the record lists as done. */
+export function bytesDone(record: UploadRecord): number {
+  const done = new Set(record.done.map((p) => p.partNumber));
+  return record.parts.reduce((n, p) => n + (done.has(p.partNumber) ? p.plainEnd - p.plainStart : 0), 0);
+}
+
+/**
+ * Seals and PUTs every part the record does not list as done. The blob must be the file the
+ * record was started with (the caller checks the fingerprint). Parts finish in any order.
+ */
+function decodeSecret(encoded: string): Uint8Array {
+  const secret = decodeLinkSecret(encoded);
+  if (!secret) throw new TransferError('BadLink', 'The saved upload has a damaged key');
+  return secret;
+}
+
+export async function sendParts(record: UploadRecord, blob: Blob, { api, runner, limiter, signal, onPart }: SendOptions): Promise<void> {
+  const storeHeaders = record.customerKey ? await customerKeyHeaders(decodeSecret(record.secret)) : undefined;
+  // The first failure (or the caller's abort) stops every lane; this returns only when all have
+  // stopped, so a paused file has nothing left in flight. Unfinished parts are sent again later.
+  const local = new AbortController();
+  const laneSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
+  const urls = new PartUrls(api, record.id, record.uploadId, record.parts.length, signal);
+  const finished = new Set(record.done.map((p) => p.partNumber));
+  const todo = record.parts.filter((p) => !finished.has(p.partNumber));
+  const sendPart = (part: PartPlan) =>
+    withRetries(
+      async () =>
+        runner.encryptPart(
+          {
+            file: blob,
+            part,
+            keys: record.keys,
+            header: part.includesHeader ? record.header : undefined,
+            url: await urls.get(part.partNumber),
+            headers: storeHeaders,
+          },
+          laneSignal,
+          async () => {
+            await urls.renew(part.partNumber);
+            return urls.get(part.partNumber);
+          },
+        ),
+      () => urls.renew(part.partNumber),
+      laneSignal,
+    );
+  let next = 0;
+  const lane = async () => {
+    while (next < todo.length) {
+      const release = await limiter.acquire(laneSignal);
+      try {
+        if (next >= todo.length) return;
+        const part = todo[next++];
+        const { etag } = await sendPart(part);
+        record.done.push({ partNumber: part.partNumber, etag });
+        onPart?.(record);
+      } catch (error) {
+        local.abort(error);
+        throw error;
+      } finally {
+        release();
+      }
+    }
+  };
+  // One lane per slot the limiter can grant: a lane holds a slot only while its part is in flight.
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limiter.size, todo.length) }, lane));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw signal?.aborted ? new TransferError('Aborted', 'Cancelled') : (local.signal.reason ?? failed.reason);
+}
+
+/**
+ * Before resuming: where the store can list the parts it holds (ListParts), its list is the
+ * truth — a part that arrived just before the page died counts, one the store lost does not.
+ * Elsewhere (s3rver) the record's own list stands. Only parts of exactly the planned size count.
+ */
+export async function reconcile(record: UploadRecord, api: Api, signal?: AbortSignal): Promise<UploadRecord> {
+  const listed = await api.uploadedParts(record.id, record.uploadId, signal);
+  if (!listed.supported) return record;
+  const planned = new Map(record.parts.map((p) => [p.partNumber, p.cipherSize]));
+  const done = listed.parts.filter((p) => planned.get(p.partNumber) === p.size).map(({ partNumber, etag }) => ({ partNumber, etag }));
+  return { ...record, done };
+}
+
+export async function completeUpload(record: UploadRecord, api: Api, signal?: AbortSignal): Promise<UploadResult> {
+  const parts = [...record.done].sort((a, b) => a.partNumber - b.partNumber);
+  if (parts.length !== record.parts.length || parts.some((p, i) => p.partNumber !== i + 1)) {
+    throw new Error(`upload ${record.id} is not finished: ${parts.length} of ${record.parts.length} parts`);
+  }
+  await api.complete(record.id, record.uploadId, parts, signal);
+  return {
+    id: record.id,
+    secret: record.secret,
+    linkPath: `/d/${record.id}#${record.secret}`,
+    expiresAt: record.expiresAt,
+    ownerToken: record.ownerToken,
+  };
+}
+
+/** All three steps for one file; on failure the unfinished upload is aborted. */
+export async function uploadFile(source: UploadSource, options: UploadOptions): Promise<UploadResult> {
+  const { api, runner, signal } = options;
+  const record = await startUpload(source, options);
+  try {
+    const total = source.blob.size;
+    options.onProgress?.(0, total);
+    const limiter = new Limiter(options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT);
+    await sendParts(record, source.blob, { api, runner, limiter, signal, onPart: (r) => options.onProgress?.(bytesDone(r), total) });
+    return await completeUpload(record, api, signal);
   } catch (error) {
     // Best effort: drop the unfinished upload so no orphaned parts or meta object stay behind.
-    if (uploadId) await api.abort(id, uploadId).catch(() => undefined);
+    await api.abort(record.id, record.uploadId).catch(() => undefined);
     throw error;
   }
 }

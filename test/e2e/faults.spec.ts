@@ -66,7 +66,11 @@ test('resets, 500s, 503 SlowDown, stalls and slow bodies on part PUTs and ranged
 
 test('presigned URLs that expire after one second are signed again, for parts and for ranges', async ({ browser }) => {
   test.setTimeout(300_000);
-  const stack = await startStack({ presignExpiresSeconds: 1 });
+  // On a fast machine every URL may be used within its second; stalling the first part PUT and the
+  // first ranged GET for 2.5 s in the proxy makes at least one of each reach the store expired.
+  const firstPut = everyNth(Number.MAX_SAFE_INTEGER, isPartPut, ['stall']);
+  const firstGet = everyNth(Number.MAX_SAFE_INTEGER, isDataGet, ['stall']);
+  const stack = await startStack({ presignExpiresSeconds: 1, s3Faults: (request) => firstPut(request) ?? firstGet(request) });
   try {
     const file = path.join(dir, 'expiring.bin');
     await writeRandomFile(file, 96 * MiB);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderedPool } from '../../src/transfer/limit.ts';
+import { Limiter, orderedPool } from '../../src/transfer/limit.ts';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,5 +63,37 @@ describe('orderedPool', () => {
     );
     controller.abort(new Error('stop'));
     await expect(run).rejects.toThrow('stop');
+  });
+});
+
+describe('Limiter', () => {
+  it('grants at most `size` slots, in order, and frees them on release', async () => {
+    const limiter = new Limiter(2);
+    const a = await limiter.acquire();
+    const b = await limiter.acquire();
+    const order: string[] = [];
+    const c = limiter.acquire().then((release) => (order.push('c'), release));
+    const d = limiter.acquire().then((release) => (order.push('d'), release));
+    await tick(5);
+    expect([limiter.inUse, order]).toEqual([2, []]);
+    a();
+    a(); // a second release of the same slot is ignored
+    (await c)();
+    b();
+    await d;
+    expect(order).toEqual(['c', 'd']);
+    expect(limiter.inUse).toBe(1);
+  });
+
+  it('an aborted waiter leaves the line without taking a slot', async () => {
+    const limiter = new Limiter(1);
+    const held = await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    controller.abort(new Error('paused'));
+    await expect(waiting).rejects.toThrow('paused');
+    held();
+    expect(limiter.inUse).toBe(0);
+    await expect(limiter.acquire(controller.signal)).rejects.toThrow('paused');
   });
 });

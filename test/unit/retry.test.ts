@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TransferError } from '../../src/errors.ts';
-import { backoff, MAX_ATTEMPTS, MAX_DELAY_MS, retryDecision, withRetries } from '../../src/transfer/retry.ts';
+import { backoff, MAX_ATTEMPTS, MAX_DELAY_MS, retryDecision, waitForOnline, withRetries } from '../../src/transfer/retry.ts';
 
 const http = (status: number) => new TransferError('HttpStatus', `HTTP ${status}`, status);
 const half = () => 0.5;
@@ -42,6 +42,67 @@ describe('retryDecision', () => {
     }
     expect(retryDecision(new TransferError('NotFound', 'gone', 404), 1)).toEqual({ action: 'fail' });
     expect(retryDecision(new TransferError('Expired', 'gone', 410), 1)).toEqual({ action: 'fail' });
+  });
+});
+
+/** The page's window, as far as online/offline goes: navigator.onLine and the `online` event. */
+function browserNetwork(onLine: boolean) {
+  const nav = { onLine };
+  const window = new EventTarget();
+  vi.stubGlobal('navigator', nav);
+  vi.stubGlobal('addEventListener', window.addEventListener.bind(window));
+  vi.stubGlobal('removeEventListener', window.removeEventListener.bind(window));
+  return {
+    goOnline() {
+      nav.onLine = true;
+      window.dispatchEvent(new Event('online'));
+    },
+  };
+}
+
+describe('offline', () => {
+  it('waits for the network instead of spending attempts on a network error while offline', () => {
+    const reset = new TransferError('Network', 'reset');
+    expect(retryDecision(reset, 1, half, MAX_ATTEMPTS, false)).toEqual({ action: 'waitOnline' });
+    // Even past the attempt limit: attempts made while offline say nothing about the store.
+    expect(retryDecision(reset, MAX_ATTEMPTS, half, MAX_ATTEMPTS, false)).toEqual({ action: 'waitOnline' });
+    // Other failures are decided as when online (a 403 is no network failure).
+    expect(retryDecision(http(403), 1, half, MAX_ATTEMPTS, false)).toEqual({ action: 'resign' });
+    expect(retryDecision(http(400), 1, half, MAX_ATTEMPTS, false)).toEqual({ action: 'fail' });
+  });
+
+  it('withRetries goes on after the online event, without counting the offline attempt', async () => {
+    const network = browserNetwork(false);
+    try {
+      const attempts: number[] = [];
+      const result = withRetries(
+        async (attempt) => {
+          attempts.push(attempt);
+          if (attempts.length === 1) throw new TransferError('Network', 'offline');
+          return 'sent';
+        },
+        async () => {},
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      expect(attempts).toEqual([1]);
+      network.goOnline();
+      expect(await result).toBe('sent');
+      expect(attempts).toEqual([1, 1]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('waitForOnline stops waiting when aborted', async () => {
+    browserNetwork(false);
+    try {
+      const controller = new AbortController();
+      const waiting = waitForOnline(controller.signal);
+      controller.abort();
+      await expect(waiting).rejects.toMatchObject({ code: 'Aborted' });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

@@ -1,0 +1,315 @@
+/**
+ * The upload queue: many files, each a state machine (states.ts), a few set up or completing at
+ * once, and one global limit on parts in flight — so on parts in memory — however many and however
+ * large the files. Pause, resume, cancel and retry per file and for all. Unfinished uploads are
+ * saved after every part (resume-store.ts) and come back after a reload as paused files waiting
+ * for their file to be picked again; a re-picked file that changed starts afresh with a new key.
+ * No React here: the page subscribes and renders snapshots.
+ */
+import { TransferError } from '../errors.ts';
+import type { Api } from '../transfer/api.ts';
+import { Limiter } from '../transfer/limit.ts';
+import type { PartRunner } from '../transfer/parts.ts';
+import { SpeedMeter } from '../transfer/speed.ts';
+import { fingerprint, sameFingerprint } from './fingerprint.ts';
+import type { ResumeStore, SavedUpload } from './resume-store.ts';
+import { QUEUED, transition, type UploadEvent, type UploadState } from './states.ts';
+import { bytesDone, completeUpload, DEFAULT_PARTS_IN_FLIGHT, reconcile, sendParts, startUpload, type UploadRecord } from './uploader.ts';
+
+/** Files set up, sending or completing at once: small files are bound by round trips, not parts. */
+export const FILES_IN_FLIGHT = 3;
+
+export interface QueueOptions {
+  api: Api;
+  runner: PartRunner;
+  store: ResumeStore;
+  /** the page's one mapping from errors to words (ui/messages.ts) */
+  describe: (error: unknown) => string;
+  partsInFlight?: number;
+  filesInFlight?: number;
+  /** for tests: a smaller part size makes short files span many parts */
+  partPlaintextSize?: number;
+  frameLength?: number;
+}
+
+export interface FileOptions {
+  password?: string;
+  expiresInSeconds?: number;
+}
+
+/** A file as the page shows it. */
+export interface QueueEntry {
+  key: number;
+  /** the path as picked (folder-relative for folder uploads) */
+  path: string;
+  name: string;
+  size: number;
+  state: UploadState;
+  /** false for an unfinished upload restored after a reload, until its file is picked again */
+  hasFile: boolean;
+  password: boolean;
+  /** something the person should know about this file, beyond its state */
+  notice?: string;
+}
+
+interface Entry extends QueueEntry {
+  file: File | null;
+  options: FileOptions;
+  record: UploadRecord | null;
+  controller: AbortController | null;
+  /** the running upload, while there is one */
+  running: Promise<void> | null;
+  /** saves happen in order */
+  saving: Promise<void>;
+}
+
+export class UploadQueue {
+  private readonly entries: Entry[] = [];
+  private readonly limiter: Limiter;
+  private readonly listeners = new Set<() => void>();
+  private snapshot: QueueEntry[] = [];
+  private nextKey = 1;
+
+  constructor(private readonly options: QueueOptions) {
+    this.limiter = new Limiter(options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** An immutable view, new only when something changed (for useSyncExternalStore). */
+  getSnapshot = (): QueueEntry[] => this.snapshot;
+
+  /** Parts in flight across all files right now (never above the limit). */
+  get partsInFlight(): number {
+    return this.limiter.inUse;
+  }
+
+  /** Unfinished uploads from earlier visits, as paused files waiting for their file. */
+  async restore(): Promise<void> {
+    const known = new Set(this.entries.map((e) => e.record?.id));
+    for (const saved of await this.options.store.list()) {
+      if (known.has(saved.id)) continue;
+      const { record } = saved;
+      if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
+        await this.discard(record);
+        continue;
+      }
+      const size = record.source.size;
+      const meter = new SpeedMeter(size, bytesDone(record));
+      this.entries.push({
+        ...this.blank(saved.path, record.source.name, size, null, {}),
+        password: record.password,
+        state: { state: 'paused', progress: meter.reading(bytesDone(record)) },
+        record,
+      });
+    }
+    this.changed();
+  }
+
+  /** Adds picked files; a file that continues an unfinished upload resumes it instead. */
+  async add(files: { file: File; path?: string }[], options: FileOptions = {}): Promise<void> {
+    for (const { file, path = file.name } of files) {
+      const waiting = this.entries.find((e) => e.path === path && !e.hasFile && e.record && e.state.state === 'paused');
+      if (waiting?.record) {
+        const now = await fingerprint(file, file.lastModified);
+        if (sameFingerprint(waiting.record.fingerprint, now)) {
+          waiting.file = file;
+          waiting.hasFile = true;
+          this.apply(waiting, { type: 'resume' });
+          continue;
+        }
+        // Same name, other bytes: going on would reuse nonces (fingerprint.ts). Drop the old upload.
+        const old = waiting.record;
+        this.entries.splice(this.entries.indexOf(waiting), 1);
+        await this.discard(old);
+        this.entries.push({
+          ...this.blank(path, file.name, file.size, file, options),
+          notice: 'This file changed since its upload was interrupted: it is uploaded again from the start, with a new key.',
+        });
+        continue;
+      }
+      this.entries.push(this.blank(path, file.name, file.size, file, options));
+    }
+    this.changed();
+    this.pump();
+  }
+
+  pause(key: number): void {
+    const entry = this.find(key);
+    if (!entry || !this.apply(entry, { type: 'pause' })) return;
+    entry.controller?.abort(new TransferError('Aborted', 'Paused'));
+  }
+
+  resume(key: number): void {
+    const entry = this.find(key);
+    if (!entry?.hasFile) return;
+    this.apply(entry, { type: 'resume' });
+    this.pump();
+  }
+
+  retry(key: number): void {
+    const entry = this.find(key);
+    if (!entry?.hasFile) return;
+    this.apply(entry, { type: 'retry' });
+    this.pump();
+  }
+
+  /** Cancels and aborts the multipart upload, so no orphaned parts stay in the bucket. */
+  async cancel(key: number): Promise<void> {
+    const entry = this.find(key);
+    if (!entry || !this.apply(entry, { type: 'cancel' })) return;
+    entry.controller?.abort(new TransferError('Aborted', 'Cancelled'));
+    await entry.running;
+    const record = entry.record;
+    entry.record = null;
+    if (record) await this.discard(record);
+  }
+
+  pauseAll(): void {
+    for (const e of this.entries) this.pause(e.key);
+  }
+
+  resumeAll(): void {
+    for (const e of this.entries) this.resume(e.key);
+  }
+
+  async cancelAll(): Promise<void> {
+    await Promise.all(this.entries.map((e) => this.cancel(e.key)));
+  }
+
+  /** Resolves when no file is being set up, sent or completed. */
+  async idle(): Promise<void> {
+    while (this.entries.some((e) => e.running)) await Promise.all(this.entries.map((e) => e.running));
+  }
+
+  private blank(path: string, name: string, size: number, file: File | null, options: FileOptions): Entry {
+    return {
+      key: this.nextKey++,
+      path,
+      name,
+      size,
+      state: QUEUED,
+      hasFile: file !== null,
+      password: Boolean(options.password),
+      file,
+      options,
+      record: null,
+      controller: null,
+      running: null,
+      saving: Promise.resolve(),
+    };
+  }
+
+  private find(key: number): Entry | undefined {
+    return this.entries.find((e) => e.key === key);
+  }
+
+  /** Applies an event; false when it did not apply in the current state. */
+  private apply(entry: Entry, event: UploadEvent): boolean {
+    const next = transition(entry.state, event);
+    if (next === entry.state) return false;
+    entry.state = next;
+    this.changed();
+    return true;
+  }
+
+  private changed(): void {
+    this.snapshot = this.entries.map(({ key, path, name, size, state, hasFile, password, notice }) => ({
+      key,
+      path,
+      name,
+      size,
+      state,
+      hasFile,
+      password,
+      notice,
+    }));
+    for (const listener of this.listeners) listener();
+  }
+
+  private pump(): void {
+    const limit = this.options.filesInFlight ?? FILES_IN_FLIGHT;
+    for (const entry of this.entries) {
+      if (this.entries.filter((e) => e.running).length >= limit) return;
+      if (entry.state.state === 'queued' && entry.file && !entry.running) {
+        entry.running = this.run(entry, entry.file).finally(() => {
+          entry.running = null;
+          entry.controller = null;
+          this.pump();
+        });
+      }
+    }
+  }
+
+  private save(entry: Entry): Promise<void> {
+    const record = entry.record;
+    if (!record) return entry.saving;
+    const saved: SavedUpload = { id: record.id, path: entry.path, savedAt: Date.now(), record };
+    entry.saving = entry.saving.then(() => this.options.store.put(saved)).catch(() => undefined);
+    return entry.saving;
+  }
+
+  private async run(entry: Entry, file: File): Promise<void> {
+    const { api, runner, store } = this.options;
+    const controller = new AbortController();
+    entry.controller = controller;
+    const signal = controller.signal;
+    this.apply(entry, { type: 'start' });
+    try {
+      if (entry.record) {
+        entry.record = await reconcile(entry.record, api, signal);
+      } else {
+        entry.record = await startUpload(
+          { blob: file, name: file.name, type: file.type, lastModified: file.lastModified },
+          {
+            api,
+            signal,
+            password: entry.options.password || undefined,
+            expiresInSeconds: entry.options.expiresInSeconds,
+            fingerprint: await fingerprint(file, file.lastModified),
+            partPlaintextSize: this.options.partPlaintextSize,
+            frameLength: this.options.frameLength,
+          },
+        );
+      }
+      const record = entry.record;
+      await this.save(entry);
+      const meter = new SpeedMeter(file.size, bytesDone(record));
+      this.apply(entry, { type: 'prepared', progress: meter.reading(bytesDone(record)) });
+      await sendParts(record, file, {
+        api,
+        runner,
+        limiter: this.limiter,
+        signal,
+        onPart: (r) => {
+          void this.save(entry);
+          this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(r)) });
+        },
+      });
+      this.apply(entry, { type: 'completing' });
+      await entry.saving;
+      const result = await completeUpload(record, api, signal);
+      entry.record = null;
+      await store.remove(result.id).catch(() => undefined);
+      this.apply(entry, { type: 'done', result });
+    } catch (error) {
+      // Paused or cancelled: the state already says so (cancel cleans up after this returns).
+      if (signal.aborted) return;
+      if (error instanceof TransferError && (error.apiCode === 'UploadNotFound' || error.code === 'NotFound') && entry.record) {
+        // The store no longer has this upload (aborted by a lifecycle rule, or deleted): a retry starts afresh.
+        await store.remove(entry.record.id).catch(() => undefined);
+        entry.record = null;
+      }
+      this.apply(entry, { type: 'fail', message: this.options.describe(error) });
+    }
+  }
+
+  /** Aborts an unfinished upload in the store and forgets it. */
+  private async discard(record: UploadRecord): Promise<void> {
+    await this.options.api.abort(record.id, record.uploadId).catch(() => undefined);
+    await this.options.store.remove(record.id).catch(() => undefined);
+  }
+}
