@@ -72,8 +72,12 @@ describe('Limiter', () => {
     const a = await limiter.acquire();
     const b = await limiter.acquire();
     const order: string[] = [];
-    const c = limiter.acquire().then((release) => (order.push('c'), release));
-    const d = limiter.acquire().then((release) => (order.push('d'), release));
+    const granted = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const c = limiter.acquire().then(granted('c'));
+    const d = limiter.acquire().then(granted('d'));
     await tick(5);
     expect([limiter.inUse, order]).toEqual([2, []]);
     a();
