@@ -1,179 +1,138 @@
-import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { isAbort } from '../errors.ts';
+import { type DragEvent, useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { api, setUploadToken } from '../transfer/api.ts';
-import { formatDuration, type Progress, SpeedMeter } from '../transfer/speed.ts';
 import { clearStaleSpool } from '../transfer/spool.ts';
-import { fromFile, uploadFile } from '../upload/uploader.ts';
-import { describeError, formatBytes, formatExpiry } from './messages.ts';
+import { type QueueEntry, UploadQueue } from '../upload/queue.ts';
+import { IndexedDbResumeStore, MemoryResumeStore } from '../upload/resume-store.ts';
+import type { StateName } from '../upload/states.ts';
+import { describeError } from './messages.ts';
+import { fromDrop, fromInput, type Picked } from './pick.ts';
 import { sharedPool } from './pool.ts';
-
-type RowState =
-  | { state: 'queued' }
-  | { state: 'uploading'; progress: Progress }
-  | { state: 'done'; link: string; expiresAt: number | null; password: boolean; id: string; ownerToken: string }
-  | { state: 'deleted' }
-  | { state: 'failed'; message: string }
-  | { state: 'cancelled' };
-
-interface Row {
-  key: number;
-  name: string;
-  size: number;
-  status: RowState;
-  controller: AbortController;
-}
-
-let nextKey = 1;
+import { percentOf, progressText, UploadRow } from './UploadRow.tsx';
 
 const HOUR = 3600;
+const DAY = 24 * HOUR;
 const EXPIRY_CHOICES: [string, string][] = [
   [String(HOUR), '1 hour'],
-  [String(24 * HOUR), '1 day'],
-  [String(7 * 24 * HOUR), '7 days'],
-  [String(30 * 24 * HOUR), '30 days'],
+  [String(DAY), '1 day'],
+  [String(7 * DAY), '7 days'],
+  [String(30 * DAY), '30 days'],
+  ['custom', 'Custom…'],
   ['never', 'Never'],
 ];
-const DEFAULT_EXPIRY = 7 * 24 * HOUR;
+const DEFAULT_EXPIRY = 7 * DAY;
+/** The server's own bounds (server/schemas.ts): a minute to a year. */
+const MIN_CUSTOM_HOURS = 1;
+const MAX_CUSTOM_HOURS = 365 * 24;
 
-function statusText(row: Row): string {
-  const s = row.status;
-  switch (s.state) {
-    case 'queued':
-      return 'Waiting';
-    case 'uploading': {
-      const { done, speed, eta } = s.progress;
-      const percent = row.size ? Math.floor((100 * done) / row.size) : 0;
-      return `Encrypting and uploading: ${percent}%${speed ? ` · ${formatBytes(speed)}/s` : ''}${eta ? ` · ${formatDuration(eta)} left` : ''}`;
-    }
-    case 'done':
-      return 'Done: encrypted and uploaded';
-    case 'deleted':
-      return 'Deleted: the link no longer opens anything';
-    case 'failed':
-      return s.message;
-    case 'cancelled':
-      return 'Cancelled';
-  }
+let queue: UploadQueue | undefined;
+/** One queue for the page; IndexedDB where the browser allows it (not in some private modes). */
+function pageQueue(): UploadQueue {
+  queue ??= new UploadQueue({
+    api,
+    runner: sharedPool(),
+    store: typeof indexedDB === 'undefined' ? new MemoryResumeStore() : new IndexedDbResumeStore(),
+    describe: describeError,
+  });
+  return queue;
 }
 
-function ShareLink({ name, link }: { name: string; link: string }) {
-  const [copied, setCopied] = useState(false);
+/** What the live region says when a file reaches a state; other states are not announced. */
+const ANNOUNCED: Partial<Record<StateName, string>> = {
+  done: 'is uploaded. Its share link is ready.',
+  failed: 'upload failed.',
+  cancelled: 'cancelled.',
+  paused: 'paused.',
+};
+
+function useAnnouncements(entries: QueueEntry[]): string {
+  const [text, setText] = useState('');
+  const seen = useRef(new Map<number, string>());
+  const lastQuarter = useRef(new Map<number, number>());
+  useEffect(() => {
+    const lines: string[] = [];
+    for (const e of entries) {
+      const s = e.state;
+      if (seen.current.get(e.key) !== s.state) {
+        seen.current.set(e.key, s.state);
+        const said = ANNOUNCED[s.state];
+        if (said) lines.push(`${e.path} ${said}`);
+      }
+      // Progress is announced in quarters, not on every part.
+      if (s.state === 'uploading') {
+        const quarter = Math.floor(percentOf(s.progress.done, e.size) / 25);
+        if (quarter > (lastQuarter.current.get(e.key) ?? 0)) {
+          lastQuarter.current.set(e.key, quarter);
+          if (quarter < 4) lines.push(`${e.path}: ${quarter * 25}% uploaded.`);
+        }
+      }
+    }
+    if (lines.length) setText(lines.join(' '));
+  }, [entries]);
+  return text;
+}
+
+function Totals({ entries, q }: { entries: QueueEntry[]; q: UploadQueue }) {
+  const live = entries.filter((e) => e.state.state !== 'cancelled' && e.state.state !== 'done' && e.state.state !== 'failed');
+  if (live.length === 0) return null;
+  const total = live.reduce((n, e) => n + e.size, 0);
+  const done = live.reduce((n, e) => n + ('progress' in e.state && e.state.progress ? e.state.progress.done : 0), 0);
+  const speed = live.reduce((n, e) => n + (e.state.state === 'uploading' ? (e.state.progress.speed ?? 0) : 0), 0);
+  const eta = speed > 0 ? (total - done) / speed : null;
   return (
-    <div className="share">
-      <input readOnly value={link} aria-label={`Share link for ${name}`} onFocus={(e) => e.currentTarget.select()} />
-      <button
-        type="button"
-        onClick={async () => {
-          await navigator.clipboard?.writeText(link).catch(() => undefined);
-          setCopied(true);
-        }}
-      >
-        {copied ? 'Copied' : 'Copy link'}
-      </button>
+    <div className="totals">
+      <span className="status">
+        {live.length} {live.length === 1 ? 'file' : 'files'} · {progressText({ done, total, speed: speed || null, eta })}
+      </span>
+      <span className="controls">
+        <button type="button" className="secondary" onClick={() => q.pauseAll()}>
+          Pause all
+        </button>
+        <button type="button" className="secondary" onClick={() => q.resumeAll()}>
+          Resume all
+        </button>
+        <button type="button" className="secondary" onClick={() => void q.cancelAll()}>
+          Cancel all
+        </button>
+      </span>
     </div>
   );
 }
 
-/** The uploader's early delete: the owner token never left this page (it is not in the link). */
-function DeleteNow({ id, ownerToken, name, onDeleted }: { id: string; ownerToken: string; name: string; onDeleted: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <p className="actions">
-      <button
-        type="button"
-        aria-label={`Delete ${name} now`}
-        onClick={() =>
-          api.deleteFile(id, ownerToken).then(
-            () => onDeleted(),
-            (e: unknown) => setError(describeError(e)),
-          )
-        }
-      >
-        Delete now
-      </button>
-      {error && (
-        <span role="alert" className="error">
-          {error}
-        </span>
-      )}
-    </p>
-  );
-}
-
 export function UploadPage() {
-  const [rows, setRows] = useState<Row[]>([]);
+  const q = pageQueue();
+  const entries = useSyncExternalStore(q.subscribe, q.getSnapshot);
   const [needsToken, setNeedsToken] = useState(false);
   useEffect(() => {
     void clearStaleSpool();
+    void q.restore();
     api.config().then(
       (config) => setNeedsToken(!config.openUploads),
       () => undefined,
     );
-  }, []);
-  const [announcement, setAnnouncement] = useState('');
-  const queue = useRef(Promise.resolve());
+  }, [q]);
+  const announcement = useAnnouncements(entries);
   const [expiry, setExpiry] = useState(String(DEFAULT_EXPIRY));
+  const [customHours, setCustomHours] = useState(48);
   const [password, setPassword] = useState('');
-  // Read by `start` when files are chosen: the options apply to files chosen after they are set.
-  const options = useRef({ password: '', expiresInSeconds: DEFAULT_EXPIRY as number | undefined });
-  options.current = { password, expiresInSeconds: expiry === 'never' ? undefined : Number(expiry) };
+  const [pickError, setPickError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
 
-  const update = useCallback((key: number, status: RowState) => {
-    setRows((all) => all.map((r) => (r.key === key ? { ...r, status } : r)));
-  }, []);
-
+  const expiresInSeconds = expiry === 'never' ? undefined : expiry === 'custom' ? Math.round(customHours * HOUR) : Number(expiry);
   const start = useCallback(
-    (files: File[]) => {
-      const { password, expiresInSeconds } = options.current;
-      const added = files.map((file) => ({
-        key: nextKey++,
-        name: file.name,
-        size: file.size,
-        status: { state: 'queued' } as RowState,
-        controller: new AbortController(),
-        file,
-        password,
-        expiresInSeconds,
-      }));
-      setRows((all) => [...all, ...added.map(({ file: _file, password: _password, expiresInSeconds: _expires, ...row }) => row)]);
-      for (const row of added) {
-        // Files go one after another; each file's parts already fill the connection.
-        queue.current = queue.current.then(async () => {
-          if (row.controller.signal.aborted) return;
-          const meter = new SpeedMeter(row.size);
-          update(row.key, { state: 'uploading', progress: meter.reading(0) });
-          try {
-            const result = await uploadFile(fromFile(row.file), {
-              api,
-              runner: sharedPool(),
-              password: row.password || undefined,
-              expiresInSeconds: row.expiresInSeconds,
-              signal: row.controller.signal,
-              onProgress: (done) => update(row.key, { state: 'uploading', progress: meter.sample(done) }),
-            });
-            update(row.key, {
-              state: 'done',
-              link: `${location.origin}${result.linkPath}`,
-              expiresAt: result.expiresAt,
-              password: Boolean(row.password),
-              id: result.id,
-              ownerToken: result.ownerToken,
-            });
-            setAnnouncement(`${row.name} is uploaded. Its share link is ready.`);
-          } catch (error) {
-            update(row.key, isAbort(error) ? { state: 'cancelled' } : { state: 'failed', message: describeError(error) });
-            setAnnouncement(`${row.name}: ${isAbort(error) ? 'cancelled' : 'upload failed'}.`);
-          }
-        });
-      }
+    (picked: Picked[]) => {
+      setPickError(null);
+      // The options apply to the files chosen after they are set.
+      void q.add(picked, { password: password || undefined, expiresInSeconds });
     },
-    [update],
+    [q, password, expiresInSeconds],
   );
 
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
-    start(Array.from(event.dataTransfer.files));
+    fromDrop(event.dataTransfer).then(start, (e: unknown) => setPickError(`Could not read the dropped files: ${describeError(e)}`));
   };
+  const customValid = Number.isFinite(customHours) && customHours >= MIN_CUSTOM_HOURS && customHours <= MAX_CUSTOM_HOURS;
+  const waiting = entries.filter((e) => !e.hasFile && e.state.state === 'paused');
 
   return (
     <main>
@@ -193,6 +152,24 @@ export function UploadPage() {
             ))}
           </select>
         </label>
+        {expiry === 'custom' && (
+          <label>
+            Hours{' '}
+            <input
+              type="number"
+              inputMode="numeric"
+              min={MIN_CUSTOM_HOURS}
+              max={MAX_CUSTOM_HOURS}
+              value={Number.isFinite(customHours) ? customHours : ''}
+              aria-invalid={!customValid}
+              aria-describedby="custom-hint"
+              onChange={(e) => setCustomHours(e.currentTarget.valueAsNumber)}
+            />
+            <span id="custom-hint" className={customValid ? 'hint' : 'hint error'}>
+              {customValid ? (customHours < 48 ? `${customHours} hours` : `about ${Math.round(customHours / 24)} days`) : `1 to ${MAX_CUSTOM_HOURS} hours`}
+            </span>
+          </label>
+        )}
         {needsToken && (
           <label>
             Access token <input type="password" autoComplete="off" onChange={(e) => setUploadToken(e.currentTarget.value || undefined)} />
@@ -202,55 +179,54 @@ export function UploadPage() {
           Password (optional) <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
         </label>
       </fieldset>
-      <section className="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} aria-label="Drop files here">
+      <section className="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} aria-label="Drop files or folders here">
         <label className="button" htmlFor="file-input">
           Choose files
         </label>
         <input
           id="file-input"
+          ref={fileInput}
           className="visually-hidden"
           type="file"
           multiple
+          disabled={expiry === 'custom' && !customValid}
           onChange={(e) => {
-            start(Array.from(e.currentTarget.files ?? []));
+            start(fromInput(e.currentTarget.files));
+            e.currentTarget.value = '';
+          }}
+        />
+        <label className="button secondary" htmlFor="folder-input">
+          Choose a folder
+        </label>
+        <input
+          id="folder-input"
+          className="visually-hidden"
+          type="file"
+          // React has no typed prop for it; every current browser supports the attribute.
+          {...{ webkitdirectory: '' }}
+          disabled={expiry === 'custom' && !customValid}
+          onChange={(e) => {
+            start(fromInput(e.currentTarget.files));
             e.currentTarget.value = '';
           }}
         />
         <span>or drop them here</span>
       </section>
+      {pickError && (
+        <p role="alert" className="error">
+          {pickError}
+        </p>
+      )}
+      {waiting.length > 0 && (
+        <p className="note">
+          {waiting.length === 1 ? 'One upload was' : `${waiting.length} uploads were`} interrupted. Choose or drop the same file again to continue where it
+          stopped; a file that changed since starts again with a new key.
+        </p>
+      )}
+      <Totals entries={entries} q={q} />
       <ul className="rows" aria-label="Uploads">
-        {rows.map((row) => (
-          <li key={row.key} className={`row ${row.status.state}`}>
-            <div className="row-head">
-              <span className="name">{row.name}</span>
-              <span className="size">{formatBytes(row.size)}</span>
-            </div>
-            <progress
-              aria-label={`Upload progress of ${row.name}`}
-              max={row.size || 1}
-              value={row.status.state === 'uploading' ? row.status.progress.done : row.status.state === 'done' ? row.size || 1 : 0}
-            />
-            <div className="row-foot">
-              <span className="status" role="status">
-                {statusText(row)}
-              </span>
-              {(row.status.state === 'uploading' || row.status.state === 'queued') && (
-                <button type="button" onClick={() => row.controller.abort()}>
-                  Cancel
-                </button>
-              )}
-            </div>
-            {row.status.state === 'done' && (
-              <>
-                <ShareLink name={row.name} link={row.status.link} />
-                <p className="note">
-                  {row.status.expiresAt === null ? 'Never expires' : formatExpiry(row.status.expiresAt)}
-                  {row.status.password && ' · the recipient also needs the password'}
-                </p>
-                <DeleteNow id={row.status.id} ownerToken={row.status.ownerToken} name={row.name} onDeleted={() => update(row.key, { state: 'deleted' })} />
-              </>
-            )}
-          </li>
+        {entries.map((entry) => (
+          <UploadRow key={entry.key} entry={entry} queue={q} onRepick={() => fileInput.current?.click()} />
         ))}
       </ul>
       <div className="visually-hidden" aria-live="polite">

@@ -74,10 +74,11 @@ export class UploadQueue {
     this.limiter = new Limiter(options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT);
   }
 
-  subscribe(listener: () => void): () => void {
+  /** For useSyncExternalStore (a property, so it can be passed unbound). */
+  subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
+  };
 
   /** An immutable view, new only when something changed (for useSyncExternalStore). */
   getSnapshot = (): QueueEntry[] => this.snapshot;
@@ -87,8 +88,15 @@ export class UploadQueue {
     return this.limiter.inUse;
   }
 
-  /** Unfinished uploads from earlier visits, as paused files waiting for their file. */
-  async restore(): Promise<void> {
+  private restoring: Promise<void> | null = null;
+
+  /** Unfinished uploads from earlier visits, as paused files waiting for their file (once). */
+  restore(): Promise<void> {
+    this.restoring ??= this.restoreSaved();
+    return this.restoring;
+  }
+
+  private async restoreSaved(): Promise<void> {
     const known = new Set(this.entries.map((e) => e.record?.id));
     for (const saved of await this.options.store.list()) {
       if (known.has(saved.id)) continue;
@@ -112,7 +120,10 @@ export class UploadQueue {
   /** Adds picked files; a file that continues an unfinished upload resumes it instead. */
   async add(files: { file: File; path?: string }[], options: FileOptions = {}): Promise<void> {
     for (const { file, path = file.name } of files) {
-      const waiting = this.entries.find((e) => e.path === path && !e.hasFile && e.record && e.state.state === 'paused');
+      // An unfinished upload waiting for its file: the same path, or the same name when the file is
+      // picked on its own again after a folder upload.
+      const candidates = this.entries.filter((e) => !e.hasFile && e.record && e.state.state === 'paused');
+      const waiting = candidates.find((e) => e.path === path) ?? candidates.find((e) => e.name === file.name);
       if (waiting?.record) {
         const now = await fingerprint(file, file.lastModified);
         if (sameFingerprint(waiting.record.fingerprint, now)) {

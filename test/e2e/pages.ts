@@ -24,6 +24,47 @@ export class UploadPage {
     await this.page.getByLabel('Choose files').setInputFiles(files);
   }
 
+  async chooseFolder(dir: string): Promise<void> {
+    await this.page.getByLabel('Choose a folder').setInputFiles(dir);
+  }
+
+  /** A file's row control (Pause, Resume, Cancel, Retry, Discard) by its accessible name. */
+  control(action: 'Pause' | 'Resume' | 'Cancel' | 'Retry', path: string) {
+    return this.page.getByRole('button', { name: `${action} ${path}`, exact: true });
+  }
+
+  status(path: string) {
+    return this.page.getByRole('listitem').filter({ hasText: path }).getByRole('status');
+  }
+
+  progress(path: string) {
+    return this.page.getByRole('progressbar', { name: `Upload progress of ${path}` });
+  }
+
+  /** The unfinished uploads this page keeps in IndexedDB (the resume records), read as the page sees them. */
+  savedUploads(): Promise<{ id: string; path: string; secret: string; done: number[] }[]> {
+    return this.page.evaluate(async () => {
+      // Opening a database that does not exist would create it empty, without the page's store.
+      if (!(await indexedDB.databases()).some((d) => d.name === 'cipherdrop')) return [];
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('cipherdrop');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('unfinished-uploads')) return [];
+        const all = await new Promise<{ id: string; path: string; record: { secret: string; done: { partNumber: number }[] } }[]>((resolve, reject) => {
+          const request = db.transaction('unfinished-uploads').objectStore('unfinished-uploads').getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        return all.map((s) => ({ id: s.id, path: s.path, secret: s.record.secret, done: s.record.done.map((p) => p.partNumber).sort((a, b) => a - b) }));
+      } finally {
+        db.close();
+      }
+    });
+  }
+
   /** Uploads one file through the page and returns its share link and file id. */
   async share(file: string, options: { password?: string; expiry?: string } = {}): Promise<{ link: string; id: string; secret: string }> {
     await this.goto();

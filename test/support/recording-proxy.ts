@@ -5,7 +5,7 @@
  *
  * It can also inject faults (`faults`): for the requests a plan picks, reset the connection,
  * answer 500 or 503 SlowDown (with CORS headers, so the page sees the status), stall before
- * forwarding, or deliver the response body slowly. Each injection is recorded in `injected`.
+ * forwarding, hang (never answer), or deliver the response body slowly. Each injection is recorded in `injected`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,8 @@ export interface RecordedRequest {
   body: Buffer;
 }
 
-export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody';
+/** `hang`: a black hole — the request is neither forwarded nor answered until the client goes away. */
+export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'hang';
 
 /** Decides, per request, whether and how it fails. */
 export type FaultPlan = (request: { method: string; url: string; headers: http.IncomingHttpHeaders }) => Fault | null;
@@ -90,6 +91,10 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
     const fault = req.method === 'OPTIONS' ? null : (plan?.({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }) ?? null);
     if (fault) injected.push({ fault, method: req.method ?? '', url: req.url ?? '' });
     const record = () => records.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+    if (fault === 'hang') {
+      req.resume(); // drain the body so the browser can finish sending; then never answer
+      return;
+    }
     if (fault === 'reset') {
       record();
       req.socket.destroy();
