@@ -7,6 +7,7 @@
  * Uploads are discarded (counted) unless `keep` is on; kept objects are written to disk as
  * parts and served back with ranges.
  */
+import type { PartChecksum } from '../src/api-types.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -25,6 +26,8 @@ export class Sink {
   readonly url: string;
   /** when true, part uploads are written to disk and can be downloaded after Complete */
   keep = false;
+  /** the checksum the page computes per part (the sink does not check it: only its cost is measured) */
+  partChecksum: PartChecksum | null = 'sha256';
   private readonly uploads = new Map<string, { id: string; keep: boolean; parts: Map<number, { file?: string; size: number }> }>();
   private readonly objects = new Map<string, StoredObject>();
 
@@ -126,9 +129,13 @@ export class Sink {
 
   /** The presign server's view of this store. */
   storage(): Storage {
+    const sink = this;
     return {
       publicOrigin: this.url,
       customerKeys: false,
+      get partChecksum() {
+        return sink.partChecksum;
+      },
       createUpload: async (id) => {
         const uploadId = randomBytes(8).toString('hex');
         this.uploads.set(uploadId, { id, keep: this.keep, parts: new Map() });

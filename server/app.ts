@@ -6,13 +6,16 @@ import { existsSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type {
-  AbortUploadResponse,
-  CreateUploadResponse,
-  FileInfoResponse,
-  PartUrlsResponse,
-  PublicConfigResponse,
-  UploadedPartsResponse,
+import {
+  type AbortUploadResponse,
+  type CreateUploadResponse,
+  type FileInfoResponse,
+  PART_CHECKSUM_HEADER,
+  PART_CHECKSUM_PATTERN,
+  type PartChecksum,
+  type PartUrlsResponse,
+  type PublicConfigResponse,
+  type UploadedPartsResponse,
 } from '../src/api-types.ts';
 import { checkOwnerToken, checkUploadToken, ownerToken } from './access.ts';
 import type { AccessSettings } from './config.ts';
@@ -60,6 +63,18 @@ function checkPartList(parts: CompleteRequest['parts']): void {
   });
 }
 
+/** With PART_CHECKSUM on, every part is signed with its digest; without it, none may be. */
+function checkChecksums(algorithm: PartChecksum | null, partNumbers: number[], checksums: string[] | undefined): void {
+  if (!algorithm) {
+    if (checksums) throw new ApiError('BadChecksum', 'This server does not sign part checksums (PART_CHECKSUM=none)');
+    return;
+  }
+  if (!checksums) throw new ApiError('BadChecksum', `Each part must be signed with its ${algorithm} checksum`);
+  if (checksums.length !== partNumbers.length) throw new ApiError('BadChecksum', 'Give one checksum per part number');
+  const bad = checksums.findIndex((c) => !PART_CHECKSUM_PATTERN[algorithm].test(c));
+  if (bad >= 0) throw new ApiError('BadChecksum', `Checksum ${bad + 1} is not a base64 ${algorithm} digest`);
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { storage } = options;
   const app = Fastify({
@@ -69,7 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Strict schemas: no type coercion, and unknown fields are refused rather than silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
-  const headers = securityHeaders(storage.publicOrigin);
+  // hash-wasm computes MD5 in WebAssembly, which the CSP must then allow (and only then).
+  const headers = securityHeaders(storage.publicOrigin, { wasm: storage.partChecksum === 'md5' });
   // The API speaks JSON only; any other body type is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
 
@@ -114,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       id,
       ...('uploadId' in start ? { uploadId: start.uploadId } : { uploadId: null, create: { url: start.createUrl, headers: start.createHeaders } }),
       customerKey: storage.customerKeys,
+      partChecksum: storage.partChecksum,
       metaUrl: meta.url,
       metaHeaders: meta.headers,
       expiresAt,
@@ -136,8 +153,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { schema: { params: idParams, body: partsBody }, onRequest: uploadAuth },
     async (request) => {
       const { id } = request.params;
-      const { uploadId, partNumbers } = request.body;
-      const urls = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await storage.presignPart(id, uploadId, partNumber) })));
+      const { uploadId, partNumbers, checksums } = request.body;
+      checkChecksums(storage.partChecksum, partNumbers, checksums);
+      const algorithm = storage.partChecksum;
+      const urls = await Promise.all(
+        partNumbers.map(async (partNumber, i) => {
+          const checksum = checksums?.[i];
+          const url = await storage.presignPart(id, uploadId, partNumber, checksum);
+          return algorithm && checksum ? { partNumber, url, headers: { [PART_CHECKSUM_HEADER[algorithm]]: checksum } } : { partNumber, url };
+        }),
+      );
       return { urls } satisfies PartUrlsResponse;
     },
   );

@@ -1,6 +1,7 @@
 /** Server configuration from the environment, validated once at start. See README "Configuration". */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { PART_CHECKSUMS, type PartChecksum } from '../src/api-types.ts';
 import { LOG_LEVELS, type LogLevel } from './logging.ts';
 
 export interface S3Settings {
@@ -17,6 +18,8 @@ export interface S3Settings {
   signBucketPathWithoutSlash?: boolean;
   /** Server-side encryption, a second layer under the client-side encryption. Default none. */
   sse?: SseSettings;
+  /** PART_CHECKSUM: the digest signed into every part URL; null turns it off. Default sha256. */
+  partChecksum?: PartChecksum | null;
 }
 
 /**
@@ -37,6 +40,13 @@ function sseSettings(env: NodeJS.ProcessEnv): SseSettings {
   if (!SSE_MODES.includes(mode)) throw new ConfigError(`S3_SSE must be one of ${SSE_MODES.join(', ')}`);
   if (env.S3_SSE_KMS_KEY_ID && mode !== 'aws:kms') throw new ConfigError('S3_SSE_KMS_KEY_ID needs S3_SSE=aws:kms');
   return { mode, kmsKeyId: env.S3_SSE_KMS_KEY_ID || undefined };
+}
+
+export function partChecksum(env: NodeJS.ProcessEnv): PartChecksum | null {
+  const value = env.PART_CHECKSUM || 'sha256';
+  if (value === 'none') return null;
+  if (!PART_CHECKSUMS.includes(value as PartChecksum)) throw new ConfigError(`PART_CHECKSUM must be one of ${PART_CHECKSUMS.join(', ')}, none`);
+  return value as PartChecksum;
 }
 
 export interface Config {
@@ -103,6 +113,7 @@ function s3Settings(env: NodeJS.ProcessEnv): S3Settings | null {
     accessKeyId: env.AWS_ACCESS_KEY_ID as string,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
     sse: sseSettings(env),
+    partChecksum: partChecksum(env),
   };
 }
 

@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | 'Expired'
   | 'UploadNotFound'
   | 'InvalidParts'
+  | 'BadChecksum'
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'StorageUnavailable'
@@ -22,6 +23,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   Expired: 410,
   UploadNotFound: 404,
   InvalidParts: 400,
+  BadChecksum: 400,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   StorageUnavailable: 503,

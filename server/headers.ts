@@ -1,8 +1,12 @@
-/** Security headers on every response: a strict CSP (no inline script, no third-party origins). */
-export function securityHeaders(s3Origin: string): Record<string, string> {
+/**
+ * Security headers on every response: a strict CSP (no inline script, no third-party origins).
+ * `wasm`: allow compiling WebAssembly ('wasm-unsafe-eval' permits no eval of script text); only
+ * PART_CHECKSUM=md5 needs it.
+ */
+export function securityHeaders(s3Origin: string, { wasm = false } = {}): Record<string, string> {
   const csp = [
     "default-src 'self'",
-    "script-src 'self'",
+    wasm ? "script-src 'self' 'wasm-unsafe-eval'" : "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' blob: data:",
     "media-src 'self' blob:",

@@ -5,7 +5,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import path from 'node:path';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, partChecksum } from './config.ts';
 import { type LocalS3, startLocalS3 } from './local-s3.ts';
 import { loggerOptions } from './logging.ts';
 import { createStorage } from './storage.ts';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   let settings = config.s3;
   if (!settings) {
     local = await startLocalS3(path.join(config.dataDir, 's3'));
-    settings = local.settings;
+    settings = { ...local.settings, partChecksum: partChecksum(process.env) };
   }
   const storage = createStorage(settings, config.prefix, config.presignExpiresSeconds);
   const app = await buildApp({

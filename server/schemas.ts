@@ -42,6 +42,8 @@ export const partsBody = {
   properties: {
     uploadId: UPLOAD_ID,
     partNumbers: { type: 'array', minItems: 1, maxItems: MAX_PARTS_PER_BATCH, uniqueItems: true, items: PART_NUMBER },
+    /** base64 digests of the sealed parts, one per part number, when the server asks for them */
+    checksums: { type: 'array', minItems: 1, maxItems: MAX_PARTS_PER_BATCH, items: { type: 'string', maxLength: 44 } },
   },
 } as const;
 
@@ -80,6 +82,7 @@ export interface CreateUploadRequest {
 export interface PartsRequest {
   uploadId: string;
   partNumbers: number[];
+  checksums?: string[];
 }
 export interface CompleteRequest {
   uploadId: string;

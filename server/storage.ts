@@ -19,7 +19,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { SSE_C_HEADERS } from '../src/api-types.ts';
+import { PART_CHECKSUM_HEADER, type PartChecksum, SSE_C_HEADERS } from '../src/api-types.ts';
 import type { S3Settings, SseSettings } from './config.ts';
 import { ApiError } from './errors.ts';
 import { isFileId, type ObjectRole, objectKey } from './ids.ts';
@@ -89,7 +89,10 @@ export interface Storage {
   createUpload(id: string, expiresAt: number | null): Promise<UploadStart>;
   /** True when browsers must send SSE-C key headers with every request for new objects. */
   readonly customerKeys: boolean;
-  presignPart(id: string, uploadId: string, partNumber: number): Promise<string>;
+  /** the digest every part PUT must carry (PART_CHECKSUM), or null */
+  readonly partChecksum: PartChecksum | null;
+  /** `checksum`: the part's base64 digest, signed in as a header the PUT must send */
+  presignPart(id: string, uploadId: string, partNumber: number, checksum?: string): Promise<string>;
   /** A presigned single PUT; `headers` must be sent with it exactly (they are signed). */
   presignPut(id: string, role: ObjectRole, expiresAt: number | null): Promise<{ url: string; headers: Record<string, string> }>;
   /** `expiresAt` (the meta object's) is tagged onto the finished data object for lifecycle rules. */
@@ -168,6 +171,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
   const browserOrigin = settings.forcePathStyle ? publicOrigin : publicOrigin.replace('://', `://${Bucket}.`);
   const sse = sseFor(settings.sse);
   const customerKeys = settings.sse?.mode === 'sse-c';
+  const partChecksum = settings.partChecksum === undefined ? 'sha256' : settings.partChecksum;
   /** Presigning options that keep `headers` signed headers the browser must send (not query parameters). */
   /**
    * SigV4 dates have whole seconds and the expiry counts from them, so a URL signed at hh:mm:ss.9
@@ -216,14 +220,15 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
       if (!out.UploadId) throw new ApiError('StorageUnavailable', 'S3 returned no UploadId');
       return { uploadId: out.UploadId } satisfies UploadStart;
     },
-    presignPart: (id, uploadId, partNumber) =>
-      customerKeys
-        ? getSignedUrl(
-            signer,
-            new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber, ...sse.params }),
-            signing(sse.headers),
-          )
-        : getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber }), signing()),
+    partChecksum,
+    presignPart: (id, uploadId, partNumber, checksum) => {
+      const digest = checksum && partChecksum ? { [partChecksum === 'sha256' ? 'ChecksumSHA256' : 'ContentMD5']: checksum } : {};
+      const digestHeader: Record<string, string> = checksum && partChecksum ? { [PART_CHECKSUM_HEADER[partChecksum]]: checksum } : {};
+      const params = { Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber, ...digest };
+      return customerKeys
+        ? getSignedUrl(signer, new UploadPartCommand({ ...params, ...sse.params }), signing({ ...sse.headers, ...digestHeader }))
+        : getSignedUrl(signer, new UploadPartCommand(params), signing(digestHeader));
+    },
     async presignPut(id, role, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
       // The expiry rides on the meta object too, as a signed header: some stores (s3rver) drop
       // metadata given at CreateMultipartUpload, and a header the browser omits breaks the signature.

@@ -2,6 +2,18 @@
 
 /** A file id: 128 random bits, base64url. The server makes them; everyone checks them with this. */
 export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
+/**
+ * How each part PUT proves its bytes to the store (server setting PART_CHECKSUM): the client
+ * hashes the sealed part, the server signs the digest into the part's presigned URL as a header,
+ * and a store that checks it refuses a part damaged on the way (400 BadDigest). AWS S3 checks both;
+ * Ceph RGW 16 checks only Content-MD5; s3rver checks neither (README "Per-part integrity").
+ */
+export type PartChecksum = 'sha256' | 'md5';
+export const PART_CHECKSUMS: readonly PartChecksum[] = ['sha256', 'md5'];
+export const PART_CHECKSUM_HEADER: Record<PartChecksum, string> = { sha256: 'x-amz-checksum-sha256', md5: 'content-md5' };
+/** base64 of the digest: 32 bytes for SHA-256, 16 for MD5 */
+export const PART_CHECKSUM_PATTERN: Record<PartChecksum, RegExp> = { sha256: /^[A-Za-z0-9+/]{43}=$/, md5: /^[A-Za-z0-9+/]{22}==$/ };
+
 export interface CreateUploadResponse {
   id: string;
   /** null when the browser must create the multipart upload itself (SSE-C: only it has the key) */
@@ -18,10 +30,13 @@ export interface CreateUploadResponse {
   expiresAt: number | null;
   /** lets the uploader delete the file early (POST /api/files/:id/delete); keep it private */
   ownerToken: string;
+  /** null: part URLs are signed in batches ahead; else each part is signed with its checksum once sealed */
+  partChecksum: PartChecksum | null;
 }
 
 export interface PartUrlsResponse {
-  urls: { partNumber: number; url: string }[];
+  /** `headers`: signed into the URL (the part's checksum); the PUT must send them exactly */
+  urls: { partNumber: number; url: string; headers?: Record<string, string> }[];
 }
 
 /** The parts the store already holds for an unfinished upload (for resuming it). */

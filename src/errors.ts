@@ -31,7 +31,7 @@ export class TransferError extends Error {
   constructor(
     readonly code: TransferErrorCode,
     message: string,
-    /** HTTP status for HttpStatus/Api/NotFound; the API's error code for Api. */
+    /** HTTP status for HttpStatus/Api/NotFound; the API's error code for Api, the store's S3 code for HttpStatus. */
     readonly status?: number,
     readonly apiCode?: string,
   ) {

@@ -54,8 +54,9 @@ async function callOnce<T>(method: string, path: string, body: unknown, signal?:
 export const api = {
   createUpload: (size: number, partCount: number, expiresInSeconds: number | undefined, signal?: AbortSignal) =>
     call<CreateUploadResponse>('POST', '/api/uploads', { size, partCount, expiresInSeconds }, signal),
-  partUrls: (id: string, uploadId: string, partNumbers: number[], signal?: AbortSignal) =>
-    call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers }, signal),
+  /** `checksums`: one base64 digest per part, when the server signs them (CreateUploadResponse.partChecksum) */
+  partUrls: (id: string, uploadId: string, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
+    call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers, checksums }, signal),
   complete: (id: string, uploadId: string, parts: { partNumber: number; etag: string }[], signal?: AbortSignal) =>
     call<{ id: string }>('POST', `/api/uploads/${id}/complete`, { uploadId, parts }, signal),
   /** What the store already holds of an unfinished upload (resume). */

@@ -2,10 +2,12 @@
  * The work of one part and one range: read, seal, PUT — or GET, open. Runs in a browser
  * worker (crypto.worker.ts) and directly in Node (the CLI), so both share every check.
  */
+import type { PartChecksum } from '../api-types.ts';
 import { openRun, sealRun } from '../crypto/frames.ts';
 import { TransferError } from '../errors.ts';
 import type { PartPlan, RangePlan } from '../upload/plan.ts';
 import { BufferPool, readBlobInto } from './buffers.ts';
+import { partDigest } from './checksum.ts';
 import { expectStatus, readExactly, request } from './http.ts';
 import { spool } from './spool.ts';
 
@@ -21,7 +23,10 @@ export interface EncryptPartRequest {
   /** null only in the benchmark's plaintext baseline: the same read and PUT, without sealing */
   keys: FrameKeysMessage | null;
   header?: Uint8Array;
-  url: string;
+  /** a URL signed ahead; absent when the part is signed with its checksum once sealed */
+  url?: string;
+  /** the digest the store checks: the URL is then signed with it (signPart) */
+  checksum: PartChecksum | null;
   /** extra headers for the store (SSE-C key headers) */
   headers?: Record<string, string>;
 }
@@ -35,41 +40,56 @@ export interface DecryptRangeRequest {
   keys: FrameKeysMessage | null;
 }
 
-/** A fresh presigned URL for the same part, after the first one expired (403). */
-export type RenewUrl = () => Promise<string>;
+/** A presigned part URL and the headers signed into it (the checksum), which the PUT must send. */
+export interface SignedUrl {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Signs the part: with its checksum once sealed, or again after a URL expired (403). Only the
+ * page talks to the API, so in a worker this is a message to the page.
+ */
+export type SignPart = (checksum?: string) => Promise<SignedUrl>;
 
 /** Where parts and ranges are processed: a worker pool in the page, the same thread in Node. */
 export interface PartRunner {
-  encryptPart(request: EncryptPartRequest, signal?: AbortSignal, renewUrl?: RenewUrl): Promise<{ etag: string }>;
+  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart): Promise<{ etag: string }>;
   decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
 }
 
 const buffers = new BufferPool();
 
 /**
- * Reads, seals and PUTs one part. A 403 on the PUT (the presigned URL expired while the part was
- * being sealed) or a dropped connection gets one fresh URL from `renewUrl` and the same sealed
- * bytes are sent again: re-sealing would take as long again, and with short-lived URLs expire again.
+ * Reads, seals and PUTs one part. With a checksum, the sealed bytes are hashed and the URL is
+ * signed with the digest, so a store that checks it refuses bytes damaged on the way. A 403 on
+ * the PUT (the URL expired while the part was sealed) or a dropped connection gets one fresh URL
+ * from `signPart` and the same sealed bytes are sent again: re-sealing would take as long again,
+ * and with short-lived URLs expire again.
  */
 export async function encryptPart(
-  { file, part, keys, header, url, headers }: EncryptPartRequest,
-  signal?: AbortSignal,
-  renewUrl?: RenewUrl,
+  { file, part, keys, header, url, checksum, headers }: EncryptPartRequest,
+  signal: AbortSignal | undefined,
+  signPart: SignPart,
 ): Promise<{ etag: string }> {
-  const put = async (body: BodyInit) => {
+  const put = async (body: BodyInit, digest?: string) => {
+    let signed: SignedUrl = url && !digest ? { url } : await signPart(digest);
+    const send = () => request(signed.url, { method: 'PUT', body, headers: { ...headers, ...signed.headers }, signal });
     let first: Response;
     try {
-      first = await request(url, { method: 'PUT', body, headers, signal });
+      first = await send();
     } catch (error) {
       // Some stores (Ceph RGW) answer an expired URL with 403 and close the connection while the
       // body is still being sent: the browser sees a network error, not the 403. A fresh URL costs
       // one API call; re-sealing would cost the whole part again (and outlive a short URL again).
-      if (!renewUrl || signal?.aborted || !(error instanceof TransferError && error.code === 'Network')) throw error;
-      return request(await renewUrl(), { method: 'PUT', body, headers, signal });
+      if (signal?.aborted || !(error instanceof TransferError && error.code === 'Network')) throw error;
+      signed = await signPart(digest);
+      return send();
     }
-    if (first.status !== 403 || !renewUrl) return first;
+    if (first.status !== 403) return first;
     await first.body?.cancel();
-    return request(await renewUrl(), { method: 'PUT', body, headers, signal });
+    signed = await signPart(digest);
+    return send();
   };
   let response: Response;
   if (!keys) {
@@ -82,9 +102,10 @@ export async function encryptPart(
       await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
       const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined, sealed);
       plain.fill(0);
+      const digest = checksum ? await partDigest(checksum, body) : undefined;
       const spooled = await spool(body);
       try {
-        response = await put(spooled?.body ?? body);
+        response = await put(spooled?.body ?? body, digest);
       } finally {
         await spooled?.release();
       }

@@ -7,6 +7,8 @@ import { TransferError } from '../errors.ts';
 export const MAX_ATTEMPTS = 6;
 export const BASE_DELAY_MS = 250;
 export const MAX_DELAY_MS = 10_000;
+/** S3 codes for a body that arrived other than it was sent (a signed checksum did not match): send again. */
+const DAMAGED_IN_TRANSIT = new Set(['BadDigest', 'XAmzContentChecksumMismatch', 'XAmzContentSHA256Mismatch']);
 
 export type RetryDecision =
   | { action: 'retry'; delayMs: number }
@@ -33,6 +35,7 @@ export function retryDecision(error: unknown, attempt: number, random?: () => nu
       const status = error.status ?? 0;
       if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'fail' };
       if (status === 408 || status === 429 || status >= 500) return { action: 'retry', delayMs: backoff(attempt, random) };
+      if (status === 400 && DAMAGED_IN_TRANSIT.has(error.apiCode ?? '')) return { action: 'retry', delayMs: backoff(attempt, random) };
       return { action: 'fail' };
     }
     case 'Api': {

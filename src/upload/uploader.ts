@@ -6,6 +6,7 @@
  * policy, never more at once than the limiter allows (so never more in memory); `completeUpload`
  * finishes. `uploadFile` runs all three for the CLI and the library.
  */
+import type { PartChecksum } from '../api-types.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
 import { ciphertextSize, DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import { createMessage } from '../crypto/message.ts';
@@ -16,7 +17,7 @@ import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
 import { Limiter } from '../transfer/limit.ts';
-import type { PartRunner } from '../transfer/parts.ts';
+import type { PartRunner, SignPart } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { type PartPlan, planParts } from './plan.ts';
@@ -75,6 +76,8 @@ export interface UploadRecord {
   password: boolean;
   /** SSE-C: every store request carries the key derived from the secret */
   customerKey: boolean;
+  /** the digest the server signs into each part URL, or null (URLs are then signed in batches ahead) */
+  partChecksum: PartChecksum | null;
   /** the file as it was when the upload started */
   source: { name: string; type: string; size: number; lastModified: number };
   fingerprint: Fingerprint | null;
@@ -209,6 +212,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       secret: encoded,
       password: params !== null,
       customerKey: Boolean(created.customerKey),
+      partChecksum: created.partChecksum ?? null,
       source: { name: source.name, type: source.type, size, lastModified: source.lastModified },
       fingerprint: options.fingerprint ?? null,
       keys: plainBaseline ? null : { contentKey: message.contentKey, messageId: message.messageId, frameLength },
@@ -257,6 +261,17 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
   const urls = new PartUrls(api, record.id, record.uploadId, record.parts.length, signal);
   const finished = new Set(record.done.map((p) => p.partNumber));
   const todo = record.parts.filter((p) => !finished.has(p.partNumber));
+  const checksum = record.keys ? record.partChecksum : null;
+  const signPart =
+    (partNumber: number): SignPart =>
+    async (digest) => {
+      if (digest) {
+        const { urls: signed } = await api.partUrls(record.id, record.uploadId, [partNumber], laneSignal, [digest]);
+        return signed[0];
+      }
+      await urls.renew(partNumber);
+      return { url: await urls.get(partNumber) };
+    };
   const sendPart = (part: PartPlan) =>
     withRetries(
       async () =>
@@ -266,16 +281,17 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
             part,
             keys: record.keys,
             header: part.includesHeader ? record.header : undefined,
-            url: await urls.get(part.partNumber),
+            // With a checksum, each part is signed once sealed (its digest is part of the signature).
+            url: checksum ? undefined : await urls.get(part.partNumber),
+            checksum,
             headers: storeHeaders,
           },
           laneSignal,
-          async () => {
-            await urls.renew(part.partNumber);
-            return urls.get(part.partNumber);
-          },
+          signPart(part.partNumber),
         ),
-      () => urls.renew(part.partNumber),
+      async () => {
+        if (!checksum) await urls.renew(part.partNumber);
+      },
       laneSignal,
     );
   let next = 0;

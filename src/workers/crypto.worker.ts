@@ -5,20 +5,22 @@
  * workers (Chromium charges AES-GCM to the calling thread).
  */
 import { reviveError, serializeError, TransferError } from '../errors.ts';
-import { decryptRange, encryptPart } from '../transfer/parts.ts';
+import { decryptRange, encryptPart, type SignedUrl, type SignPart } from '../transfer/parts.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const running = new Map<number, AbortController>();
-const renewals = new Map<number, { resolve(url: string): void; reject(error: Error): void }>();
+const signings = new Map<number, { resolve(signed: SignedUrl): void; reject(error: Error): void }>();
 
-/** Asks the page for a fresh URL for request `id` (only the page talks to the API). */
-const renewUrl = (id: number) => () =>
-  new Promise<string>((resolve, reject) => {
-    renewals.set(id, { resolve, reject });
-    self.postMessage({ id, renewUrl: true } satisfies FromWorker);
-  });
+/** Asks the page to sign request `id`'s part (only the page talks to the API). */
+const signPart =
+  (id: number): SignPart =>
+  (checksum) =>
+    new Promise<SignedUrl>((resolve, reject) => {
+      signings.set(id, { resolve, reject });
+      self.postMessage({ id, signPart: true, checksum } satisfies FromWorker);
+    });
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
@@ -27,17 +29,17 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     return;
   }
   if (message.type === 'url') {
-    const renewal = renewals.get(message.id);
-    renewals.delete(message.id);
-    if (message.url) renewal?.resolve(message.url);
-    else renewal?.reject(message.error ? reviveError(message.error) : new TransferError('Network', 'No fresh upload link'));
+    const signing = signings.get(message.id);
+    signings.delete(message.id);
+    if (message.signed) signing?.resolve(message.signed);
+    else signing?.reject(message.error ? reviveError(message.error) : new TransferError('Network', 'No upload link'));
     return;
   }
   const controller = new AbortController();
   running.set(message.id, controller);
   try {
     if (message.type === 'encryptPart') {
-      const reply = await encryptPart(message.payload, controller.signal, renewUrl(message.id));
+      const reply = await encryptPart(message.payload, controller.signal, signPart(message.id));
       self.postMessage({ id: message.id, ok: true, reply } satisfies FromWorker);
     } else {
       const plaintext = await decryptRange(message.payload, controller.signal);

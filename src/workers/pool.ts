@@ -1,6 +1,6 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
 import { reviveError, serializeError, TransferError } from '../errors.ts';
-import type { DecryptRangeRequest, EncryptPartRequest, PartRunner, RenewUrl } from '../transfer/parts.ts';
+import type { DecryptRangeRequest, EncryptPartRequest, PartRunner, SignPart } from '../transfer/parts.ts';
 import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
 
 /** Two workers already use both cores here; more only add memory and contention. */
@@ -17,7 +17,7 @@ interface Pending {
   resolve(reply: unknown): void;
   reject(error: Error): void;
   worker: number;
-  renewUrl?: RenewUrl;
+  signPart?: SignPart;
 }
 
 export class WorkerPool implements PartRunner {
@@ -54,8 +54,8 @@ export class WorkerPool implements PartRunner {
     return this.workers.length;
   }
 
-  encryptPart(request: EncryptPartRequest, signal?: AbortSignal, renewUrl?: RenewUrl): Promise<{ etag: string }> {
-    return this.run('encryptPart', request, signal, [], renewUrl);
+  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart): Promise<{ etag: string }> {
+    return this.run('encryptPart', request, signal, [], signPart);
   }
 
   async decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
@@ -67,7 +67,7 @@ export class WorkerPool implements PartRunner {
     payload: WorkerRequests[K]['request'],
     signal?: AbortSignal,
     transfer: Transferable[] = [],
-    renewUrl?: RenewUrl,
+    signPart?: SignPart,
   ): Promise<WorkerRequests[K]['reply']> {
     if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
     const id = this.nextId++;
@@ -78,7 +78,7 @@ export class WorkerPool implements PartRunner {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         worker,
-        renewUrl,
+        signPart,
         resolve: (reply) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(reply as WorkerRequests[K]['reply']);
@@ -95,11 +95,11 @@ export class WorkerPool implements PartRunner {
   private settle(message: FromWorker): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
-    if ('renewUrl' in message) {
+    if ('signPart' in message) {
       const worker = this.workers[pending.worker];
       const answer = (reply: ToWorker) => worker.postMessage(reply);
-      (pending.renewUrl ?? (() => Promise.reject(new TransferError('HttpStatus', 'The upload link expired', 403))))().then(
-        (url) => answer({ id: message.id, type: 'url', url }),
+      (pending.signPart ?? (() => Promise.reject(new TransferError('HttpStatus', 'The upload link expired', 403))))(message.checksum).then(
+        (signed) => answer({ id: message.id, type: 'url', signed }),
         (error) => answer({ id: message.id, type: 'url', error: serializeError(error) }),
       );
       return;

@@ -1,6 +1,6 @@
 /** The worker protocol: a typed map from request names to their payloads and replies. */
 import type { SerializedError } from '../errors.ts';
-import type { DecryptRangeRequest, EncryptPartRequest } from '../transfer/parts.ts';
+import type { DecryptRangeRequest, EncryptPartRequest, SignedUrl } from '../transfer/parts.ts';
 
 export interface WorkerRequests {
   /** Read one part of the file, seal its frames, PUT it; reply with the ETag. */
@@ -14,11 +14,11 @@ export type RequestName = keyof WorkerRequests;
 export type ToWorker =
   | { [K in RequestName]: { id: number; type: K; payload: WorkerRequests[K]['request'] } }[RequestName]
   | { id: number; type: 'abort' }
-  /** the answer to a worker's renewUrl: a fresh presigned URL, or why there is none */
-  | { id: number; type: 'url'; url?: string; error?: SerializedError };
+  /** the answer to a worker's signPart: a presigned URL with its signed headers, or why there is none */
+  | { id: number; type: 'url'; signed?: SignedUrl; error?: SerializedError };
 
 export type FromWorker =
   | { id: number; ok: true; reply: WorkerRequests[RequestName]['reply'] }
   | { id: number; ok: false; error: SerializedError }
-  /** mid-request: the part's URL expired; the page asks the API for a fresh one */
-  | { id: number; renewUrl: true };
+  /** mid-request: the part needs a URL (signed with `checksum`, or after the first one expired) */
+  | { id: number; signPart: true; checksum?: string };

@@ -3,6 +3,7 @@
  * encryption reported by HeadObject and enforced on GET, multipart validation and abort, and the
  * bucket setup. The uploads and downloads go through the same client code as the page.
  */
+import { createHash } from 'node:crypto';
 import {
   GetBucketLifecycleConfigurationCommand,
   GetObjectTaggingCommand,
@@ -17,7 +18,7 @@ import { auditBucket } from '../../server/audit.ts';
 import { openAccess, type SseSettings } from '../../server/config.ts';
 import { applySetup, planSetup, type SetupOptions } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
-import type { CreateUploadResponse, PartUrlsResponse, UploadedPartsResponse } from '../../src/api-types.ts';
+import type { CreateUploadResponse, PartChecksum, PartUrlsResponse, UploadedPartsResponse } from '../../src/api-types.ts';
 import { fromBase64Url } from '../../src/crypto/bytes.ts';
 import { customerKeyHeaders } from '../../src/crypto/sse-c.ts';
 import { downloadTo, openLink, prepareDownload } from '../../src/download/downloader.ts';
@@ -33,6 +34,7 @@ const ORIGIN = 'http://127.0.0.1:8080';
 
 interface Store {
   app: FastifyInstance;
+  partChecksum: PartChecksum | null;
   s3: S3Client;
   bucket: string;
   setup: SetupOptions;
@@ -42,8 +44,8 @@ interface Store {
 const opened: Store[] = [];
 
 /** A fresh bucket (set up like `npm run setup --apply`) and a listening app in front of it. */
-async function openStore(sse: SseSettings): Promise<Store> {
-  const settings = { ...(externalStore() ?? raise('CIPHERDROP_TEST_S3_ENV is not set: run npm run test:ceph')), sse };
+async function openStore(sse: SseSettings, partChecksum: PartChecksum | null = 'sha256'): Promise<Store> {
+  const settings = { ...(externalStore() ?? raise('CIPHERDROP_TEST_S3_ENV is not set: run npm run test:ceph')), sse, partChecksum };
   const s3 = s3Client(settings, settings.endpoint);
   const setup = { bucket: settings.bucket, prefix: PREFIX, origins: [ORIGIN], sse, tls: false };
   await applySetup(await planSetup(s3, setup));
@@ -53,6 +55,7 @@ async function openStore(sse: SseSettings): Promise<Store> {
   setApiBase(base);
   const store: Store = {
     app,
+    partChecksum,
     s3,
     bucket: settings.bucket,
     setup,
@@ -99,6 +102,16 @@ async function roundTrip(size: number, expiresInSeconds?: number) {
 }
 
 const key = (id: string, role: 'data' | 'meta') => `${PREFIX}${id}/${role}`;
+
+const digest = (algorithm: PartChecksum, body: Uint8Array) => createHash(algorithm).update(body).digest('base64');
+
+/** Signs a part as the page does (with the store's checksum) and PUTs `sent`, which may differ from `body`. */
+async function putPart(store: Store, id: string, uploadId: string, partNumber: number, body: Uint8Array<ArrayBuffer>, sent = body): Promise<Response> {
+  const checksums = store.partChecksum ? [digest(store.partChecksum, body)] : undefined;
+  const signed = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [partNumber], checksums });
+  const [{ url, headers }] = signed.body.urls;
+  return fetch(url, { method: 'PUT', body: sent, headers });
+}
 
 describe('SSE-C: a per-file key from the browser, never kept by the store nor seen by the server', () => {
   it('round-trips, HeadObject reports SSE-C, and reads without the key are refused', async () => {
@@ -183,8 +196,7 @@ describe('multipart on a store that validates it', () => {
     const store = await openStore({ mode: 'none' });
     const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
     const { id, uploadId } = created.body;
-    const urls = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1] });
-    expect((await fetch(urls.body.urls[0].url, { method: 'PUT', body: random(5 * MiB) })).status).toBe(200);
+    expect((await putPart(store, id, uploadId as string, 1, random(5 * MiB))).status).toBe(200);
     // What a resuming client asks: the store lists the part it holds, with its ETag and size.
     const uploaded = await store.call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { uploadId });
     expect(uploaded.body.supported).toBe(true);
@@ -203,12 +215,10 @@ describe('multipart on a store that validates it', () => {
     const start = async (partSizes: number[]) => {
       const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 5 * MiB + 10, partCount: partSizes.length });
       const { id, uploadId } = created.body;
-      const partNumbers = partSizes.map((_, i) => i + 1);
-      const urls = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers });
       const etags = [];
-      for (const { partNumber, url } of urls.body.urls) {
-        const res = await fetch(url, { method: 'PUT', body: random(partSizes[partNumber - 1]) });
-        etags.push({ partNumber, etag: res.headers.get('etag') as string });
+      for (const [i, size] of partSizes.entries()) {
+        const res = await putPart(store, id, uploadId as string, i + 1, random(size));
+        etags.push({ partNumber: i + 1, etag: res.headers.get('etag') as string });
       }
       await fetch(created.body.metaUrl, { method: 'PUT', body: 'meta', headers: created.body.metaHeaders });
       return { id, uploadId, etags };
@@ -226,6 +236,38 @@ describe('multipart on a store that validates it', () => {
     const small = await start([1000, 10]);
     const tooSmall = await complete(small.id, small.uploadId, small.etags);
     expect([tooSmall.status, tooSmall.body.error.code]).toEqual([400, 'InvalidParts']);
+  });
+});
+
+describe('per-part integrity: a checksum signed into each part URL', () => {
+  it('with Content-MD5 (PART_CHECKSUM=md5) the store refuses a part damaged on the way, and the engine round-trips', async () => {
+    const store = await openStore({ mode: 'none' }, 'md5');
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
+    expect(created.body.partChecksum).toBe('md5');
+    const { id, uploadId } = created.body;
+    const body = random(5 * MiB);
+    const damaged = Uint8Array.from(body);
+    damaged[12345] ^= 0x10;
+    const refused = await putPart(store, id, uploadId as string, 1, body, damaged);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>BadDigest</Code>');
+    expect((await putPart(store, id, uploadId as string, 1, body)).status).toBe(200);
+    await store.call('POST', `/api/uploads/${id}/abort`, { uploadId });
+    // The engine computes MD5 (hash-wasm) for every part it seals, and the store accepts them.
+    const { plain, back } = await roundTrip(11 * MiB + 5);
+    expect(Buffer.from(back).equals(Buffer.from(plain))).toBe(true);
+  });
+
+  it('RGW 16 does not check x-amz-checksum-sha256 (the default, which AWS S3 checks): a damaged part is stored', async () => {
+    // Recorded so a newer Ceph that starts checking it shows up here (then PART_CHECKSUM=sha256 suffices there too).
+    const store = await openStore({ mode: 'none' }, 'sha256');
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
+    const { id, uploadId } = created.body;
+    const body = random(5 * MiB);
+    const damaged = Uint8Array.from(body);
+    damaged[0] ^= 1;
+    expect((await putPart(store, id, uploadId as string, 1, body, damaged)).status).toBe(200);
+    await store.call('POST', `/api/uploads/${id}/abort`, { uploadId });
   });
 });
 

@@ -5,7 +5,8 @@
  *
  * It can also inject faults (`faults`): for the requests a plan picks, reset the connection,
  * answer 500 or 503 SlowDown (with CORS headers, so the page sees the status), stall before
- * forwarding, hang (never answer), or deliver the response body slowly. Each injection is recorded in `injected`.
+ * forwarding, hang (never answer), flip a bit of the body on its way, or deliver the response
+ * body slowly. Each injection is recorded in `injected`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,8 +18,11 @@ export interface RecordedRequest {
   body: Buffer;
 }
 
-/** `hang`: a black hole — the request is neither forwarded nor answered until the client goes away. */
-export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'hang';
+/**
+ * `hang`: a black hole — the request is neither forwarded nor answered until the client goes away.
+ * `corrupt`: the request body reaches the store with one bit flipped (a damaged network path).
+ */
+export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'hang' | 'corrupt';
 
 /** Decides, per request, whether and how it fails. */
 export type FaultPlan = (request: { method: string; url: string; headers: http.IncomingHttpHeaders }) => Fault | null;
@@ -112,9 +116,14 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
     }
     const start = () => {
       const upstream = forward(req, res, fault === 'slowBody');
+      let flipped = fault !== 'corrupt';
       req.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
-        upstream.write(chunk);
+        if (flipped) return void upstream.write(chunk);
+        const damaged = Buffer.from(chunk);
+        damaged[damaged.length >> 1] ^= 0x01;
+        flipped = true;
+        upstream.write(damaged);
       });
       req.on('end', () => {
         record();

@@ -24,6 +24,7 @@ import { type AccessSettings, openAccess, type S3Settings, type SseSettings } fr
 import { startLocalS3 } from '../../server/local-s3.ts';
 import { applySetup, planSetup } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
+import type { PartChecksum } from '../../src/api-types.ts';
 import { type FaultPlan, type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 
 export const PREFIX = 'cipherdrop/';
@@ -83,6 +84,8 @@ export interface StackOptions {
   presignExpiresSeconds?: number;
   /** faults the proxy in front of the store injects (see recording-proxy.ts) */
   s3Faults?: FaultPlan;
+  /** PART_CHECKSUM; default sha256 */
+  partChecksum?: PartChecksum | null;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -90,7 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-e2e-'));
   const external = externalStore();
   const local = external ? null : await startLocalS3(path.join(dir, 's3'));
-  const store: S3Settings = { ...(external ?? (local?.settings as S3Settings)), sse: options.sse };
+  const store: S3Settings = { ...(external ?? (local?.settings as S3Settings)), sse: options.sse, partChecksum: options.partChecksum };
   const s3Proxy = await startRecordingProxy(store.endpoint as string, options.s3Faults ?? null);
   const storage = createStorage({ ...store, publicEndpoint: s3Proxy.url }, PREFIX, options.presignExpiresSeconds ?? 3600);
   const makeApp = () => buildApp({ access, storage, presignExpiresSeconds: options.presignExpiresSeconds ?? 3600, staticDir: path.resolve('dist') });

@@ -18,7 +18,7 @@ const storage: Storage = {
     return { uploadId: 'upload-1' };
   },
   customerKeys: false,
-  presignPart: async (id, uploadId, n) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}`,
+  presignPart: async (id, uploadId, n, checksum) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}&signed=${checksum ?? ''}`,
   presignPut: async (id, role) => ({ url: `http://s3.test:9000/b/${id}/${role}`, headers: {} }),
   async complete(id: string, uploadId: string, parts: CompletedPart[]) {
     calls.push(`complete ${id} ${uploadId} ${parts.length}`);
@@ -26,6 +26,7 @@ const storage: Storage = {
     if (uploadId === 'explode') throw new Error('secret internal detail at /srv/x.ts:12');
   },
   listParts: async () => null,
+  partChecksum: 'sha256',
   abort: async () => true,
   remove: async () => {},
   stat: async (id) =>
@@ -112,10 +113,54 @@ describe('ids in paths', () => {
 });
 
 describe('part URLs and completion', () => {
-  it('signs a batch of part URLs', async () => {
-    const res = await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1, 2, 3] });
+  const SHA = (c: string) => `${c.repeat(43)}=`;
+  it('signs a batch of part URLs, each with its checksum as a header the PUT must send', async () => {
+    const checksums = [SHA('a'), SHA('b'), SHA('c')];
+    const res = await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1, 2, 3], checksums });
     expect(res.status).toBe(200);
-    expect(res.body.urls.map((u: { partNumber: number }) => u.partNumber)).toEqual([1, 2, 3]);
+    expect(res.body.urls).toEqual(
+      [1, 2, 3].map((n, i) => ({
+        partNumber: n,
+        url: `http://s3.test:9000/b/${ID}/data?uploadId=u&partNumber=${n}&signed=${checksums[i]}`,
+        headers: { 'x-amz-checksum-sha256': checksums[i] },
+      })),
+    );
+  });
+
+  it('refuses part URLs without checksums, with too few or too many, or with malformed ones (400 BadChecksum)', async () => {
+    for (const body of [
+      { uploadId: 'u', partNumbers: [1, 2] },
+      { uploadId: 'u', partNumbers: [1, 2], checksums: [SHA('a')] },
+      { uploadId: 'u', partNumbers: [1], checksums: [SHA('a'), SHA('b')] },
+      { uploadId: 'u', partNumbers: [1], checksums: ['not base64 at all'] },
+      // an MD5-sized digest where the server signs SHA-256
+      { uploadId: 'u', partNumbers: [1], checksums: [`${'a'.repeat(22)}==`] },
+    ]) {
+      const res = await send('POST', `/api/uploads/${ID}/parts`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('BadChecksum');
+    }
+    // Longer than any digest: refused by the schema before anything else looks at it.
+    const long = await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1], checksums: ['A'.repeat(45)] });
+    expect([long.status, long.body.error.code]).toEqual([400, 'BadRequest']);
+  });
+
+  it('without PART_CHECKSUM, parts are signed in batches and checksums are refused', async () => {
+    const plain = await buildApp({ access: openAccess(), storage: { ...storage, partChecksum: null }, presignExpiresSeconds: 60 });
+    try {
+      const ok = await plain.inject({ method: 'POST', url: `/api/uploads/${ID}/parts`, payload: { uploadId: 'u', partNumbers: [1, 2] } });
+      expect(ok.json().urls.map((u: { headers?: unknown }) => u.headers)).toEqual([undefined, undefined]);
+      const refused = await plain.inject({
+        method: 'POST',
+        url: `/api/uploads/${ID}/parts`,
+        payload: { uploadId: 'u', partNumbers: [1], checksums: [SHA('a')] },
+      });
+      expect([refused.statusCode, refused.json().error.code]).toEqual([400, 'BadChecksum']);
+      const created = await plain.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1 } });
+      expect(created.json().partChecksum).toBeNull();
+    } finally {
+      await plain.close();
+    }
   });
 
   it('refuses batches that are empty, too large, repeated or out of range', async () => {
@@ -174,13 +219,31 @@ describe('files and headers', () => {
   it('sends the security headers on every response, errors included', async () => {
     for (const res of [await send('GET', '/api/health'), await send('GET', '/nope'), await send('POST', '/api/uploads', {})]) {
       const csp = String(res.headers['content-security-policy']);
-      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("script-src 'self';");
       expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('wasm-unsafe-eval');
       expect(csp).toContain("connect-src 'self' http://s3.test:9000");
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
     }
   });
+});
+
+it('allows WebAssembly in the CSP only when parts are checked with MD5 (hash-wasm), and never inline script', async () => {
+  const md5 = await buildApp({ access: openAccess(), storage: { ...storage, partChecksum: 'md5' }, presignExpiresSeconds: 60 });
+  try {
+    const csp = String((await md5.inject({ method: 'GET', url: '/api/health' })).headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval';");
+    expect(csp).not.toContain('unsafe-inline');
+    const signed = await md5.inject({
+      method: 'POST',
+      url: `/api/uploads/${ID}/parts`,
+      payload: { uploadId: 'u', partNumbers: [1], checksums: ['AAAAAAAAAAAAAAAAAAAAAA=='] },
+    });
+    expect(signed.json().urls[0].headers).toEqual({ 'content-md5': 'AAAAAAAAAAAAAAAAAAAAAA==' });
+  } finally {
+    await md5.close();
+  }
 });
 
 describe('access control', () => {

@@ -15,6 +15,7 @@ const storage: Storage = {
   presignPut: async () => ({ url: 'http://s3.test/meta?X-Amz-Signature=metasignature', headers: {} }),
   complete: async () => {},
   listParts: async () => null,
+  partChecksum: null,
   abort: async () => true,
   remove: async () => {},
   stat: async (id) => (id === ID ? { size: 10, expiresAt: null, customerKey: false } : null),

@@ -20,6 +20,15 @@ describe('retryDecision', () => {
     expect(retryDecision(http(403), 2)).toEqual({ action: 'fail' });
   });
 
+  it('sends a part again when the store says its bytes arrived damaged (a signed checksum did not match)', () => {
+    const s3 = (code: string) => new TransferError('HttpStatus', `HTTP 400 ${code}`, 400, code);
+    expect(retryDecision(s3('BadDigest'), 1, half)).toEqual({ action: 'retry', delayMs: backoff(1, half) });
+    expect(retryDecision(s3('XAmzContentChecksumMismatch'), 2, half)).toEqual({ action: 'retry', delayMs: backoff(2, half) });
+    // A malformed digest or any other 400 is our own mistake: sending again would not help.
+    expect(retryDecision(s3('InvalidDigest'), 1)).toEqual({ action: 'fail' });
+    expect(retryDecision(s3('InvalidArgument'), 1)).toEqual({ action: 'fail' });
+  });
+
   it('fails other 4xx, format errors, missing ETags and unknown errors at once', () => {
     for (const error of [http(400), http(404), new TransferError('MissingETag', 'cors'), new TransferError('Aborted', 'x'), new Error('bug')]) {
       expect(retryDecision(error, 1)).toEqual({ action: 'fail' });

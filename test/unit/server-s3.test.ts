@@ -1,6 +1,7 @@
 /** The presign API against the real embedded S3 (s3rver in its child process), driven with fetch. */
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const sha256 = (body: Uint8Array | string) => createHash('sha256').update(body).digest('base64');
+
+/** Signs one part with its SHA-256 (the default PART_CHECKSUM) and PUTs it; returns the ETag. */
+async function putPart(server: FastifyInstance, id: string, uploadId: string, partNumber: number, body: Uint8Array<ArrayBuffer> | string): Promise<string> {
+  const signed = await server.inject({
+    method: 'POST',
+    url: `/api/uploads/${id}/parts`,
+    payload: { uploadId, partNumbers: [partNumber], checksums: [sha256(body)] },
+  });
+  const [{ url, headers }] = (signed.json() as PartUrlsResponse).urls;
+  const res = await fetch(url, { method: 'PUT', body, headers });
+  expect(res.status).toBe(200);
+  return res.headers.get('etag') as string;
+}
+
 async function api<T>(method: string, url: string, payload?: unknown): Promise<{ status: number; body: T }> {
   const res = await app.inject({ method: method as 'POST', url, payload: payload as object });
   return { status: res.statusCode, body: (res.body ? res.json() : undefined) as T };
@@ -50,11 +66,17 @@ describe('presign API on the real local S3', () => {
     const { id, uploadId, metaUrl } = created.body;
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
-    const signed = await api<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1, 2] });
+    // Each part URL is signed with the part's SHA-256: the digest is a signed header the PUT must send.
+    expect((await api('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1, 2] })).status).toBe(400);
+    const checksums = parts.map((p) => sha256(p));
+    const signed = await api<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1, 2], checksums });
     expect(signed.status).toBe(200);
     const etags: string[] = [];
-    for (const { partNumber, url } of signed.body.urls) {
-      const res = await fetch(url, { method: 'PUT', body: parts[partNumber - 1] });
+    for (const { partNumber, url, headers } of signed.body.urls) {
+      expect(headers).toEqual({ 'x-amz-checksum-sha256': checksums[partNumber - 1] });
+      expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-amz-checksum-sha256');
+      expect((await fetch(url, { method: 'PUT', body: parts[partNumber - 1] })).status).toBe(403);
+      const res = await fetch(url, { method: 'PUT', body: parts[partNumber - 1], headers });
       expect(res.status).toBe(200);
       etags.push(res.headers.get('etag') as string);
     }
@@ -75,8 +97,7 @@ describe('presign API on the real local S3', () => {
 
   it('stores the expiry with the object, so any server process answers 410 after it', async () => {
     const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds: 60 });
-    const [{ url }] = (await api<PartUrlsResponse>('POST', `/api/uploads/${body.id}/parts`, { uploadId: body.uploadId, partNumbers: [1] })).body.urls;
-    const etag = (await fetch(url, { method: 'PUT', body: 'x'.repeat(10) })).headers.get('etag');
+    const etag = await putPart(app, body.id, body.uploadId as string, 1, 'x'.repeat(10));
     // The expiry header is signed: leaving it out breaks the signature.
     expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm' })).status).toBe(403);
     expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm', headers: body.metaHeaders })).status).toBe(200);
@@ -99,10 +120,7 @@ describe('presign API on the real local S3', () => {
     const [a, b] = await Promise.all([1, 2].map(() => buildApp({ access, storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 })));
     try {
       const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1 } })).json() as CreateUploadResponse;
-      const urls = (
-        await b.inject({ method: 'POST', url: `/api/uploads/${created.id}/parts`, payload: { uploadId: created.uploadId, partNumbers: [1] } })
-      ).json() as PartUrlsResponse;
-      const etag = (await fetch(urls.urls[0].url, { method: 'PUT', body: '0123456789' })).headers.get('etag');
+      const etag = await putPart(b, created.id, created.uploadId as string, 1, '0123456789');
       await fetch(created.metaUrl, { method: 'PUT', body: 'meta', headers: created.metaHeaders });
       expect(
         (
