@@ -165,7 +165,13 @@ async function main(): Promise<void> {
 
   for (let round = 1; round <= ROUNDS; round++) {
     await runCase(page, 'plain upload', round, () => timed(page, `bench.upload(true, ${s})`));
+    // Per-part checksums (PART_CHECKSUM): the default SHA-256, none, and MD5 (hash-wasm), side by side.
     await runCase(page, 'encrypted upload', round, () => timed(page, `bench.upload(false, ${s})`));
+    sink.partChecksum = null;
+    await runCase(page, 'encrypted upload, no part checksum', round, () => timed(page, `bench.upload(false, ${s})`));
+    sink.partChecksum = 'md5';
+    await runCase(page, 'encrypted upload, Content-MD5', round, () => timed(page, `bench.upload(false, ${s})`));
+    sink.partChecksum = 'sha256';
     await runCase(page, 'plain download', round, () => timed(page, `bench.downloadPlain(${JSON.stringify(`${sink.url}/object/plain/data`)}, ${SIZE}, ${s})`));
     await runCase(page, 'download + decrypt (count)', round, () => timed(page, `bench.downloadDecrypt(${JSON.stringify(kept.linkPath)}, false, ${s})`));
     if (opts.quick) continue;

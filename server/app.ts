@@ -85,12 +85,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   // hash-wasm computes MD5 in WebAssembly, which the CSP must then allow (and only then).
-  const headers = securityHeaders(storage.publicOrigin, { wasm: storage.partChecksum === 'md5' });
+  const headers = () => securityHeaders(storage.publicOrigin, { wasm: storage.partChecksum === 'md5' });
   // The API speaks JSON only; any other body type is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
 
   app.addHook('onSend', async (_request, reply) => {
-    reply.headers(headers);
+    reply.headers(headers());
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -4,10 +4,11 @@ import { clearStaleSpool } from '../transfer/spool.ts';
 import { type QueueEntry, UploadQueue } from '../upload/queue.ts';
 import { IndexedDbResumeStore, MemoryResumeStore } from '../upload/resume-store.ts';
 import type { StateName } from '../upload/states.ts';
+import { allowed } from '../upload/states.ts';
 import { describeError } from './messages.ts';
 import { fromDrop, fromInput, type Picked } from './pick.ts';
 import { sharedPool } from './pool.ts';
-import { percentOf, progressText, UploadRow } from './UploadRow.tsx';
+import { percentOf, progressDetail, UploadRow } from './UploadRow.tsx';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -80,17 +81,20 @@ function Totals({ entries, q }: { entries: QueueEntry[]; q: UploadQueue }) {
   const eta = speed > 0 ? (total - done) / speed : null;
   return (
     <div className="totals">
-      <span className="status">
-        {live.length} {live.length === 1 ? 'file' : 'files'} · {progressText({ done, total, speed: speed || null, eta })}
+      <span className="state">
+        <span className="status">
+          {live.length} {live.length === 1 ? 'file' : 'files'} · {percentOf(done, total)}%
+        </span>
+        <span className="detail">{progressDetail({ done, total, speed: speed || null, eta })}</span>
       </span>
       <span className="controls">
-        <button type="button" className="secondary" onClick={() => q.pauseAll()}>
+        <button type="button" className="secondary" disabled={!live.some((e) => allowed(e.state).pause)} onClick={() => q.pauseAll()}>
           Pause all
         </button>
-        <button type="button" className="secondary" onClick={() => q.resumeAll()}>
+        <button type="button" className="secondary" disabled={!live.some((e) => allowed(e.state).resume && e.hasFile)} onClick={() => q.resumeAll()}>
           Resume all
         </button>
-        <button type="button" className="secondary" onClick={() => void q.cancelAll()}>
+        <button type="button" className="secondary" disabled={!live.some((e) => allowed(e.state).cancel)} onClick={() => void q.cancelAll()}>
           Cancel all
         </button>
       </span>

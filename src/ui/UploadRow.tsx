@@ -11,8 +11,17 @@ export function percentOf(done: number, size: number): number {
   return size ? Math.floor((100 * done) / size) : 0;
 }
 
-export function progressText({ done, total, speed, eta }: Progress): string {
-  return `${percentOf(done, total)}% · ${formatBytes(done)} of ${formatBytes(total)}${speed ? ` · ${formatBytes(speed)}/s` : ''}${eta ? ` · ${formatDuration(eta)} left` : ''}`;
+/** Bytes, speed and time left: the line under the state, which changes while the state does not. */
+export function progressDetail({ done, total, speed, eta }: Progress): string {
+  return `${formatBytes(done)} of ${formatBytes(total)}${speed ? ` · ${formatBytes(speed)}/s` : ''}${eta ? ` · ${formatDuration(eta)} left` : ''}`;
+}
+
+function detailText(entry: QueueEntry): string {
+  const s = entry.state;
+  if (s.state === 'uploading') return progressDetail(s.progress);
+  if ((s.state === 'paused' || s.state === 'queued' || s.state === 'failed') && s.progress)
+    return `${formatBytes(s.progress.done)} of ${formatBytes(entry.size)}`;
+  return '';
 }
 
 export function statusText(entry: QueueEntry, deleted: boolean): string {
@@ -24,7 +33,7 @@ export function statusText(entry: QueueEntry, deleted: boolean): string {
     case 'encrypting':
       return 'Preparing: deriving keys and encrypting the file details';
     case 'uploading':
-      return `Encrypting and uploading: ${progressText(s.progress)}`;
+      return `Encrypting and uploading: ${percentOf(s.progress.done, entry.size)}%`;
     case 'paused': {
       const at = s.progress ? ` at ${percentOf(s.progress.done, entry.size)}%` : '';
       return entry.hasFile ? `Paused${at}` : `Unfinished${at}: choose or drop this file again to continue`;
@@ -111,9 +120,12 @@ export const UploadRow = memo(function UploadRow({ entry, queue, onRepick }: Row
       </div>
       <progress aria-label={`Upload progress of ${label}`} max={entry.size || 1} value={s.state === 'done' ? entry.size || 1 : doneBytes(s, entry.size)} />
       <div className="row-foot">
-        {/* Read on focus; changes are announced by the page's one live region, not on every part. */}
-        <span className="status" role="status" aria-live="off">
-          {statusText(entry, deleted)}
+        <span className="state">
+          {/* Read on focus; changes are announced by the page's one live region, not on every part. */}
+          <span className="status" role="status" aria-live="off">
+            {statusText(entry, deleted)}
+          </span>
+          <span className="detail">{deleted ? '' : detailText(entry)}</span>
         </span>
         <span className="controls">
           {can.pause && (

@@ -18,6 +18,11 @@ import { bytesDone, completeUpload, DEFAULT_PARTS_IN_FLIGHT, reconcile, sendPart
 
 /** Files set up, sending or completing at once: small files are bound by round trips, not parts. */
 export const FILES_IN_FLIGHT = 3;
+/**
+ * Progress arrives per part (16 MiB); between parts the speed is sampled on this tick, so a stalled
+ * connection shows a falling speed and a growing time left instead of the last good numbers.
+ */
+export const PROGRESS_TICK_MS = 1000;
 
 export interface QueueOptions {
   api: Api;
@@ -290,16 +295,21 @@ export class UploadQueue {
       await this.save(entry);
       const meter = new SpeedMeter(file.size, bytesDone(record));
       this.apply(entry, { type: 'prepared', progress: meter.reading(bytesDone(record)) });
-      await sendParts(record, file, {
-        api,
-        runner,
-        limiter: this.limiter,
-        signal,
-        onPart: (r) => {
-          void this.save(entry);
-          this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(r)) });
-        },
-      });
+      const tick = setInterval(() => this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(record)) }), PROGRESS_TICK_MS);
+      try {
+        await sendParts(record, file, {
+          api,
+          runner,
+          limiter: this.limiter,
+          signal,
+          onPart: (r) => {
+            void this.save(entry);
+            this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(r)) });
+          },
+        });
+      } finally {
+        clearInterval(tick);
+      }
       this.apply(entry, { type: 'completing' });
       await entry.saving;
       const result = await completeUpload(record, api, signal);
