@@ -10,11 +10,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PART_PLAINTEXT } from '../../src/upload/plan.ts';
-import { sha256File, writeRandomFile } from '../support/files.ts';
+import { writeRandomFile } from '../support/files.ts';
 import type { RecordedRequest } from '../support/recording-proxy.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { DownloadPage, expect, test } from './fixtures.ts';
-import { UploadPage } from './pages.ts';
+import { expect, test } from './fixtures.ts';
+import { downloadedHash, UploadPage } from './pages.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-integrity-'));
 const SIZE = 2 * DEFAULT_PART_PLAINTEXT + 777;
@@ -25,15 +25,10 @@ const partPuts = (stack: Stack, id: string): RecordedRequest[] =>
   stack.s3Proxy.records.filter((r) => r.method === 'PUT' && r.url.includes(`/${id}/data`) && r.url.includes('partNumber='));
 
 async function upload(stack: Stack, browser: import('@playwright/test').Browser, file: string) {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await browser.newContext();
   const { link, id } = await new UploadPage(await context.newPage(), stack.appUrl).share(file);
-  const viewer = new DownloadPage(await context.newPage());
-  await viewer.open(link);
-  const download = await viewer.download();
-  expect(await download.failure()).toBeNull();
-  const hash = await sha256File(await download.path());
   await context.close();
-  return { id, hash };
+  return { id, hash: await downloadedHash(browser, link) };
 }
 
 test('every part PUT carries the SHA-256 of the bytes it sends, as a header signed into its URL', async ({ browser, stack }) => {

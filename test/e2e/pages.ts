@@ -1,5 +1,6 @@
 /** Page objects: what a person sees and does, by role and accessible name. */
-import { type Download, expect, type Page } from '@playwright/test';
+import { type Browser, type Download, expect, type Page } from '@playwright/test';
+import { sha256File } from '../support/files.ts';
 
 export class UploadPage {
   constructor(
@@ -108,5 +109,19 @@ export class DownloadPage {
   async download(): Promise<Download> {
     const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: 'Download' }).click()]);
     return download;
+  }
+}
+
+/** Opens `link` in a fresh browser context, downloads through the viewer, and returns the SHA-256 of the saved file. */
+export async function downloadedHash(browser: Browser, link: string): Promise<string> {
+  const context = await browser.newContext({ acceptDownloads: true });
+  try {
+    const viewer = new DownloadPage(await context.newPage());
+    await viewer.open(link);
+    const download = await viewer.download();
+    expect(await download.failure()).toBeNull();
+    return await sha256File(await download.path());
+  } finally {
+    await context.close();
   }
 }

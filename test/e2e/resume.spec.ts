@@ -13,7 +13,7 @@ import { sha256File, writeRandomFile } from '../support/files.ts';
 import type { FaultPlan } from '../support/recording-proxy.ts';
 import { PREFIX, type Stack, startStack } from '../support/stack.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
-import { UploadPage } from './pages.ts';
+import { downloadedHash, UploadPage } from './pages.ts';
 
 const PARTS = 6;
 const SIZE = PARTS * DEFAULT_PART_PLAINTEXT - 1234;
@@ -44,17 +44,6 @@ const storedParts = (stack: Stack, since = 0) =>
     .filter((r) => r.method === 'PUT' && r.url.includes('partNumber='))
     .map((r) => partNumberOf(r.url))
     .sort((a, b) => a - b);
-
-async function downloadHash(browser: import('@playwright/test').Browser, link: string): Promise<string> {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const viewer = new DownloadPage(await context.newPage());
-  await viewer.open(link);
-  const download = await viewer.download();
-  expect(await download.failure()).toBeNull();
-  const hash = await sha256File(await download.path());
-  await context.close();
-  return hash;
-}
 
 /** Starts `file` and waits until parts 1–4 are stored and saved, with 5 and 6 hanging. */
 async function uploadUntilHeld(uploader: UploadPage, stack: Stack, file: string, since: number) {
@@ -96,7 +85,7 @@ test('pause stops the parts under way; resume sends only the rest, and the file 
   // Every part reached the store exactly once: nothing acknowledged before the pause was sent again.
   expect(storedParts(stack)).toEqual([1, 2, 3, 4, 5, 6]);
   expect(await uploader.savedUploads()).toEqual([]);
-  expect(await downloadHash(browser, link)).toBe(hash);
+  expect(await downloadedHash(browser, link)).toBe(hash);
 });
 
 test('reload mid-upload, pick the file again: it continues with the same key and round-trips; a changed file starts afresh with a new key', async ({
@@ -121,7 +110,7 @@ test('reload mid-upload, pick the file again: it continues with the same key and
   expect(link.hash.slice(1)).toBe(saved.secret);
   expect(storedParts(stack)).toEqual([1, 2, 3, 4, 5, 6]);
   expect(await uploader.savedUploads()).toEqual([]);
-  expect(await downloadHash(browser, link.href)).toBe(hash);
+  expect(await downloadedHash(browser, link.href)).toBe(hash);
 
   // Now a file that changes while its upload is interrupted: same name, same size, same time.
   gate.close();
@@ -148,7 +137,7 @@ test('reload mid-upload, pick the file again: it continues with the same key and
   expect(stack.appProxy.records.some((r) => r.method === 'POST' && r.url === `/api/uploads/${old.id}/abort`)).toBe(true);
   expect(storedParts(stack, since)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 6]);
   expect(await uploader.savedUploads()).toEqual([]);
-  expect(await downloadHash(browser, fresh.href)).toBe(changedHash);
+  expect(await downloadedHash(browser, fresh.href)).toBe(changedHash);
   if (stack.backend === 'external') {
     const uploads = await stack.s3.send(new ListMultipartUploadsCommand({ Bucket: stack.bucket, Prefix: `${PREFIX}${old.id}/` }));
     expect(uploads.Uploads ?? []).toEqual([]);
@@ -193,5 +182,5 @@ test('a folder uploads with its paths; every file gets a link and a QR code', as
   await page.getByRole('button', { name: `QR code for ${take}` }).click();
   await expect(page.getByRole('img', { name: `QR code of the share link for ${take}` })).toBeVisible();
   const link = await uploader.shareLink(take);
-  expect(await downloadHash(browser, link)).toBe(hashes['album/raw/take-1.bin']);
+  expect(await downloadedHash(browser, link)).toBe(hashes['album/raw/take-1.bin']);
 });
