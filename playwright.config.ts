@@ -25,6 +25,10 @@ export default defineConfig({
   retries: process.env.CI ? 1 : 0,
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'reports/e2e.json' }]],
   use: {
+    // Without these a navigation or a waitForEvent('download') that never comes waits for the
+    // whole test timeout; two minutes is far beyond any step here.
+    actionTimeout: 120_000,
+    navigationTimeout: 120_000,
     headless: true,
     trace: 'on-first-retry',
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },

@@ -36,6 +36,8 @@ self.addEventListener('message', (event) => {
   if (typeof data?.token !== 'string') return; // 'keepalive' needs no answer: receiving it keeps this worker running.
   if (data.type === 'download' && port) downloads.set(data.token, { port, name: String(data.name), size: Number(data.size), type: 'application/octet-stream' });
   if (data.type === 'media' && port) media.set(data.token, { port, name: '', size: Number(data.size), type: mediaType(String(data.mediaType)) });
+  // The page requests the URL only after this: a message and a fetch have no order between them.
+  if ((data.type === 'download' || data.type === 'media') && port) port.postMessage({ type: 'registered' });
   if (data.type === 'forget') media.delete(data.token);
 });
 

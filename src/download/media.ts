@@ -5,6 +5,7 @@
  * only the frames covering the range are fetched (ranged GETs of the data object), and each is
  * authenticated before a byte of it is handed on. Seeking therefore costs a few frames, not the file.
  */
+
 import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url } from '../crypto/bytes.ts';
 import { ContextMismatchError, TruncatedError } from '../crypto/errors.ts';
 import { MiB } from '../crypto/format.ts';
@@ -14,6 +15,7 @@ import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { withRetries } from '../transfer/retry.ts';
 import { getRange, type OpenedLink, refresher } from './downloader.ts';
+import { registerRelay } from './sinks.ts';
 
 /** Plaintext handed to the service worker per pull: two default frames. */
 export const MEDIA_PIECE = 1 * MiB;
@@ -147,7 +149,7 @@ export class MediaPreview {
     channel.port1.onmessage = ({ data, ports }) => {
       if (data.type === 'range' && ports[0]) serveRange(message, data.start, data.end, ports[0], fail);
     };
-    worker.postMessage({ type: 'media', token, size: link.meta.size, mediaType: link.meta.type }, [channel.port2]);
+    await registerRelay(worker, { type: 'media', token, size: link.meta.size, mediaType: link.meta.type }, channel.port1, channel.port2);
     const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' }), KEEPALIVE_MS);
     return new MediaPreview(`/_media/${token}`, () => {
       clearInterval(keepalive);

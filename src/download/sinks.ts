@@ -15,6 +15,36 @@ const KEEPALIVE_MS = 10_000;
 /** How long the browser may take to route the download request to the service worker. */
 const START_TIMEOUT_MS = 15_000;
 
+/**
+ * Hands the service worker `port2` for `message.token` and resolves once it has stored it. The
+ * message and the request that follows (the download frame, a media element's first range) are
+ * separate events with no order between them: a worker started again after an idle stop may see
+ * the request first and answer 404, and the download would never start. So nothing is requested
+ * before the worker says it is registered.
+ */
+export function registerRelay(
+  worker: ServiceWorker,
+  message: { type: 'download' | 'media'; token: string; [field: string]: unknown },
+  port1: MessagePort,
+  port2: MessagePort,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      port1.removeEventListener('message', onMessage);
+      reject(new TransferError('NoStreamingSave', 'The service worker did not answer'));
+    }, START_TIMEOUT_MS);
+    const onMessage = ({ data }: MessageEvent) => {
+      if (data?.type !== 'registered') return;
+      clearTimeout(timer);
+      port1.removeEventListener('message', onMessage);
+      resolve();
+    };
+    port1.addEventListener('message', onMessage);
+    port1.start();
+    worker.postMessage(message, [port2]);
+  });
+}
+
 export async function serviceWorker(): Promise<ServiceWorker | null> {
   if (!('serviceWorker' in navigator)) return null;
   try {
@@ -74,7 +104,7 @@ export class ServiceWorkerSink implements Sink {
   static async open(worker: ServiceWorker, name: string, size: number, onCancel: () => void): Promise<ServiceWorkerSink> {
     const channel = new MessageChannel();
     const token = toBase64Url(randomBytes(16));
-    worker.postMessage({ type: 'download', token, name, size }, [channel.port2]);
+    await registerRelay(worker, { type: 'download', token, name, size }, channel.port1, channel.port2);
     const sink = new ServiceWorkerSink(channel.port1, worker, token, onCancel);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -72,3 +72,25 @@ test('with a save picker, a tampered frame discards the picked file and names th
   expect(await v.picked('damaged.bin')).toBeNull();
   await v.close();
 });
+
+test('downloads start even when the service worker was stopped (as Chromium does after 30 s idle)', async ({ browser, uploadPage }) => {
+  // The page registers each download with the worker, then requests it; a stopped worker restarts
+  // on both events, which have no order between them. The download must start every time.
+  const file = path.join(dir, 'after-idle.bin');
+  const hash = await writeRandomFile(file, 3 * MiB + 5);
+  const { link } = await uploadPage.share(file);
+  const context = await browser.newContext({ acceptDownloads: true });
+  for (let round = 0; round < 5; round++) {
+    // A fresh page each round: going to the same URL again would only move to its fragment.
+    const viewer = new DownloadPage(await context.newPage());
+    const cdp = await context.newCDPSession(viewer.page);
+    await viewer.open(link);
+    await expect(viewer.fileName()).toHaveText('after-idle.bin');
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const download = await viewer.download();
+    expect(await sha256File(await download.path()), `round ${round}`).toBe(hash);
+    await viewer.page.close();
+  }
+  await context.close();
+});
