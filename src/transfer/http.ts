@@ -1,15 +1,35 @@
 /** fetch wrappers that turn every failure into a TransferError with a code. */
 import { TransferError } from '../errors.ts';
 
-export async function request(url: string, init: RequestInit): Promise<Response> {
-  let response: Response;
+/**
+ * A connection that goes silent (a black-holed route, a hung store) never fails by itself: a
+ * response that has not begun, or a body that has not moved, for this long is given up as a
+ * network error, which the retry policy sends again.
+ */
+export const STALL_TIMEOUT_MS = 60_000;
+/**
+ * A PUT's response begins only after its whole body is sent, and fetch reports no upload
+ * progress: its wait grows with the body at this slowest rate we still wait for (16 MiB: ~9 min).
+ */
+export const MIN_UPLOAD_BYTES_PER_SECOND = 32 * 1024;
+
+/** How long a request may wait for its response to begin, for a body of `bodyBytes`. */
+export const responseTimeout = (bodyBytes = 0, stallMs = STALL_TIMEOUT_MS): number => stallMs + (1000 * bodyBytes) / MIN_UPLOAD_BYTES_PER_SECOND;
+
+/** fetch, with failures as TransferErrors and a limit on the wait for the response to begin. */
+export async function request(url: string, init: RequestInit, timeoutMs = responseTimeout()): Promise<Response> {
+  const timer = new AbortController();
+  const signal = init.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal;
+  const timeout = setTimeout(() => timer.abort(), timeoutMs);
   try {
-    response = await fetch(url, init);
+    return await fetch(url, { ...init, signal });
   } catch (error) {
     if (init.signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
+    if (timer.signal.aborted) throw new TransferError('Network', `No answer from ${new URL(url).host} for ${Math.round(timeoutMs / 1000)} s`);
     throw new TransferError('Network', `Network error: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timeout);
   }
-  return response;
 }
 
 /** An S3 error body is XML with a <Code>: kept as the error's `apiCode` (a field, not a message). */
@@ -28,7 +48,12 @@ export async function expectStatus(response: Response, ok: number[], what: strin
  * Reads a body of known length into one buffer with a BYOB reader (a third less CPU than
  * arrayBuffer() in Chromium). A shorter body is reported, not padded.
  */
-export async function readExactly(response: Response, length: number, into?: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+export async function readExactly(
+  response: Response,
+  length: number,
+  into?: Uint8Array<ArrayBuffer>,
+  stallMs = STALL_TIMEOUT_MS,
+): Promise<Uint8Array<ArrayBuffer>> {
   const body = response.body;
   if (!body) throw new TransferError('Network', 'Response has no body');
   if (into && (into.byteOffset !== 0 || into.byteLength !== length)) throw new RangeError('the destination must be a whole-buffer view of the body length');
@@ -43,15 +68,27 @@ export async function readExactly(response: Response, length: number, into?: Uin
     if (all.byteLength !== length) throw new TransferError('Network', `Expected ${length} bytes, got ${all.byteLength}`);
     return all;
   }
+  const byob = reader;
+  /** One read, given up (and the body cancelled) when no bytes come for `stallMs`. */
+  const read = (view: Uint8Array<ArrayBuffer>) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void byob.cancel().catch(() => undefined);
+        reject(new TransferError('Network', `The download stalled: no data for ${Math.round(stallMs / 1000)} s`));
+      }, stallMs);
+    });
+    return Promise.race([byob.read(view), stalled]).finally(() => clearTimeout(timer));
+  };
   try {
     while (offset < length) {
-      const { done, value } = await reader.read(new Uint8Array(buffer, offset, length - offset));
+      const { done, value } = await read(new Uint8Array(buffer, offset, length - offset));
       if (done || !value) break;
       buffer = value.buffer as ArrayBuffer;
       offset += value.byteLength;
     }
     if (offset !== length) throw new TransferError('Network', `Body ended after ${offset} of ${length} bytes`);
-    const { done } = await reader.read(new Uint8Array(1));
+    const { done } = await read(new Uint8Array(1));
     if (!done) throw new TransferError('Network', `Body is longer than ${length} bytes`);
   } catch (error) {
     if (error instanceof TransferError) throw error;

@@ -8,7 +8,7 @@ import { TransferError } from '../errors.ts';
 import type { PartPlan, RangePlan } from '../upload/plan.ts';
 import { BufferPool, readBlobInto } from './buffers.ts';
 import { partDigest } from './checksum.ts';
-import { expectStatus, readExactly, request } from './http.ts';
+import { expectStatus, readExactly, request, responseTimeout } from './http.ts';
 import { spool } from './spool.ts';
 
 export interface FrameKeysMessage {
@@ -74,7 +74,7 @@ export async function encryptPart(
 ): Promise<{ etag: string }> {
   const put = async (body: BodyInit, digest?: string) => {
     let signed: SignedUrl = url && !digest ? { url } : await signPart(digest);
-    const send = () => request(signed.url, { method: 'PUT', body, headers: { ...headers, ...signed.headers }, signal });
+    const send = () => request(signed.url, { method: 'PUT', body, headers: { ...headers, ...signed.headers }, signal }, responseTimeout(part.cipherSize));
     let first: Response;
     try {
       first = await send();

@@ -37,7 +37,28 @@ export class WorkerPool implements PartRunner {
   private spawn(): Worker {
     const worker = new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-crypto' });
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
+    // A worker that fails outside a request (it could not load, it ran out of memory) would leave
+    // its requests waiting forever: they fail as network errors, which the policy retries elsewhere.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.replace(worker, `A crypto worker failed: ${event.message || 'it stopped'}`);
+    };
+    worker.onmessageerror = () => this.replace(worker, 'A crypto worker could not read a message');
     return worker;
+  }
+
+  private replace(worker: Worker, why: string): void {
+    const index = this.workers.indexOf(worker);
+    if (index < 0) return;
+    worker.terminate();
+    this.workers[index] = this.spawn();
+    this.load[index] = 0;
+    this.served[index] = 0;
+    for (const [id, pending] of this.pending) {
+      if (pending.worker !== index) continue;
+      this.pending.delete(id);
+      pending.reject(new TransferError('Network', why));
+    }
   }
 
   /** The least busy worker that is not due for replacement (or the least busy, if all are). */

@@ -85,3 +85,25 @@ test('presigned URLs that expire after one second are signed again, for parts an
     await stack.stop();
   }
 });
+
+test('a ranged GET that is never answered (a black hole) is given up after the stall limit and fetched again', async ({ browser }) => {
+  test.setTimeout(300_000);
+  let held = false;
+  const stack = await startStack({
+    s3Faults: ({ method, url }) => {
+      // The first GET of a range after the header read: the download is under way when it hangs.
+      if (held || !isDataGet(method, url) || !url.includes('X-Amz-Signature')) return null;
+      held = true;
+      return 'hang';
+    },
+  });
+  try {
+    const file = path.join(dir, 'black-hole.bin');
+    await writeRandomFile(file, 24 * MiB + 99);
+    expect(await roundTrip(stack, browser, file)).toBe(await sha256File(file));
+    expect(stack.s3Proxy.injected.map((f) => `${f.method} ${f.fault}`)).toEqual(['GET hang']);
+    test.info().annotations.push({ type: 'injected', description: 'one ranged GET never answered; given up after 60 s (STALL_TIMEOUT_MS) and fetched again' });
+  } finally {
+    await stack.stop();
+  }
+});
