@@ -107,3 +107,24 @@ test('a ranged GET that is never answered (a black hole) is given up after the s
     await stack.stop();
   }
 });
+
+test('a store whose CORS rule does not expose ETag fails the upload loudly, naming the rule, instead of hanging at 100 %', async ({ browser }) => {
+  const stack = await startStack({ s3Faults: ({ method, url }) => (isPartPut(method, url) ? 'hideETag' : null) });
+  try {
+    const file = path.join(dir, 'no-etag.bin');
+    await writeRandomFile(file, 5 * MiB + 3);
+    const context = await browser.newContext();
+    const uploader = new UploadPage(await context.newPage(), stack.appUrl);
+    await uploader.goto();
+    await uploader.choose(file);
+    await expect(uploader.status('no-etag.bin')).toHaveText(
+      "The storage did not expose the part's ETag: its CORS rule needs <ExposeHeader>ETag</ExposeHeader>",
+    );
+    await expect(uploader.control('Retry', 'no-etag.bin')).toBeVisible();
+    // Failed, not finished: nothing was completed, and the unfinished upload is kept for a retry.
+    expect(stack.appProxy.records.some((r) => r.url.endsWith('/complete'))).toBe(false);
+    await context.close();
+  } finally {
+    await stack.stop();
+  }
+});

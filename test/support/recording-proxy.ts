@@ -21,8 +21,9 @@ export interface RecordedRequest {
 /**
  * `hang`: a black hole — the request is neither forwarded nor answered until the client goes away.
  * `corrupt`: the request body reaches the store with one bit flipped (a damaged network path).
+ * `hideETag`: the answer no longer exposes ETag to the page (a bucket CORS rule without it).
  */
-export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'hang' | 'corrupt';
+export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'hang' | 'corrupt' | 'hideETag';
 
 /** Decides, per request, whether and how it fails. */
 export type FaultPlan = (request: { method: string; url: string; headers: http.IncomingHttpHeaders }) => Fault | null;
@@ -64,9 +65,17 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
   const agent = new http.Agent({ keepAlive: true });
 
   /** Streams the request upstream as it arrives (a store sees it start when the browser sends it). */
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, slow: boolean) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, slow: boolean, hideETag = false) => {
     const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
+      const headers = { ...up.headers };
+      if (hideETag) {
+        const exposed = String(headers['access-control-expose-headers'] ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h && h.toLowerCase() !== 'etag');
+        headers['access-control-expose-headers'] = exposed.join(', ');
+      }
+      res.writeHead(up.statusCode ?? 502, headers);
       if (!slow) {
         up.pipe(res);
         return;
@@ -115,7 +124,7 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
       return;
     }
     const start = () => {
-      const upstream = forward(req, res, fault === 'slowBody');
+      const upstream = forward(req, res, fault === 'slowBody', fault === 'hideETag');
       let flipped = fault !== 'corrupt';
       req.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
