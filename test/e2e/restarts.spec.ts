@@ -69,3 +69,32 @@ test('the store process is killed mid-upload and restarted: parts are retried an
   expect(await sha256File(await download.path())).toBe(await sha256File(file));
   await context.close();
 });
+
+test('a reload in the middle of a download fails that browser download (nothing half-written looks complete) and the page opens afresh', async ({
+  browser,
+}) => {
+  test.setTimeout(300_000);
+  // Ranged GETs arrive slowly, so the reload surely lands while the download is under way.
+  const stack = await startStack({
+    s3Faults: ({ method, url }) => (method === 'GET' && url.includes('/data') && url.includes('X-Amz-Signature') ? 'slowBody' : null),
+  });
+  try {
+    const file = path.join(dir, 'reloaded.bin');
+    await writeRandomFile(file, 48 * MiB);
+    const context = await browser.newContext({ acceptDownloads: true });
+    const { link } = await new UploadPage(await context.newPage(), stack.appUrl).share(file);
+    const viewer = new DownloadPage(await context.newPage());
+    await viewer.open(link);
+    const download = await viewer.download();
+    await expect(viewer.page.getByRole('progressbar')).toBeVisible();
+    await viewer.page.reload();
+    // The browser marks the download failed; no completed file is left.
+    expect(await download.failure()).not.toBeNull();
+    // After the reload the link opens as new, ready to download again.
+    await expect(viewer.fileName()).toHaveText('reloaded.bin');
+    await expect(viewer.page.getByRole('button', { name: 'Download' })).toBeVisible();
+    await context.close();
+  } finally {
+    await stack.stop();
+  }
+});
