@@ -25,7 +25,10 @@ const storage: Storage = {
     if (uploadId === 'gone') throw new ApiError('UploadNotFound', 'No such upload');
     if (uploadId === 'explode') throw new Error('secret internal detail at /srv/x.ts:12');
   },
-  listParts: async () => null,
+  async listParts(id, uploadId) {
+    calls.push(`listParts ${id} ${uploadId}`);
+    return uploadId === 'listed' ? [{ partNumber: 1, etag: '"e1"', size: 5 }] : null;
+  },
   partChecksum: 'sha256',
   abort: async () => true,
   remove: async () => {},
@@ -107,9 +110,27 @@ describe('ids in paths', () => {
       expect(res.body.error.code).toMatch(/BadRequest|NotFound/);
       const parts = await send('POST', `/api/uploads/${id}/complete`, { uploadId: 'u', parts: [{ partNumber: 1, etag: '"a"' }] });
       expect([400, 404]).toContain(parts.status);
+      const listed = await send('POST', `/api/uploads/${id}/uploaded`, { uploadId: 'u' });
+      expect([400, 404]).toContain(listed.status);
       expect(calls.length).toBe(before);
     });
   }
+});
+
+describe('parts already uploaded (resume)', () => {
+  it('lists what the store holds, or says it cannot', async () => {
+    const listed = await send('POST', `/api/uploads/${ID}/uploaded`, { uploadId: 'listed' });
+    expect([listed.status, listed.body]).toEqual([200, { supported: true, parts: [{ partNumber: 1, etag: '"e1"', size: 5 }] }]);
+    const unsupported = await send('POST', `/api/uploads/${ID}/uploaded`, { uploadId: 'u' });
+    expect([unsupported.status, unsupported.body]).toEqual([200, { supported: false, parts: [] }]);
+  });
+
+  it('refuses a missing or malformed upload id, and unknown fields', async () => {
+    for (const body of [{}, { uploadId: 5 }, { uploadId: '' }, { uploadId: 'u', extra: 1 }]) {
+      const res = await send('POST', `/api/uploads/${ID}/uploaded`, body);
+      expect([res.status, res.body.error.code], JSON.stringify(body)).toEqual([400, 'BadRequest']);
+    }
+  });
 });
 
 describe('part URLs and completion', () => {
@@ -266,6 +287,7 @@ describe('access control', () => {
       [`/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1] }],
       [`/api/uploads/${ID}/complete`, { uploadId: 'u', parts: [{ partNumber: 1, etag: '"a"' }] }],
       [`/api/uploads/${ID}/abort`, { uploadId: 'u' }],
+      [`/api/uploads/${ID}/uploaded`, { uploadId: 'u' }],
     ] as const) {
       const none = await post(url, body);
       expect(none.statusCode, url).toBe(401);
