@@ -128,7 +128,9 @@ export async function prepareDownload(link: OpenedLink, options: Pick<DownloadOp
   const info = link.info;
   const refresh = refresher(link, options.api, signal);
   const headers = link.storeHeaders;
-  const first = await withRetries(() => getRange(link.info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal, headers), refresh, signal);
+  const first = await withRetries(() => getRange(link.info.dataUrl, 0, Math.min(info.size, FIRST_READ) - 1, signal, headers), refresh, signal, {
+    presigned: true,
+  });
   let header = first.byteLength > 0 ? parseHeader(first) : null;
   if (!header && info.size > FIRST_READ)
     header = parseHeader(await getRange(link.info.dataUrl, 0, Math.min(info.size, MAX_HEADER_LENGTH) - 1, signal, headers));
@@ -154,7 +156,10 @@ export async function downloadTo(prepared: PreparedDownload, sink: Sink, options
     await orderedPool(
       ranges.length,
       options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
-      (i) => withRetries(() => runner.decryptRange({ url: link.info.dataUrl, range: ranges[i], keys, headers: link.storeHeaders }, signal), refresh, signal),
+      (i) =>
+        withRetries(() => runner.decryptRange({ url: link.info.dataUrl, range: ranges[i], keys, headers: link.storeHeaders }, signal), refresh, signal, {
+          presigned: true,
+        }),
       async (plaintext) => {
         await sink.write(new Uint8Array(plaintext));
         done += plaintext.byteLength;

@@ -30,7 +30,7 @@ export function dataObjectSource(link: OpenedLink, api: Api, signal?: AbortSigna
     read: (start, end) =>
       end <= start
         ? Promise.resolve(new Uint8Array(0))
-        : withRetries(() => getRange(link.info.dataUrl, start, end - 1, signal, link.storeHeaders), refresh, signal),
+        : withRetries(() => getRange(link.info.dataUrl, start, end - 1, signal, link.storeHeaders), refresh, signal, { presigned: true }),
   };
 }
 

@@ -35,7 +35,7 @@ const noResign = async () => {
 };
 
 function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  return withRetries(() => callOnce<T>(method, path, body, signal), noResign, signal, API_ATTEMPTS);
+  return withRetries(() => callOnce<T>(method, path, body, signal), noResign, signal, { maxAttempts: API_ATTEMPTS });
 }
 
 async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {

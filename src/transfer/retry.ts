@@ -11,7 +11,8 @@ export const MAX_DELAY_MS = 10_000;
 const DAMAGED_IN_TRANSIT = new Set(['BadDigest', 'XAmzContentChecksumMismatch', 'XAmzContentSHA256Mismatch']);
 
 export type RetryDecision =
-  | { action: 'retry'; delayMs: number }
+  /** `resign`: also fetch fresh presigned URLs first (see `presigned` below) */
+  | { action: 'retry'; delayMs: number; resign?: true }
   /** the presigned URL expired or was refused: ask the server for a fresh one, then retry */
   | { action: 'resign' }
   /** the device is offline: wait for the `online` event, then retry without counting an attempt */
@@ -23,14 +24,27 @@ export function backoff(attempt: number, random: () => number = Math.random): nu
   return Math.round(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
 }
 
-/** `online`: navigator.onLine where there is one (a network error while offline is no attempt). */
-export function retryDecision(error: unknown, attempt: number, random?: () => number, maxAttempts = MAX_ATTEMPTS, online = true): RetryDecision {
+export interface RetryContext {
+  random?: () => number;
+  maxAttempts?: number;
+  /** navigator.onLine where there is one (a network error while offline is no attempt) */
+  online?: boolean;
+  /**
+   * The request goes to a presigned URL. A store may refuse an expired URL without CORS headers
+   * (Ceph RGW does), which the browser can only report as a network error: so a network error
+   * there also fetches fresh URLs before the retry. It costs one API call, and only on failures.
+   */
+  presigned?: boolean;
+}
+
+export function retryDecision(error: unknown, attempt: number, context: RetryContext = {}): RetryDecision {
+  const { random, maxAttempts = MAX_ATTEMPTS, online = true, presigned = false } = context;
   if (!(error instanceof TransferError)) return { action: 'fail' };
   if (error.code === 'Network' && !online) return { action: 'waitOnline' };
   if (attempt >= maxAttempts) return { action: 'fail' };
   switch (error.code) {
     case 'Network':
-      return { action: 'retry', delayMs: backoff(attempt, random) };
+      return presigned ? { action: 'retry', delayMs: backoff(attempt, random), resign: true } : { action: 'retry', delayMs: backoff(attempt, random) };
     case 'HttpStatus': {
       const status = error.status ?? 0;
       if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'fail' };
@@ -93,20 +107,23 @@ export async function withRetries<T>(
   run: (attempt: number) => Promise<T>,
   resign: () => Promise<void>,
   signal?: AbortSignal,
-  maxAttempts = MAX_ATTEMPTS,
+  { maxAttempts = MAX_ATTEMPTS, presigned = false }: Pick<RetryContext, 'maxAttempts' | 'presigned'> = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(attempt);
     } catch (error) {
       if (signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
-      const decision = retryDecision(error, attempt, undefined, maxAttempts, isOnline());
+      const decision = retryDecision(error, attempt, { maxAttempts, online: isOnline(), presigned });
       if (decision.action === 'fail') throw error;
       if (decision.action === 'resign') await resign();
       else if (decision.action === 'waitOnline') {
         await waitForOnline(signal);
         attempt--;
-      } else await sleep(decision.delayMs, signal);
+      } else {
+        await sleep(decision.delayMs, signal);
+        if (decision.resign) await resign();
+      }
     }
   }
 }

@@ -318,7 +318,8 @@ export class UploadQueue {
       this.apply(entry, { type: 'done', result });
     } catch (error) {
       // Paused or cancelled: the state already says so (cancel cleans up after this returns).
-      if (signal.aborted) return;
+      // The record of every acknowledged part is saved before the run ends.
+      if (signal.aborted) return void (await entry.saving);
       if (error instanceof TransferError && (error.apiCode === 'UploadNotFound' || error.code === 'NotFound') && entry.record) {
         // The store no longer has this upload (aborted by a lifecycle rule, or deleted): a retry starts afresh.
         await store.remove(entry.record.id).catch(() => undefined);

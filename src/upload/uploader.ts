@@ -293,6 +293,7 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
         if (!checksum) await urls.renew(part.partNumber);
       },
       laneSignal,
+      { presigned: true },
     );
   let next = 0;
   const lane = async () => {

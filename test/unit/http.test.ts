@@ -36,7 +36,7 @@ describe('stalled connections', () => {
     expect(error).toBeInstanceOf(TransferError);
     expect(error).toMatchObject({ code: 'Network', message: expect.stringContaining('No answer') });
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(retryDecision(error, 1, () => 0.5).action).toBe('retry');
+    expect(retryDecision(error, 1, { random: () => 0.5 }).action).toBe('retry');
   });
 
   it('gives up on a body that stops moving, and reads a whole body normally', async () => {

@@ -8,11 +8,19 @@ const half = () => 0.5;
 describe('retryDecision', () => {
   it('retries network errors, 408, 429 and 5xx with growing jittered backoff', () => {
     for (const error of [new TransferError('Network', 'reset'), http(408), http(429), http(500), http(503)]) {
-      expect(retryDecision(error, 1, half)).toEqual({ action: 'retry', delayMs: backoff(1, half) });
+      expect(retryDecision(error, 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
     }
     expect(backoff(3, half)).toBeGreaterThan(backoff(1, half));
     expect(backoff(30, () => 1)).toBe(MAX_DELAY_MS);
     expect(backoff(2, () => 0)).toBe(0);
+  });
+
+  it('with presigned URLs, a network error also fetches fresh URLs (a store may refuse an expired URL without CORS headers)', () => {
+    const reset = new TransferError('Network', 'Failed to fetch');
+    expect(retryDecision(reset, 1, { random: half, presigned: true })).toEqual({ action: 'retry', delayMs: backoff(1, half), resign: true });
+    // API calls have no URL to renew; server errors are not URL problems.
+    expect(retryDecision(reset, 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
+    expect(retryDecision(http(503), 1, { random: half, presigned: true })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
   });
 
   it('re-signs once after a 403 (an expired presigned URL), then fails', () => {
@@ -22,8 +30,8 @@ describe('retryDecision', () => {
 
   it('sends a part again when the store says its bytes arrived damaged (a signed checksum did not match)', () => {
     const s3 = (code: string) => new TransferError('HttpStatus', `HTTP 400 ${code}`, 400, code);
-    expect(retryDecision(s3('BadDigest'), 1, half)).toEqual({ action: 'retry', delayMs: backoff(1, half) });
-    expect(retryDecision(s3('XAmzContentChecksumMismatch'), 2, half)).toEqual({ action: 'retry', delayMs: backoff(2, half) });
+    expect(retryDecision(s3('BadDigest'), 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
+    expect(retryDecision(s3('XAmzContentChecksumMismatch'), 2, { random: half })).toEqual({ action: 'retry', delayMs: backoff(2, half) });
     // A malformed digest or any other 400 is our own mistake: sending again would not help.
     expect(retryDecision(s3('InvalidDigest'), 1)).toEqual({ action: 'fail' });
     expect(retryDecision(s3('InvalidArgument'), 1)).toEqual({ action: 'fail' });
@@ -37,17 +45,17 @@ describe('retryDecision', () => {
 
   it("gives up after MAX_ATTEMPTS, or the caller's own limit", () => {
     expect(retryDecision(http(503), MAX_ATTEMPTS)).toEqual({ action: 'fail' });
-    expect(retryDecision(http(503), MAX_ATTEMPTS, half, 10)).toEqual({ action: 'retry', delayMs: backoff(MAX_ATTEMPTS, half) });
-    expect(retryDecision(http(503), 10, half, 10)).toEqual({ action: 'fail' });
+    expect(retryDecision(http(503), MAX_ATTEMPTS, { random: half, maxAttempts: 10 })).toEqual({ action: 'retry', delayMs: backoff(MAX_ATTEMPTS, half) });
+    expect(retryDecision(http(503), 10, { random: half, maxAttempts: 10 })).toEqual({ action: 'fail' });
   });
 
   it('retries the presign API only when it is rate limited or unavailable, never on its refusals', () => {
     const api = (status: number, code: string) => new TransferError('Api', code, status, code);
     for (const error of [api(429, 'RateLimited'), api(502, 'Unknown'), api(503, 'StorageUnavailable'), api(504, 'Unknown')]) {
-      expect(retryDecision(error, 1, half)).toEqual({ action: 'retry', delayMs: backoff(1, half) });
+      expect(retryDecision(error, 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
     }
     for (const error of [api(400, 'BadRequest'), api(401, 'Unauthorized'), api(403, 'Forbidden'), api(413, 'TooLarge'), api(500, 'Internal')]) {
-      expect(retryDecision(error, 1, half)).toEqual({ action: 'fail' });
+      expect(retryDecision(error, 1, { random: half })).toEqual({ action: 'fail' });
     }
     expect(retryDecision(new TransferError('NotFound', 'gone', 404), 1)).toEqual({ action: 'fail' });
     expect(retryDecision(new TransferError('Expired', 'gone', 410), 1)).toEqual({ action: 'fail' });
@@ -72,12 +80,12 @@ function browserNetwork(onLine: boolean) {
 describe('offline', () => {
   it('waits for the network instead of spending attempts on a network error while offline', () => {
     const reset = new TransferError('Network', 'reset');
-    expect(retryDecision(reset, 1, half, MAX_ATTEMPTS, false)).toEqual({ action: 'waitOnline' });
+    expect(retryDecision(reset, 1, { random: half, maxAttempts: MAX_ATTEMPTS, online: false })).toEqual({ action: 'waitOnline' });
     // Even past the attempt limit: attempts made while offline say nothing about the store.
-    expect(retryDecision(reset, MAX_ATTEMPTS, half, MAX_ATTEMPTS, false)).toEqual({ action: 'waitOnline' });
+    expect(retryDecision(reset, MAX_ATTEMPTS, { random: half, maxAttempts: MAX_ATTEMPTS, online: false })).toEqual({ action: 'waitOnline' });
     // Other failures are decided as when online (a 403 is no network failure).
-    expect(retryDecision(http(403), 1, half, MAX_ATTEMPTS, false)).toEqual({ action: 'resign' });
-    expect(retryDecision(http(400), 1, half, MAX_ATTEMPTS, false)).toEqual({ action: 'fail' });
+    expect(retryDecision(http(403), 1, { random: half, maxAttempts: MAX_ATTEMPTS, online: false })).toEqual({ action: 'resign' });
+    expect(retryDecision(http(400), 1, { random: half, maxAttempts: MAX_ATTEMPTS, online: false })).toEqual({ action: 'fail' });
   });
 
   it('withRetries goes on after the online event, without counting the offline attempt', async () => {
@@ -131,6 +139,23 @@ describe('withRetries', () => {
     );
     expect(result).toBe('ok');
     expect(seen).toEqual(['try 1', 'resign', 'try 2', 'try 3']);
+  });
+
+  it('for presigned requests, renews the URLs after the backoff of a network error', async () => {
+    const seen: string[] = [];
+    const result = await withRetries(
+      async (attempt) => {
+        seen.push(`try ${attempt}`);
+        if (attempt === 1) throw new TransferError('Network', 'Failed to fetch');
+        return 'ok';
+      },
+      async () => {
+        seen.push('resign');
+      },
+      undefined,
+      { presigned: true },
+    );
+    expect([result, seen]).toEqual(['ok', ['try 1', 'resign', 'try 2']]);
   });
 
   it('stops at once when aborted', async () => {
