@@ -215,7 +215,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       index: false,
       wildcard: false,
       setHeaders(res, filePath) {
-        res.header('cache-control', filePath.includes('/assets/') ? IMMUTABLE : 'no-cache');
+        // A worker runs under the CSP of its own script's response, which an immutable cache would
+        // keep for a year: worker scripts are revalidated so a changed policy (PART_CHECKSUM=md5
+        // allows WebAssembly) reaches them. Revalidating is a 304 and costs no download.
+        const immutable = filePath.includes('/assets/') && !/\.worker-[^/]*\.js$/.test(filePath);
+        res.header('cache-control', immutable ? IMMUTABLE : 'no-cache');
       },
     });
     const page = (_request: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');

@@ -1,4 +1,7 @@
 /** Every endpoint's contract with a stub store: validation, error shape, headers, no leaks. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { safeEqual } from '../../server/access.ts';
@@ -353,5 +356,27 @@ describe('configuration', () => {
     expect(safeEqual('a', 'a')).toBe(true);
     expect(safeEqual('a', 'b')).toBe(false);
     expect(safeEqual('short', 'a much longer token')).toBe(false);
+  });
+});
+
+describe('static files', () => {
+  it('caches hashed assets for good, but revalidates worker scripts (a worker runs under its own response CSP)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-static-'));
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
+    writeFileSync(path.join(dir, 'assets', 'main-abc123.js'), 'export {}');
+    writeFileSync(path.join(dir, 'assets', 'crypto.worker-abc123.js'), 'export {}');
+    const served = await buildApp({ access: openAccess(), storage: { ...storage, partChecksum: 'md5' }, presignExpiresSeconds: 60, staticDir: dir });
+    try {
+      const main = await served.inject({ method: 'GET', url: '/assets/main-abc123.js' });
+      expect(main.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      const worker = await served.inject({ method: 'GET', url: '/assets/crypto.worker-abc123.js' });
+      expect(worker.headers['cache-control']).toBe('no-cache');
+      expect(String(worker.headers['content-security-policy'])).toContain("'wasm-unsafe-eval'");
+      expect((await served.inject({ method: 'GET', url: '/' })).headers['cache-control']).toBe('no-cache');
+    } finally {
+      await served.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
