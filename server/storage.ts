@@ -171,7 +171,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
   const browserOrigin = settings.forcePathStyle ? publicOrigin : publicOrigin.replace('://', `://${Bucket}.`);
   const sse = sseFor(settings.sse);
   const customerKeys = settings.sse?.mode === 'sse-c';
-  const partChecksum = settings.partChecksum === undefined ? 'sha256' : settings.partChecksum;
+  const partChecksum = settings.partChecksum ?? null;
   /** Presigning options that keep `headers` signed headers the browser must send (not query parameters). */
   /**
    * SigV4 dates have whole seconds and the expiry counts from them, so a URL signed at hh:mm:ss.9

@@ -72,16 +72,17 @@ export async function encryptPart(
   signal: AbortSignal | undefined,
   signPart: SignPart,
 ): Promise<{ etag: string }> {
-  const put = async (body: BodyInit, digest?: string) => {
-    let signed: SignedUrl = url && !digest ? { url } : await signPart(digest);
+  /** `firstUrl`: the URL already being signed (with the digest) while the body was spooled. */
+  const put = async (body: BodyInit, digest?: string, firstUrl?: Promise<SignedUrl>) => {
+    let signed: SignedUrl = url && !digest ? { url } : await (firstUrl ?? signPart(digest));
     const send = () => request(signed.url, { method: 'PUT', body, headers: { ...headers, ...signed.headers }, signal }, responseTimeout(part.cipherSize));
     let first: Response;
     try {
       first = await send();
     } catch (error) {
-      // Some stores (Ceph RGW) answer an expired URL with 403 and close the connection while the
-      // body is still being sent: the browser sees a network error, not the 403. A fresh URL costs
-      // one API call; re-sealing would cost the whole part again (and outlive a short URL again).
+      // A store may refuse an expired URL without CORS headers (Ceph RGW does): the browser then
+      // reports a network error, not the 403. A fresh URL costs one API call; re-sealing would
+      // cost the whole part again (and outlive a short URL again).
       if (signal?.aborted || !(error instanceof TransferError && error.code === 'Network')) throw error;
       signed = await signPart(digest);
       return send();
@@ -102,10 +103,13 @@ export async function encryptPart(
       await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
       const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined, sealed);
       plain.fill(0);
-      const digest = checksum ? await partDigest(checksum, body) : undefined;
+      // Hashing and signing (a round trip through the page to the server) overlap the spool write.
+      const digest = checksum ? partDigest(checksum, body) : undefined;
+      const firstUrl = digest?.then((d) => signPart(d));
+      firstUrl?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
       const spooled = await spool(body);
       try {
-        response = await put(spooled?.body ?? body, digest);
+        response = await put(spooled?.body ?? body, await digest, firstUrl);
       } finally {
         await spooled?.release();
       }

@@ -84,7 +84,7 @@ export interface StackOptions {
   presignExpiresSeconds?: number;
   /** faults the proxy in front of the store injects (see recording-proxy.ts) */
   s3Faults?: FaultPlan;
-  /** PART_CHECKSUM; default sha256 */
+  /** PART_CHECKSUM; default none, as in production */
   partChecksum?: PartChecksum | null;
 }
 

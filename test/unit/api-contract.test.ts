@@ -333,6 +333,15 @@ describe('access control', () => {
 });
 
 describe('configuration', () => {
+  it('PART_CHECKSUM is off unless asked for, and only sha256, md5 or none', () => {
+    const bucket = { S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', OPEN_UPLOADS: 'true' };
+    expect(loadConfig(bucket).s3?.partChecksum).toBeNull();
+    expect(loadConfig({ ...bucket, PART_CHECKSUM: 'sha256' }).s3?.partChecksum).toBe('sha256');
+    expect(loadConfig({ ...bucket, PART_CHECKSUM: 'md5' }).s3?.partChecksum).toBe('md5');
+    expect(loadConfig({ ...bucket, PART_CHECKSUM: 'none' }).s3?.partChecksum).toBeNull();
+    expect(() => loadConfig({ ...bucket, PART_CHECKSUM: 'crc32' })).toThrow(/PART_CHECKSUM/);
+  });
+
   it('uploads are open on the embedded store, and need tokens or an explicit OPEN_UPLOADS on a real bucket', () => {
     expect(loadConfig({}).access.openUploads).toBe(true);
     const bucket = { S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' };

@@ -28,7 +28,11 @@ let app: FastifyInstance;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-s3-'));
   s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
+  app = await buildApp({
+    access: openAccess(),
+    storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60),
+    presignExpiresSeconds: 60,
+  });
 });
 
 afterAll(async () => {
@@ -104,7 +108,11 @@ describe('presign API on the real local S3', () => {
     expect((await api('POST', `/api/uploads/${body.id}/complete`, { uploadId: body.uploadId, parts: [{ partNumber: 1, etag }] })).status).toBe(200);
     const info = await api<FileInfoResponse>('GET', `/api/files/${body.id}`);
     expect(Math.abs((info.body.expiresAt ?? 0) - (Date.now() + 60_000))).toBeLessThan(5000);
-    const later = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
+    const later = await buildApp({
+      access: openAccess(),
+      storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60),
+      presignExpiresSeconds: 60,
+    });
     const realNow = Date.now;
     Date.now = () => realNow() + 61_000;
     try {
@@ -117,7 +125,9 @@ describe('presign API on the real local S3', () => {
 
   it('is stateless: a second server process answers for uploads made through the first, and deletes them', async () => {
     const access = openAccess();
-    const [a, b] = await Promise.all([1, 2].map(() => buildApp({ access, storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 })));
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => buildApp({ access, storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60), presignExpiresSeconds: 60 })),
+    );
     try {
       const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1 } })).json() as CreateUploadResponse;
       const etag = await putPart(b, created.id, created.uploadId as string, 1, '0123456789');
@@ -141,7 +151,7 @@ describe('presign API on the real local S3', () => {
   });
 
   it('the sweeper deletes expired files and keeps the rest', async () => {
-    const storage = createStorage(s3.settings, 'cipherdrop/', 60);
+    const storage = createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60);
     const make = async (expiresInSeconds?: number) => {
       const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds });
       await fetch(body.metaUrl, { method: 'PUT', body: 'm', headers: body.metaHeaders });
