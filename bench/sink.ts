@@ -27,7 +27,7 @@ export class Sink {
   /** when true, part uploads are written to disk and can be downloaded after Complete */
   keep = false;
   /** the checksum the page computes per part (the sink does not check it: only its cost is measured) */
-  partChecksum: PartChecksum | null = 'sha256';
+  partChecksum: PartChecksum | null = null;
   private readonly uploads = new Map<string, { id: string; keep: boolean; parts: Map<number, { file?: string; size: number }> }>();
   private readonly objects = new Map<string, StoredObject>();
 
