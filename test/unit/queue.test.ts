@@ -172,6 +172,27 @@ describe('UploadQueue', () => {
     expect(store.completed[0].parts.map((p) => p.partNumber)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('while parts stall, the shown speed falls and the time left grows (no frozen numbers)', async () => {
+    const q = makeQueue();
+    await q.add([{ file: file('a', 4 * PART) }]);
+    await until(() => runner.waiting === 3);
+    await new Promise((r) => setTimeout(r, 300));
+    await runner.release(); // one part done: a first speed
+    const reading = () => {
+      const s = q.getSnapshot()[0].state;
+      if (s.state !== 'uploading') throw new Error(`not uploading: ${s.state}`);
+      return s.progress;
+    };
+    await until(() => reading().speed !== null);
+    const before = reading();
+    await new Promise((r) => setTimeout(r, 2500)); // nothing moves: the tick samples the stall
+    const after = reading();
+    expect(after.done).toBe(before.done);
+    expect(after.speed).toBeLessThan(before.speed as number);
+    expect(after.eta).toBeGreaterThan(before.eta as number);
+    await q.cancel(q.getSnapshot()[0].key);
+  });
+
   it('cancel aborts the multipart upload and forgets the saved record', async () => {
     const q = makeQueue();
     await q.add([{ file: file('a', 3 * PART) }]);
