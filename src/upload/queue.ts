@@ -232,17 +232,17 @@ export class UploadQueue {
     return true;
   }
 
+  /**
+   * A new snapshot in which only changed entries are new objects, so the page re-renders just the
+   * rows that changed (the rows are memoised on their entry).
+   */
   private changed(): void {
-    this.snapshot = this.entries.map(({ key, path, name, size, state, hasFile, password, notice }) => ({
-      key,
-      path,
-      name,
-      size,
-      state,
-      hasFile,
-      password,
-      notice,
-    }));
+    const previous = new Map(this.snapshot.map((view) => [view.key, view]));
+    this.snapshot = this.entries.map(({ key, path, name, size, state, hasFile, password, notice }) => {
+      const old = previous.get(key);
+      const same = old && old.state === state && old.hasFile === hasFile && old.password === password && old.path === path && old.notice === notice;
+      return same ? old : { key, path, name, size, state, hasFile, password, notice };
+    });
     for (const listener of this.listeners) listener();
   }
 

@@ -152,6 +152,21 @@ describe('UploadQueue', () => {
     expect((await saved.list()).length).toBe(0);
   });
 
+  it('hands out a new snapshot object only for the file that changed (rows re-render alone)', async () => {
+    const q = makeQueue();
+    await q.add([{ file: file('a', 3 * PART) }, { file: file('b', 3 * PART) }, { file: file('c', 3 * PART) }]);
+    await until(() => states(q).filter((s) => s === 'uploading').length === 2);
+    const before = q.getSnapshot();
+    q.pause(before[0].key);
+    const after = q.getSnapshot();
+    expect(after).not.toBe(before);
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[0].state.state).toBe('paused');
+    expect(after[1]).toBe(before[1]);
+    expect(after[2]).toBe(before[2]);
+    await q.cancelAll();
+  });
+
   it('pause stops every part of a file; resume sends only the parts not yet acknowledged', async () => {
     const q = makeQueue();
     await q.add([{ file: file('a', 5 * PART) }]);
