@@ -154,8 +154,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request) => {
       const { id } = request.params;
       const { uploadId, partNumbers, checksums } = request.body;
-      checkChecksums(storage.partChecksum, partNumbers, checksums);
       const algorithm = storage.partChecksum;
+      checkChecksums(algorithm, partNumbers, checksums);
       const urls = await Promise.all(
         partNumbers.map(async (partNumber, i) => {
           const checksum = checksums?.[i];

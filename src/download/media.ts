@@ -5,7 +5,6 @@
  * only the frames covering the range are fetched (ranged GETs of the data object), and each is
  * authenticated before a byte of it is handed on. Seeking therefore costs a few frames, not the file.
  */
-
 import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url } from '../crypto/bytes.ts';
 import { ContextMismatchError, TruncatedError } from '../crypto/errors.ts';
 import { MiB } from '../crypto/format.ts';

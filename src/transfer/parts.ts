@@ -76,19 +76,14 @@ export async function encryptPart(
   const put = async (body: BodyInit, digest?: string, firstUrl?: Promise<SignedUrl>) => {
     let signed: SignedUrl = url && !digest ? { url } : await (firstUrl ?? signPart(digest));
     const send = () => request(signed.url, { method: 'PUT', body, headers: { ...headers, ...signed.headers }, signal }, responseTimeout(part.cipherSize));
-    let first: Response;
-    try {
-      first = await send();
-    } catch (error) {
-      // A store may refuse an expired URL without CORS headers (Ceph RGW does): the browser then
-      // reports a network error, not the 403. A fresh URL costs one API call; re-sealing would
-      // cost the whole part again (and outlive a short URL again).
+    // A 403, or a network error — a store may refuse an expired URL without CORS headers (Ceph RGW
+    // does), which the browser reports as a network error — gets one fresh URL for the same bytes.
+    const first = await send().catch((error: unknown) => {
       if (signal?.aborted || !(error instanceof TransferError && error.code === 'Network')) throw error;
-      signed = await signPart(digest);
-      return send();
-    }
-    if (first.status !== 403) return first;
-    await first.body?.cancel();
+      return null;
+    });
+    if (first && first.status !== 403) return first;
+    await first?.body?.cancel();
     signed = await signPart(digest);
     return send();
   };

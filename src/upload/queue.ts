@@ -111,11 +111,11 @@ export class UploadQueue {
         continue;
       }
       const size = record.source.size;
-      const meter = new SpeedMeter(size, bytesDone(record));
+      const done = bytesDone(record);
       this.entries.push({
         ...this.blank(saved.path, record.source.name, size, null, {}),
         password: record.password,
-        state: { state: 'paused', progress: meter.reading(bytesDone(record)) },
+        state: { state: 'paused', progress: new SpeedMeter(size, done).reading(done) },
         record,
       });
     }
@@ -248,9 +248,11 @@ export class UploadQueue {
 
   private pump(): void {
     const limit = this.options.filesInFlight ?? FILES_IN_FLIGHT;
+    let running = this.entries.filter((e) => e.running).length;
     for (const entry of this.entries) {
-      if (this.entries.filter((e) => e.running).length >= limit) return;
+      if (running >= limit) return;
       if (entry.state.state === 'queued' && entry.file && !entry.running) {
+        running++;
         entry.running = this.run(entry, entry.file).finally(() => {
           entry.running = null;
           entry.controller = null;
@@ -293,8 +295,9 @@ export class UploadQueue {
       }
       const record = entry.record;
       await this.save(entry);
-      const meter = new SpeedMeter(file.size, bytesDone(record));
-      this.apply(entry, { type: 'prepared', progress: meter.reading(bytesDone(record)) });
+      const resumedAt = bytesDone(record);
+      const meter = new SpeedMeter(file.size, resumedAt);
+      this.apply(entry, { type: 'prepared', progress: meter.reading(resumedAt) });
       const tick = setInterval(() => this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(record)) }), PROGRESS_TICK_MS);
       try {
         await sendParts(record, file, {

@@ -242,23 +242,23 @@ export function bytesDone(record: UploadRecord): number {
   return record.parts.reduce((n, p) => n + (done.has(p.partNumber) ? p.plainEnd - p.plainStart : 0), 0);
 }
 
-/**
- * Seals and PUTs every part the record does not list as done. The blob must be the file the
- * record was started with (the caller checks the fingerprint). Parts finish in any order.
- */
 function decodeSecret(encoded: string): Uint8Array {
   const secret = decodeLinkSecret(encoded);
   if (!secret) throw new TransferError('BadLink', 'The saved upload has a damaged key');
   return secret;
 }
 
+/**
+ * Seals and PUTs every part the record does not list as done. The blob must be the file the
+ * record was started with (the caller checks the fingerprint). Parts finish in any order.
+ */
 export async function sendParts(record: UploadRecord, blob: Blob, { api, runner, limiter, signal, onPart }: SendOptions): Promise<void> {
   const storeHeaders = record.customerKey ? await customerKeyHeaders(decodeSecret(record.secret)) : undefined;
   // The first failure (or the caller's abort) stops every lane; this returns only when all have
   // stopped, so a paused file has nothing left in flight. Unfinished parts are sent again later.
   const local = new AbortController();
   const laneSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
-  const urls = new PartUrls(api, record.id, record.uploadId, record.parts.length, signal);
+  const urls = new PartUrls(api, record.id, record.uploadId, record.parts.length, laneSignal);
   const finished = new Set(record.done.map((p) => p.partNumber));
   const todo = record.parts.filter((p) => !finished.has(p.partNumber));
   const checksum = record.keys ? record.partChecksum : null;

@@ -47,13 +47,18 @@ export class WorkerPool implements PartRunner {
     return worker;
   }
 
-  private replace(worker: Worker, why: string): void {
-    const index = this.workers.indexOf(worker);
-    if (index < 0) return;
-    worker.terminate();
+  /** Ends worker `index` and starts a fresh one in its place. */
+  private respawn(index: number): void {
+    this.workers[index].terminate();
     this.workers[index] = this.spawn();
     this.load[index] = 0;
     this.served[index] = 0;
+  }
+
+  private replace(worker: Worker, why: string): void {
+    const index = this.workers.indexOf(worker);
+    if (index < 0) return;
+    this.respawn(index);
     for (const [id, pending] of this.pending) {
       if (pending.worker !== index) continue;
       this.pending.delete(id);
@@ -129,11 +134,7 @@ export class WorkerPool implements PartRunner {
     const w = pending.worker;
     this.load[w]--;
     this.served[w]++;
-    if (this.served[w] >= TASKS_PER_WORKER && this.load[w] === 0) {
-      this.workers[w].terminate();
-      this.workers[w] = this.spawn();
-      this.served[w] = 0;
-    }
+    if (this.served[w] >= TASKS_PER_WORKER && this.load[w] === 0) this.respawn(w);
     if (message.ok) pending.resolve(message.reply);
     else pending.reject(reviveError(message.error));
   }

@@ -24,21 +24,21 @@ const partNumberOf = (url: string) => Number(new URL(url, 'http://x').searchPara
 const partPuts = (stack: Stack, id: string): RecordedRequest[] =>
   stack.s3Proxy.records.filter((r) => r.method === 'PUT' && r.url.includes(`/${id}/data`) && r.url.includes('partNumber='));
 
-async function upload(stack: Stack, browser: import('@playwright/test').Browser, file: string) {
+/** Uploads a new random file through the page, checks it downloads byte-exact, returns its part PUTs. */
+async function roundTrip(stack: Stack, browser: import('@playwright/test').Browser, name: string) {
+  const file = path.join(dir, name);
+  const hash = await writeRandomFile(file, SIZE);
   const context = await browser.newContext();
   const { link, id } = await new UploadPage(await context.newPage(), stack.appUrl).share(file);
   await context.close();
-  return { id, hash: await downloadedHash(browser, link) };
+  expect(await downloadedHash(browser, link)).toBe(hash);
+  return { id, puts: partPuts(stack, id) };
 }
 
 test('with PART_CHECKSUM=sha256 every part PUT carries the SHA-256 of the bytes it sends, as a header signed into its URL', async ({ browser }) => {
   const stack = await startStack({ partChecksum: 'sha256' });
   try {
-    const file = path.join(dir, 'checked.bin');
-    const hash = await writeRandomFile(file, SIZE);
-    const { id, hash: back } = await upload(stack, browser, file);
-    expect(back).toBe(hash);
-    const puts = partPuts(stack, id);
+    const { puts } = await roundTrip(stack, browser, 'checked.bin');
     expect(puts.map((r) => partNumberOf(r.url)).sort()).toEqual([1, 2, 3]);
     for (const put of puts) {
       expect(put.headers['x-amz-checksum-sha256']).toBe(createHash('sha256').update(put.body).digest('base64'));
@@ -50,11 +50,7 @@ test('with PART_CHECKSUM=sha256 every part PUT carries the SHA-256 of the bytes 
 });
 
 test('by default (PART_CHECKSUM=none) part URLs are signed in batches ahead and PUTs carry no checksum', async ({ browser, stack }) => {
-  const file = path.join(dir, 'unchecked.bin');
-  const hash = await writeRandomFile(file, SIZE);
-  const { id, hash: back } = await upload(stack, browser, file);
-  expect(back).toBe(hash);
-  const puts = partPuts(stack, id);
+  const { id, puts } = await roundTrip(stack, browser, 'unchecked.bin');
   expect(puts.map((r) => partNumberOf(r.url)).sort()).toEqual([1, 2, 3]);
   for (const put of puts) expect(put.headers['x-amz-checksum-sha256'] ?? put.headers['content-md5']).toBeUndefined();
   const batches = stack.appProxy.records.filter((r) => r.url === `/api/uploads/${id}/parts`).map((r) => JSON.parse(r.body.toString()).partNumbers);
@@ -75,11 +71,7 @@ test('with Content-MD5 (hash-wasm, allowed by the CSP), a part damaged on the wa
     },
   });
   try {
-    const file = path.join(dir, 'md5.bin');
-    const hash = await writeRandomFile(file, SIZE);
-    const { id, hash: back } = await upload(stack, browser, file);
-    expect(back).toBe(hash);
-    const puts = partPuts(stack, id);
+    const { puts } = await roundTrip(stack, browser, 'md5.bin');
     for (const put of puts) expect(put.headers['content-md5']).toBe(createHash('md5').update(put.body).digest('base64'));
     // Part 2 went twice where the store refused the damaged copy (BadDigest), once elsewhere.
     expect(puts.map((r) => partNumberOf(r.url)).sort()).toEqual(checking ? [1, 2, 2, 3] : [1, 2, 3]);
