@@ -3,11 +3,11 @@ import { api, setUploadToken } from '../transfer/api.ts';
 import { clearStaleSpool } from '../transfer/spool.ts';
 import { type QueueEntry, UploadQueue } from '../upload/queue.ts';
 import { IndexedDbResumeStore, MemoryResumeStore } from '../upload/resume-store.ts';
-import { allowed, type StateName } from '../upload/states.ts';
+import { allowed, isLive, type StateName } from '../upload/states.ts';
 import { describeError } from './messages.ts';
 import { fromDrop, fromInput, type Picked } from './pick.ts';
 import { sharedPool } from './pool.ts';
-import { percentOf, progressDetail, UploadRow } from './UploadRow.tsx';
+import { doneBytes, percentOf, progressDetail, UploadRow } from './UploadRow.tsx';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -72,10 +72,10 @@ function useAnnouncements(entries: QueueEntry[]): string {
 }
 
 function Totals({ entries, q }: { entries: QueueEntry[]; q: UploadQueue }) {
-  const live = entries.filter((e) => e.state.state !== 'cancelled' && e.state.state !== 'done' && e.state.state !== 'failed');
+  const live = entries.filter((e) => isLive(e.state));
   if (live.length === 0) return null;
   const total = live.reduce((n, e) => n + e.size, 0);
-  const done = live.reduce((n, e) => n + ('progress' in e.state && e.state.progress ? e.state.progress.done : 0), 0);
+  const done = live.reduce((n, e) => n + doneBytes(e.state, e.size), 0);
   const speed = live.reduce((n, e) => n + (e.state.state === 'uploading' ? (e.state.progress.speed ?? 0) : 0), 0);
   const eta = speed > 0 ? (total - done) / speed : null;
   return (

@@ -49,7 +49,8 @@ export function statusText(entry: QueueEntry, deleted: boolean): string {
   }
 }
 
-function doneBytes(s: UploadState, size: number): number {
+/** Bytes sent of a file in state `s`, as its bar shows them (a completing file has sent all). */
+export function doneBytes(s: UploadState, size: number): number {
   if (s.state === 'done' || s.state === 'completing') return size;
   return 'progress' in s && s.progress ? s.progress.done : 0;
 }
