@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, CorruptedError } from '../crypto/errors.ts';
@@ -13,6 +12,7 @@ import { CONTEXT_ID, CONTEXT_OBJECT, decodeLinkSecret, objectContext, openMeta }
 import { keyNameOf, linkKey, parseKeyName } from '../crypto/password.ts';
 import { downloadTo, fetchLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
 import { TransferError } from '../errors.ts';
+import { displayName, displayText, MAX_NAME_BYTES, safeFileName } from '../names.ts';
 import { decryptFile, FileSink, fileRandomAccess, fileSource } from '../node/files.ts';
 import { api, setApiBase, setUploadToken } from '../transfer/api.ts';
 import { directRunner } from '../transfer/parts.ts';
@@ -22,6 +22,8 @@ import { progressBar } from './progress.ts';
 import { readPassword } from './prompt.ts';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+/** FileSink writes to `<name>.cipherdrop-partial` first, and that name must fit the file system too. */
+const SAVE_NAME_BYTES = MAX_NAME_BYTES - '.cipherdrop-partial'.length;
 const MAX_META_FILE = 64 * 1024;
 
 const HELP: Record<string, string> = {
@@ -86,11 +88,8 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * unit;
 }
 
-/** A file name from the (untrusted, though authenticated) meta object: no directories, no control characters. */
-function safeName(name: string): string {
-  const base = path.basename(name.replace(/[\\/]/g, '_')).replace(/[\p{Cc}]/gu, '');
-  return base && base !== '.' && base !== '..' ? base : 'download';
-}
+/** The default place to save a file named by its uploader (authenticated, but theirs to choose); `-o` is used as given. */
+const savedName = (name: string): string => safeFileName(name, { maxBytes: SAVE_NAME_BYTES });
 
 function checkTarget(target: string, force: boolean): void {
   if (target !== '-' && existsSync(target) && !force) throw new UsageError(`${target} exists; pass --force to overwrite it`);
@@ -134,13 +133,13 @@ async function download(args: Args, signal: AbortSignal): Promise<void> {
   const objects = await fetchLink(api, id, secret, signal);
   const password = objects.passwordParams ? await readPassword(false) : undefined;
   const link = await unlockLink(objects, secret, password);
-  const target = values.output ?? safeName(link.meta.name);
+  const target = values.output ?? savedName(link.meta.name);
   checkTarget(target, values.force ?? false);
   const prepared = await prepareDownload(link, { api, signal });
   const bar = progressBar(link.meta.name);
   await downloadTo(prepared, FileSink.open(target), { api, runner: directRunner, signal, onProgress: bar.update });
   bar.finish();
-  if (target !== '-') console.error(`Saved ${link.meta.name} (${link.meta.size} bytes, verified) to ${target}`);
+  if (target !== '-') console.error(`Saved ${displayName(link.meta.name)} (${link.meta.size} bytes, verified) to ${target}`);
 }
 
 /** --key takes the secret or the whole link; a link also fixes the id. */
@@ -186,7 +185,7 @@ async function decrypt(args: Args): Promise<void> {
     expectedMessageId = fromBase64Url(meta.dataMessageId) ?? undefined;
     name = meta.name;
   }
-  const target = values.output ?? (name ? safeName(name) : undefined);
+  const target = values.output ?? (name === undefined ? undefined : savedName(name));
   if (!target) throw new UsageError('decrypt needs -o PATH (or --meta, for the file name)');
   checkTarget(target, values.force ?? false);
   await decryptFile(input, target, wrappingKey, {
@@ -197,7 +196,7 @@ async function decrypt(args: Args): Promise<void> {
         throw new ContextMismatchError('The meta object belongs to another data object');
     },
   });
-  if (target !== '-') console.error(`Decrypted and verified ${name ?? input} to ${target}`);
+  if (target !== '-') console.error(`Decrypted and verified ${name === undefined ? input : displayName(name)} to ${target}`);
 }
 
 const COMMANDS: Record<string, (args: Args, signal: AbortSignal) => Promise<void>> = { upload, download, decrypt };
@@ -217,7 +216,8 @@ export async function main(argv: string[]): Promise<number> {
     await run(rest, controller.signal);
     return EXIT.ok;
   } catch (error) {
-    console.error(`cipherdrop: ${messageOf(error)}`);
+    // Messages may quote a name, a path or a server's words; none of them gets to drive the terminal.
+    console.error(`cipherdrop: ${messageOf(error).split('\n').map(displayText).join('\n')}`);
     return exitCodeOf(error);
   } finally {
     process.off('SIGINT', onInterrupt);

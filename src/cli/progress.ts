@@ -1,8 +1,14 @@
 /** A one-line progress bar on stderr, only when stderr is a terminal; at most 10 redraws a second. */
+import { displayName } from '../names.ts';
+
 const REDRAW_MS = 100;
 const WIDTH = 24;
+/** A label that wraps breaks the "\r" redraw, so it is kept short enough for the bar to fit on 80 columns. */
+const LABEL_CHARS = 32;
 
-export function progressBar(label: string): { update(done: number, total: number): void; finish(): void } {
+/** `name` may be an uploader's: it is shown through displayName here, so no caller can forget to. */
+export function progressBar(name: string): { update(done: number, total: number): void; finish(): void } {
+  const label = displayName(name, LABEL_CHARS);
   const tty = process.stderr.isTTY;
   const started = Date.now();
   let last = 0;
