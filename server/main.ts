@@ -31,6 +31,9 @@ async function main(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // The embedded store allows cross-origin requests from the page's own origins only; the port is known now.
+  const loopback = ['127.0.0.1', '0.0.0.0', '::'].includes(config.host) ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`] : [];
+  await local?.setAllowedOrigins([`http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, ...loopback]);
   const where = local ? `embedded local S3 on 127.0.0.1, data in ${path.relative(process.cwd(), config.dataDir) || '.'}` : `bucket ${settings.bucket}`;
   console.log(`Cipherdrop is running at http://${config.host}:${port}/  (storage: ${where})`);
 

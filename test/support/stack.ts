@@ -101,6 +101,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;
   const appProxy = await startRecordingProxy(`http://127.0.0.1:${appPort}`);
+  // The page's Origin, as the store sees it through the proxy; the embedded store refuses any other.
+  await local?.setAllowedOrigins([appProxy.url]);
   const s3 = s3Client(store, store.endpoint);
   const bucket = store.bucket;
   if (external) {
