@@ -25,7 +25,7 @@ import { objectContext } from '../src/crypto/objects.ts';
 import { Browser, Page } from './cdp.ts';
 import { type CaseUsage, ProcessMonitor } from './procs.ts';
 import { Sink } from './sink.ts';
-import { openAccess } from '../server/config.ts';
+import { openAccess, openLimits } from '../server/config.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -93,13 +93,14 @@ async function main(): Promise<void> {
 
   const sink = await Sink.start(path.join(dir, 'sink'));
   sink.addFileObject('plain/data', file);
-  const app = await buildApp({ access: openAccess(), storage: sink.storage(), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
+  const app = await buildApp({ access: openAccess(), limits: openLimits(), storage: sink.storage(), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const local = await startLocalS3(path.join(dir, 's3'));
-  const refApp = await buildApp({ access: openAccess(), storage: createStorage(local.settings, 'cipherdrop/', 3600), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
+  const refApp = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(local.settings, 'cipherdrop/', 3600), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
   await refApp.listen({ host: '127.0.0.1', port: 0 });
   const refUrl = `http://127.0.0.1:${(refApp.server.address() as { port: number }).port}`;
+  await local.setAllowedOrigins([refUrl]);
 
   const browser = Browser.launch();
   const shutdown = async () => {

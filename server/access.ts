@@ -10,10 +10,15 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+/** The token of an `Authorization: Bearer …` header, if there is one. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+}
+
 /** Throws 401 without a bearer token and 403 with an unknown one, unless uploads are open. */
 export function checkUploadToken(access: AccessSettings, authorization: string | undefined): void {
   if (access.openUploads) return;
-  const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  const token = bearerToken(authorization);
   if (!token) throw new ApiError('Unauthorized', 'Uploads need an access token (Authorization: Bearer …)');
   // Every token is compared, so the time taken does not depend on which one matched.
   let ok = false;

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   const app = await buildApp({
     storage,
     access: config.access,
+    limits: config.limits,
+    edge: config.edge,
     presignExpiresSeconds: config.presignExpiresSeconds,
     staticDir: config.staticDir,
     // Production (a configured bucket) logs every request; the embedded local setup only problems.
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   // The embedded store allows cross-origin requests from the page's own origins only; the port is known now.
   const loopback = ['127.0.0.1', '0.0.0.0', '::'].includes(config.host) ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`] : [];
-  await local?.setAllowedOrigins([`http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, ...loopback]);
+  const own = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  await local?.setAllowedOrigins([...new Set([own, ...loopback, ...config.edge.appOrigins])]);
   const where = local ? `embedded local S3 on 127.0.0.1, data in ${path.relative(process.cwd(), config.dataDir) || '.'}` : `bucket ${settings.bucket}`;
   console.log(`Cipherdrop is running at http://${config.host}:${port}/  (storage: ${where})`);
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import autocannon from 'autocannon';
-import { openAccess } from '../../server/config.ts';
+import { openAccess, openLimits } from '../../server/config.ts';
 import { DEFAULT_FRAME_LENGTH } from '../../src/crypto/format.ts';
 import { downloadTo, openLink, parseLink, prepareDownload } from '../../src/download/downloader.ts';
 import { MemorySink } from '../../src/download/preview.ts';
@@ -101,7 +101,7 @@ test('20 uploads at once from four browsers while a load generator hammers the A
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-load-'));
   // Everything here comes from 127.0.0.1, so one per-client limit covers browsers and load alike:
   // the load stays under it (the limit's own 429s are tested in test/unit/api-contract.test.ts).
-  const stack = await startStack({ access: openAccess({ rateLimitPerMinute: 6000 }) });
+  const stack = await startStack({ access: openAccess(), limits: openLimits({ rateLimitPerMinute: 6000 }) });
   try {
     const files: { file: string; name: string; hash: string }[] = [];
     for (let i = 0; i < 20; i++) {
