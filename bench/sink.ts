@@ -7,7 +7,7 @@
  * Uploads are discarded (counted) unless `keep` is on; kept objects are written to disk as
  * parts and served back with ranges.
  */
-import type { PartChecksum } from '../src/api-types.ts';
+import type { PartChecksum } from '../src/contract/api.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -142,7 +142,7 @@ export class Sink {
         return { uploadId };
       },
       presignPart: async (_id, uploadId, partNumber) => `${this.url}/part/${uploadId}/${partNumber}`,
-      presignPut: async (id, role) => ({ url: `${this.url}/object/${id}/${role}`, headers: {} }),
+      presignMetaPut: async (id) => ({ url: `${this.url}/object/${id}/meta`, headers: {} }),
       complete: async (id, uploadId) => {
         const upload = this.uploads.get(uploadId);
         if (!upload) throw new Error('no such upload');
@@ -156,10 +156,11 @@ export class Sink {
       remove: async (id, role) => void this.objects.delete(`${id}/${role}`),
       stat: async (id, role): Promise<ObjectStat | null> => {
         const object = this.objects.get(`${id}/${role}`);
-        return object ? { size: object.size, expiresAt: null, customerKey: false } : null;
+        return object ? { size: object.size, expiresAt: null, customerKey: false, modifiedAt: null } : null;
       },
       presignGet: async (id, role) => `${this.url}/object/${id}/${role}`,
       listIds: async function* (this: void) {},
+      listUnfinished: async () => null,
     };
   }
 

@@ -4,7 +4,7 @@
  */
 import { isFileId } from '../server/ids.ts';
 import { openOps } from '../server/ops.ts';
-import { sweepExpired } from '../server/sweeper.ts';
+import { sweep } from '../server/sweeper.ts';
 
 const [command, id] = process.argv.slice(2);
 const usage = 'Usage: npm run admin -- delete <id> | sweep';
@@ -18,8 +18,10 @@ try {
     await Promise.all([ops.storage.remove(id, 'data'), ops.storage.remove(id, 'meta')]);
     console.log(`deleted ${id}`);
   } else {
-    const ids = await sweepExpired(ops.storage);
-    console.log(`deleted ${ids.length} expired file(s)${ids.length ? `: ${ids.join(' ')}` : ''}`);
+    const { expired, orphaned, aborted } = await sweep(ops.storage);
+    console.log(`deleted ${expired.length} expired file(s)${expired.length ? `: ${expired.join(' ')}` : ''}`);
+    if (orphaned.length) console.log(`removed what ${orphaned.length} abandoned upload(s) left: ${orphaned.join(' ')}`);
+    if (aborted.length) console.log(`aborted ${aborted.length} abandoned multipart upload(s): ${aborted.join(' ')}`);
   }
 } finally {
   await ops.close();

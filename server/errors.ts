@@ -4,11 +4,17 @@ export type ApiErrorCode =
   | 'Unauthorized'
   | 'Forbidden'
   | 'RateLimited'
+  | 'QuotaExceeded'
+  | 'QuotaUnavailable'
   | 'NotFound'
   | 'Expired'
   | 'UploadNotFound'
   | 'InvalidParts'
   | 'BadChecksum'
+  | 'AlreadyComplete'
+  | 'SizeMismatch'
+  | 'MisdirectedRequest'
+  | 'UriTooLong'
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'StorageUnavailable'
@@ -19,11 +25,17 @@ const STATUS: Record<ApiErrorCode, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   RateLimited: 429,
+  QuotaExceeded: 429,
+  QuotaUnavailable: 503,
   NotFound: 404,
   Expired: 410,
   UploadNotFound: 404,
   InvalidParts: 400,
   BadChecksum: 400,
+  AlreadyComplete: 409,
+  SizeMismatch: 400,
+  MisdirectedRequest: 421,
+  UriTooLong: 414,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   StorageUnavailable: 503,
@@ -34,6 +46,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    /** sent as Retry-After: when trying again can succeed (rate limits, quotas) */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = new.target.name;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FILE_ID_PATTERN } from '../src/api-types.ts';
+import { FILE_ID_PATTERN } from '../src/contract/limits.ts';
 
 /** 128 random bits, base64url: unguessable, and safe in a URL path and an S3 key. */
 export const FILE_ID_BYTES = 16;

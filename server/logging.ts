@@ -11,8 +11,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 interface LoggedRequest {
   method: string;
-  url: string;
   ip?: string;
+  /** Fastify's request: the route's pattern, when one matched */
+  routeOptions?: { url?: string };
 }
 
 export function loggerOptions(level: LogLevel, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
@@ -20,7 +21,9 @@ export function loggerOptions(level: LogLevel, stream?: NodeJS.WritableStream): 
     level,
     ...(stream ? { stream } : {}),
     serializers: {
-      req: (req: LoggedRequest) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+      // The route's pattern (`/api/files/:id`), never the raw path: a path may hold anything a
+      // user pasted, a link secret behind a percent-encoded `#` included.
+      req: (req: LoggedRequest) => ({ method: req.method, route: req.routeOptions?.url ?? '(no route)', ip: req.ip }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     // Belt and braces: should anything ever log these, they are replaced.

@@ -10,6 +10,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
@@ -19,7 +20,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { PART_CHECKSUM_HEADER, type PartChecksum, SSE_C_HEADERS } from '../src/api-types.ts';
+import { PART_CHECKSUM_HEADER, type PartChecksum, SSE_C_HEADERS } from '../src/contract/api.ts';
+import { META_URL_SECONDS } from '../src/contract/limits.ts';
 import type { S3Settings, SseSettings } from './config.ts';
 import { ApiError } from './errors.ts';
 import { isFileId, type ObjectRole, objectKey } from './ids.ts';
@@ -35,6 +37,16 @@ export interface ObjectStat {
   expiresAt: number | null;
   /** encrypted with a customer key (SSE-C): reading it needs the browser's key */
   customerKey: boolean;
+  /** when it was written (ms since epoch), where the store says */
+  modifiedAt: number | null;
+}
+
+/** A multipart upload that was started and neither completed nor aborted. */
+export interface UnfinishedUpload {
+  id: string;
+  uploadId: string;
+  /** ms since epoch */
+  startedAt: number;
 }
 
 /** S3 user metadata key (sent as x-amz-meta-cipherdrop-expires). */
@@ -50,6 +62,7 @@ const EXPIRES_TAG = 'cipherdrop-expires';
 export const RETENTION_TAG = 'cipherdrop-retention';
 export const RETENTION_DAYS = [1, 7, 30, 90, 365] as const;
 const TAGGING_HEADER = 'x-amz-tagging';
+const OCTET_STREAM = 'application/octet-stream';
 
 export function retentionDays(expiresAt: number, now = Date.now()): number {
   const days = Math.ceil((expiresAt - now) / 86_400_000);
@@ -91,10 +104,16 @@ export interface Storage {
   readonly customerKeys: boolean;
   /** the digest every part PUT must carry (PART_CHECKSUM), or null */
   readonly partChecksum: PartChecksum | null;
-  /** `checksum`: the part's base64 digest, signed in as a header the PUT must send */
-  presignPart(id: string, uploadId: string, partNumber: number, checksum?: string): Promise<string>;
-  /** A presigned single PUT; `headers` must be sent with it exactly (they are signed). */
-  presignPut(id: string, role: ObjectRole, expiresAt: number | null): Promise<{ url: string; headers: Record<string, string> }>;
+  /**
+   * A part URL bound to the part's exact byte count (a signed Content-Length). `checksum`: the
+   * part's base64 digest, signed in as a header the PUT must send.
+   */
+  presignPart(id: string, uploadId: string, partNumber: number, contentLength: number, checksum?: string): Promise<string>;
+  /**
+   * The meta object's PUT: short-lived, bound to its exact size, its Content-Type, and to
+   * `If-None-Match: *` (write once, where the store honours it). `headers` must be sent exactly.
+   */
+  presignMetaPut(id: string, contentLength: number, expiresAt: number | null): Promise<{ url: string; headers: Record<string, string> }>;
   /** `expiresAt` (the meta object's) is tagged onto the finished data object for lifecycle rules. */
   complete(id: string, uploadId: string, parts: CompletedPart[], expiresAt?: number | null): Promise<void>;
   /** The parts uploaded so far (ListParts), or null when the store cannot list them. */
@@ -108,6 +127,8 @@ export interface Storage {
   presignGet(id: string, role: ObjectRole, customerKey?: boolean): Promise<string>;
   /** Every file id that has objects under the prefix. */
   listIds(): AsyncIterable<string>;
+  /** Multipart uploads under the prefix that were never completed, or null when the store cannot list them. */
+  listUnfinished(): Promise<UnfinishedUpload[] | null>;
 }
 
 export function s3Client(settings: S3Settings, endpoint: string | undefined): S3Client {
@@ -179,7 +200,11 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
    * `expiresIn` seconds (stores accept presigned dates a second ahead).
    */
   const signingDate = () => new Date(Math.ceil(Date.now() / 1000) * 1000);
-  const signing = (headers: Record<string, string> = {}) => ({ expiresIn, signingDate: signingDate(), unhoistableHeaders: new Set(Object.keys(headers)) });
+  const signing = (headers: Record<string, string> = {}, seconds = expiresIn) => ({
+    expiresIn: seconds,
+    signingDate: signingDate(),
+    unhoistableHeaders: new Set(Object.keys(headers)),
+  });
   const expiryTags = (expiresAt: number | null): Record<string, string> => {
     if (expiresAt === null) return {};
     const retention = `${RETENTION_TAG}=${retentionDays(expiresAt)}d`;
@@ -193,7 +218,8 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
     if (!object) return null;
     const tags = await call(() => client.send(new GetObjectTaggingCommand({ Bucket, Key: objectKey })));
     const expires = Number(tags.TagSet?.find((t) => t.Key === EXPIRES_TAG)?.Value);
-    return { size: object.Size ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: true };
+    const modifiedAt = object.LastModified?.getTime() ?? null;
+    return { size: object.Size ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: true, modifiedAt };
   };
 
   return {
@@ -201,7 +227,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
     customerKeys,
     async createUpload(id, expiresAt) {
       const Key = key(id, 'data');
-      const ContentType = 'application/octet-stream';
+      const ContentType = OCTET_STREAM;
       if (customerKeys) {
         // Creating an SSE-C upload needs the key, which only the browser has: it sends this request.
         const tag = expiryTags(expiresAt);
@@ -221,27 +247,39 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
       return { uploadId: out.UploadId } satisfies UploadStart;
     },
     partChecksum,
-    presignPart: (id, uploadId, partNumber, checksum) => {
+    presignPart: (id, uploadId, partNumber, contentLength, checksum) => {
       const digest = checksum && partChecksum ? { [partChecksum === 'sha256' ? 'ChecksumSHA256' : 'ContentMD5']: checksum } : {};
       const digestHeader: Record<string, string> = checksum && partChecksum ? { [PART_CHECKSUM_HEADER[partChecksum]]: checksum } : {};
-      const params = { Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber, ...digest };
+      // ContentLength becomes a signed header: the store refuses a body of any other size.
+      const params = { Bucket, Key: key(id, 'data'), UploadId: uploadId, PartNumber: partNumber, ContentLength: contentLength, ...digest };
       return customerKeys
         ? getSignedUrl(signer, new UploadPartCommand({ ...params, ...sse.params }), signing({ ...sse.headers, ...digestHeader }))
         : getSignedUrl(signer, new UploadPartCommand(params), signing(digestHeader));
     },
-    async presignPut(id, role, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
+    async presignMetaPut(id, contentLength, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
       // The expiry rides on the meta object too, as a signed header: some stores (s3rver) drop
       // metadata given at CreateMultipartUpload, and a header the browser omits breaks the signature.
       const value = expiresAt === null ? undefined : String(expiresAt);
       const tags = expiryTags(expiresAt);
       const metadata: Record<string, string> = value === undefined || customerKeys ? {} : { [EXPIRES_HEADER]: value };
-      const headers = { ...sse.headers, ...tags, ...metadata };
+      // Signed, so the bucket never serves uploader-chosen HTML, and the object is written once.
+      const fixed = { 'content-type': OCTET_STREAM, 'if-none-match': '*' };
+      const headers = { ...sse.headers, ...tags, ...metadata, ...fixed };
       const Metadata = value === undefined || customerKeys ? undefined : { [EXPIRES_METADATA]: value };
       const Tagging = tags[TAGGING_HEADER];
-      return {
-        url: await getSignedUrl(signer, new PutObjectCommand({ Bucket, Key: key(id, role), Metadata, Tagging, ...sse.params }), signing(headers)),
-        headers,
-      };
+      const command = new PutObjectCommand({
+        Bucket,
+        Key: key(id, 'meta'),
+        Metadata,
+        Tagging,
+        ContentLength: contentLength,
+        ContentType: OCTET_STREAM,
+        IfNoneMatch: '*',
+        ...sse.params,
+      });
+      // The presigner leaves Content-Type unsigned unless told otherwise.
+      const options = { ...signing(headers, Math.min(expiresIn, META_URL_SECONDS)), signableHeaders: new Set(['content-type']) };
+      return { url: await getSignedUrl(signer, command, options), headers };
     },
     async complete(id, uploadId, parts, expiresAt = null) {
       await call(() =>
@@ -295,7 +333,8 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
       try {
         const out = await client.send(new HeadObjectCommand({ Bucket, Key: key(id, role) }));
         const expires = Number(out.Metadata?.[EXPIRES_METADATA]);
-        return { size: out.ContentLength ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: false };
+        const modifiedAt = out.LastModified?.getTime() ?? null;
+        return { size: out.ContentLength ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: false, modifiedAt };
       } catch (error) {
         if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)) return null;
         // HEAD of an SSE-C object without its key is a 400 (S3 and RGW alike).
@@ -303,14 +342,32 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
         mapS3Error(error);
       }
     },
-    presignGet: (id, role, customerKey = false) =>
-      customerKey
-        ? getSignedUrl(
-            signer,
-            new GetObjectCommand({ Bucket, Key: key(id, role), SSECustomerAlgorithm: 'AES256' }),
-            signing({ [SSE_C_ALGORITHM_HEADER]: 'AES256' }),
-          )
-        : getSignedUrl(signer, new GetObjectCommand({ Bucket, Key: key(id, role) }), signing()),
+    presignGet: (id, role, customerKey = false) => {
+      // Whatever an object was stored as, the bucket serves it as an opaque download.
+      const params = { Bucket, Key: key(id, role), ResponseContentType: OCTET_STREAM, ResponseContentDisposition: 'attachment' };
+      return customerKey
+        ? getSignedUrl(signer, new GetObjectCommand({ ...params, SSECustomerAlgorithm: 'AES256' }), signing({ [SSE_C_ALGORITHM_HEADER]: 'AES256' }))
+        : getSignedUrl(signer, new GetObjectCommand(params), signing());
+    },
+    async listUnfinished() {
+      const found: UnfinishedUpload[] = [];
+      let KeyMarker: string | undefined;
+      let UploadIdMarker: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: prefix, KeyMarker, UploadIdMarker }));
+          for (const u of page.Uploads ?? []) {
+            const [id, role] = (u.Key ?? '').slice(prefix.length).split('/');
+            if (isFileId(id) && role === 'data' && u.UploadId) found.push({ id, uploadId: u.UploadId, startedAt: u.Initiated?.getTime() ?? 0 });
+          }
+          [KeyMarker, UploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+        } while (KeyMarker);
+        return found;
+      } catch (error) {
+        if (error instanceof S3ServiceException && UNSUPPORTED.has(error.$metadata.httpStatusCode ?? 0)) return null;
+        mapS3Error(error);
+      }
+    },
     async *listIds() {
       let ContinuationToken: string | undefined;
       const seen = new Set<string>();

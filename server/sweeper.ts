@@ -1,31 +1,72 @@
 /**
- * Deletes expired files. Expiry lives with the objects, so any process may sweep, at start and
- * periodically; until a file is swept the API already answers 410 for it.
+ * Deletes what should no longer be there. Expiry lives with the objects, so any process may
+ * sweep, at start and periodically; until a file is swept the API already answers 410 for it.
+ * Besides expired files it removes what abandoned uploads leave: multipart uploads never
+ * completed, and a meta object without its data object (or the reverse), once older than
+ * UNFINISHED_UPLOAD_SECONDS — by then the upload's ticket no longer works, so nothing can finish it.
  */
+import { UNFINISHED_UPLOAD_SECONDS } from '../src/contract/limits.ts';
 import type { Storage } from './storage.ts';
 
 export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+const ABANDONED_MS = UNFINISHED_UPLOAD_SECONDS * 1000;
 
-export async function sweepExpired(storage: Storage, now = Date.now()): Promise<string[]> {
-  const deleted: string[] = [];
+export interface SweepResult {
+  /** files deleted because they expired */
+  expired: string[];
+  /** ids whose half-made objects were removed (one of meta and data without the other) */
+  orphaned: string[];
+  /** multipart uploads aborted because they were abandoned */
+  aborted: string[];
+}
+
+export async function sweep(storage: Storage, now = Date.now()): Promise<SweepResult> {
+  const result: SweepResult = { expired: [], orphaned: [], aborted: [] };
+  const old = (at: number | null) => at !== null && at <= now - ABANDONED_MS;
   for await (const id of storage.listIds()) {
     const [meta, data] = await Promise.all([storage.stat(id, 'meta'), storage.stat(id, 'data')]);
     const expiresAt = meta?.expiresAt ?? data?.expiresAt ?? null;
     if (expiresAt !== null && expiresAt <= now) {
       await Promise.all([storage.remove(id, 'data'), storage.remove(id, 'meta')]);
-      deleted.push(id);
+      result.expired.push(id);
+    } else if ((meta && !data && old(meta.modifiedAt)) || (data && !meta && old(data.modifiedAt))) {
+      await Promise.all([storage.remove(id, 'data'), storage.remove(id, 'meta')]);
+      result.orphaned.push(id);
     }
   }
-  return deleted;
+  for (const upload of (await storage.listUnfinished()) ?? []) {
+    if (!old(upload.startedAt)) continue;
+    await storage.abort(upload.id, upload.uploadId);
+    result.aborted.push(upload.id);
+  }
+  return result;
 }
 
-/** Sweeps now and every `interval` ms; returns a stop function. Failures are logged, never thrown. */
+/** Expired files only (the admin command's `sweep`, and older callers). */
+export async function sweepExpired(storage: Storage, now = Date.now()): Promise<string[]> {
+  return (await sweep(storage, now)).expired;
+}
+
+/**
+ * Sweeps now and every `interval` ms; returns a stop function. A run never overlaps the previous
+ * one (a slow store could otherwise pile runs up). Failures are logged, never thrown.
+ */
 export function startSweeper(storage: Storage, log: (line: string) => void, interval = SWEEP_INTERVAL_MS): () => void {
-  const run = () =>
-    sweepExpired(storage).then(
-      (ids) => ids.length && log(`sweeper: deleted ${ids.length} expired file(s)`),
-      (error: unknown) => log(`sweeper: ${(error as Error).message}`),
-    );
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const { expired, orphaned, aborted } = await sweep(storage);
+      if (expired.length) log(`sweeper: deleted ${expired.length} expired file(s)`);
+      if (orphaned.length) log(`sweeper: removed what ${orphaned.length} abandoned upload(s) left`);
+      if (aborted.length) log(`sweeper: aborted ${aborted.length} abandoned multipart upload(s)`);
+    } catch (error) {
+      log(`sweeper: ${(error as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
   void run();
   const timer = setInterval(run, interval);
   timer.unref();

@@ -25,7 +25,13 @@ export type TransferErrorCode =
   | 'Expired'
   | 'BadLink'
   | 'PasswordRequired'
-  | 'NoStreamingSave';
+  | 'NoStreamingSave'
+  /**
+   * The file's bytes differ from those an unfinished upload already sealed (a part's plaintext
+   * digest, or the fingerprint of a re-picked file): sealing them again under the same key and IVs
+   * would reuse AES-GCM nonces, so the upload starts afresh with a new key instead.
+   */
+  | 'SourceChanged';
 
 export class TransferError extends Error {
   constructor(

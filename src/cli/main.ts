@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { MAX_META_SIZE } from '../contract/limits.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, CorruptedError } from '../crypto/errors.ts';
 import { parseCompleteHeader } from '../crypto/format.ts';
@@ -24,7 +25,6 @@ import { readPassword } from './prompt.ts';
 const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 /** FileSink writes to `<name>.cipherdrop-partial` first, and that name must fit the file system too. */
 const SAVE_NAME_BYTES = MAX_NAME_BYTES - '.cipherdrop-partial'.length;
-const MAX_META_FILE = 64 * 1024;
 
 const HELP: Record<string, string> = {
   main: `Usage: cipherdrop <command> [options]
@@ -168,7 +168,7 @@ async function decrypt(args: Args): Promise<void> {
   const fromKey = keyArgument(values.key);
 
   const file = await fileRandomAccess(input);
-  const header = parseCompleteHeader(await file.read(0, Math.min(file.size, MAX_META_FILE)));
+  const header = parseCompleteHeader(await file.read(0, Math.min(file.size, MAX_META_SIZE)));
   await file.close();
   const id = values.id ?? fromKey.id ?? header.context[CONTEXT_ID];
   if (!id || header.context[CONTEXT_OBJECT] !== 'data') throw new ContextMismatchError('This is not a Cipherdrop data object (see --meta for the meta object)');
@@ -180,7 +180,7 @@ async function decrypt(args: Args): Promise<void> {
   let name: string | undefined;
   if (values.meta) {
     const metaBytes = await readFile(values.meta);
-    if (metaBytes.byteLength > MAX_META_FILE) throw new CorruptedError({ field: 'meta' }, 'the meta object is too large');
+    if (metaBytes.byteLength > MAX_META_SIZE) throw new CorruptedError({ field: 'meta' }, 'the meta object is too large');
     const meta = await openMeta(wrappingKey, id, metaBytes, keyName);
     expectedMessageId = fromBase64Url(meta.dataMessageId) ?? undefined;
     name = meta.name;

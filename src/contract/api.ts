@@ -1,7 +1,5 @@
 /** Shapes of the presign API's JSON responses, shared by the server, the page and the tests. */
 
-/** A file id: 128 random bits, base64url. The server makes them; everyone checks them with this. */
-export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
 /**
  * How each part PUT proves its bytes to the store (server setting PART_CHECKSUM): the client
  * hashes the sealed part, the server signs the digest into the part's presigned URL as a header,
@@ -28,8 +26,12 @@ export interface CreateUploadResponse {
   metaHeaders: Record<string, string>;
   /** ms since epoch, or null for no expiry */
   expiresAt: number | null;
-  /** lets the uploader delete the file early (POST /api/files/:id/delete); keep it private */
+  /** lets the uploader delete the file early (POST /api/files/:id/delete) or abort it; keep it private */
   ownerToken: string;
+  /** shown back on every later call for this upload (parts, uploaded, complete); opaque to the client */
+  ticket: string;
+  /** ms since epoch: after this the ticket no longer works, and the unfinished upload is swept */
+  resumableUntil: number;
   /** null: part URLs are signed in batches ahead; else each part is signed with its checksum once sealed */
   partChecksum: PartChecksum | null;
 }

@@ -1,19 +1,27 @@
-/** JSON schemas of every request and response; Fastify validates bodies and params with them. */
-import { FILE_ID_PATTERN } from './ids.ts';
+/**
+ * JSON schemas of every API request body and path parameter (the server validates with them),
+ * and the request types they describe (the clients build them). Unknown fields are refused.
+ */
+import {
+  FILE_ID_PATTERN,
+  MAX_EXPIRY_SECONDS,
+  MAX_HEADER_SIZE,
+  MAX_META_SIZE,
+  MAX_OBJECT_SIZE,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MAX_PARTS_PER_BATCH,
+  MIN_EXPIRY_SECONDS,
+  UPLOAD_ID_PATTERN,
+} from './limits.ts';
 
-/** S3's multipart limits. */
-export const MAX_PARTS = 10_000;
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
-export const MIN_PART_SIZE = 5 * 1024 ** 2;
-export const MIN_EXPIRY_SECONDS = 60;
-export const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
-/** Part URLs are handed out in batches: small responses, and a bounded amount of signing per request. */
-export const MAX_PARTS_PER_BATCH = 100;
-/** S3 upload ids are opaque; real ones are ~100–200 characters. */
-const UPLOAD_ID = { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9._~+/=-]+$' } as const;
+const UPLOAD_ID = { type: 'string', pattern: UPLOAD_ID_PATTERN } as const;
 const PART_NUMBER = { type: 'integer', minimum: 1, maximum: MAX_PARTS } as const;
 /** Part ETags are quoted MD5 hex on S3; other stores vary a little, so allow a conservative alphabet. */
 const ETAG = { type: 'string', minLength: 1, maxLength: 128, pattern: '^"?[A-Za-z0-9-]+"?$' } as const;
+/** An upload ticket (server/tickets.ts): base64url claims, a dot, a base64url HMAC-SHA256. */
+const TICKET = { type: 'string', maxLength: 2048, pattern: '^[A-Za-z0-9_-]{1,2000}\\.[A-Za-z0-9_-]{43}$' } as const;
+const OWNER_TOKEN = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 export const idParams = {
   type: 'object',
@@ -24,12 +32,16 @@ export const idParams = {
 
 export const createUploadBody = {
   type: 'object',
-  required: ['size', 'partCount'],
+  required: ['size', 'partCount', 'partSize', 'headerSize', 'metaSize'],
   additionalProperties: false,
   properties: {
-    /** ciphertext size of the data object */
+    /** the data object's size (ciphertext); with the next three, the part layout (contract/layout.ts) */
     size: { type: 'integer', minimum: 0, maximum: MAX_OBJECT_SIZE },
     partCount: PART_NUMBER,
+    partSize: { type: 'integer', minimum: 0, maximum: MAX_PART_SIZE },
+    headerSize: { type: 'integer', minimum: 0, maximum: MAX_HEADER_SIZE },
+    /** the meta object's exact size */
+    metaSize: { type: 'integer', minimum: 1, maximum: MAX_META_SIZE },
     /** seconds until the file expires; omitted: never */
     expiresInSeconds: { type: 'integer', minimum: MIN_EXPIRY_SECONDS, maximum: MAX_EXPIRY_SECONDS },
   },
@@ -37,9 +49,10 @@ export const createUploadBody = {
 
 export const partsBody = {
   type: 'object',
-  required: ['uploadId', 'partNumbers'],
+  required: ['ticket', 'uploadId', 'partNumbers'],
   additionalProperties: false,
   properties: {
+    ticket: TICKET,
     uploadId: UPLOAD_ID,
     partNumbers: { type: 'array', minItems: 1, maxItems: MAX_PARTS_PER_BATCH, uniqueItems: true, items: PART_NUMBER },
     /** base64 digests of the sealed parts, one per part number, when the server asks for them */
@@ -49,9 +62,10 @@ export const partsBody = {
 
 export const completeBody = {
   type: 'object',
-  required: ['uploadId', 'parts'],
+  required: ['ticket', 'uploadId', 'parts'],
   additionalProperties: false,
   properties: {
+    ticket: TICKET,
     uploadId: UPLOAD_ID,
     parts: {
       type: 'array',
@@ -67,38 +81,54 @@ export const completeBody = {
   },
 } as const;
 
-export const abortBody = {
+export const uploadedBody = {
   type: 'object',
-  required: ['uploadId'],
+  required: ['ticket', 'uploadId'],
   additionalProperties: false,
-  properties: { uploadId: UPLOAD_ID },
+  properties: { ticket: TICKET, uploadId: UPLOAD_ID },
 } as const;
 
-export interface CreateUploadRequest {
-  size: number;
-  partCount: number;
-  expiresInSeconds?: number;
-}
-export interface PartsRequest {
-  uploadId: string;
-  partNumbers: number[];
-  checksums?: string[];
-}
-export interface CompleteRequest {
-  uploadId: string;
-  parts: { partNumber: number; etag: string }[];
-}
-export interface AbortRequest {
-  uploadId: string;
-}
+export const abortBody = {
+  type: 'object',
+  required: ['ownerToken', 'uploadId'],
+  additionalProperties: false,
+  properties: { ownerToken: OWNER_TOKEN, uploadId: UPLOAD_ID },
+} as const;
 
 export const deleteBody = {
   type: 'object',
   required: ['ownerToken'],
   additionalProperties: false,
-  properties: { ownerToken: { type: 'string', minLength: 1, maxLength: 128 } },
+  properties: { ownerToken: OWNER_TOKEN },
 } as const;
 
+export interface CreateUploadRequest {
+  size: number;
+  partCount: number;
+  partSize: number;
+  headerSize: number;
+  metaSize: number;
+  expiresInSeconds?: number;
+}
+export interface PartsRequest {
+  ticket: string;
+  uploadId: string;
+  partNumbers: number[];
+  checksums?: string[];
+}
+export interface CompleteRequest {
+  ticket: string;
+  uploadId: string;
+  parts: { partNumber: number; etag: string }[];
+}
+export interface UploadedRequest {
+  ticket: string;
+  uploadId: string;
+}
+export interface AbortRequest {
+  ownerToken: string;
+  uploadId: string;
+}
 export interface DeleteRequest {
   ownerToken: string;
 }

@@ -4,6 +4,7 @@
  * The encryption context — stored in plaintext — holds only the file id and the object role,
  * so the server cannot swap one file's objects for another's, and learns nothing it lacks.
  */
+import { MAX_META_SIZE } from '../contract/limits.ts';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './bytes.ts';
 import { CorruptedError } from './errors.ts';
 import { DATA_KEY_LENGTH, type EncryptionContext } from './format.ts';
@@ -26,8 +27,6 @@ export interface FileMeta {
 }
 
 const META_VERSION = 1;
-/** Meta plaintext is a few hundred bytes; anything far larger is not ours. */
-const MAX_META_BYTES = 64 * 1024;
 
 export async function sealMeta(wrappingKey: CryptoKey, id: string, meta: FileMeta, keyName?: string): Promise<Uint8Array<ArrayBuffer>> {
   const json = utf8(JSON.stringify({ v: META_VERSION, ...meta }));
@@ -39,7 +38,7 @@ function invalid(detail: string): CorruptedError {
 }
 
 export async function openMeta(wrappingKey: CryptoKey, id: string, message: Uint8Array, keyName?: string): Promise<FileMeta> {
-  if (message.byteLength > MAX_META_BYTES) throw invalid('the meta object is too large');
+  if (message.byteLength > MAX_META_SIZE) throw invalid('the meta object is too large');
   const plain = await decryptBytes(wrappingKey, message, { context: objectContext(id, 'meta'), keyName });
   let value: unknown;
   try {

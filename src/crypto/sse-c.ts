@@ -7,7 +7,7 @@
  * transmission check, not a security primitive.
  */
 import { md5 } from '@noble/hashes/legacy.js';
-import { SSE_C_HEADERS } from '../api-types.ts';
+import { SSE_C_HEADERS } from '../contract/api.ts';
 import { toBase64 } from './bytes.ts';
 
 const LABEL = new TextEncoder().encode('cipherdrop sse-c key v1');

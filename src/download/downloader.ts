@@ -5,7 +5,8 @@
  * ever presented as complete.
  */
 
-import { FILE_ID_PATTERN, type FileInfoResponse } from '../api-types.ts';
+import type { FileInfoResponse } from '../contract/api.ts';
+import { FILE_ID_PATTERN, MAX_META_SIZE } from '../contract/limits.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
 import { ciphertextSize, KiB, MAX_HEADER_LENGTH, parseCompleteHeader, parseHeader } from '../crypto/format.ts';
@@ -24,8 +25,6 @@ import { planRanges, type RangePlan } from '../upload/plan.ts';
 
 /** Our headers are ~300 bytes; read this much first, and up to MAX_HEADER_LENGTH if needed. */
 const FIRST_READ = 4 * KiB;
-/** Meta objects are a few hundred bytes. */
-const MAX_META_OBJECT = 64 * KiB;
 export const DEFAULT_RANGES_IN_FLIGHT = 4;
 
 export interface Sink {
@@ -81,7 +80,7 @@ export async function fetchLink(api: Api, id: string, secret: Uint8Array, signal
   const response = await request(info.metaUrl, { headers: storeHeaders, signal });
   await expectStatus(response, [200], 'Download of the file details');
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (!(length <= MAX_META_OBJECT)) throw new TransferError('HttpStatus', 'The file details object is missing or too large', response.status);
+  if (!(length <= MAX_META_SIZE)) throw new TransferError('HttpStatus', 'The file details object is missing or too large', response.status);
   const metaBytes = await readExactly(response, length);
   const keyName = keyNameOf(parseCompleteHeader(metaBytes));
   return { id, info, metaBytes, keyName, passwordParams: parseKeyName(keyName), storeHeaders };

@@ -7,7 +7,8 @@ import type {
   PartUrlsResponse,
   PublicConfigResponse,
   UploadedPartsResponse,
-} from '../api-types.ts';
+} from '../contract/api.ts';
+import type { CreateUploadRequest } from '../contract/schemas.ts';
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 import { withRetries } from './retry.ts';
@@ -51,18 +52,33 @@ async function callOnce<T>(method: string, path: string, body: unknown, signal?:
   throw new TransferError(kind, message, response.status, code);
 }
 
+/** An unfinished upload as the API knows it: its ticket proves it is ours; aborting needs the owner token. */
+export interface UploadRef {
+  id: string;
+  ticket: string;
+  uploadId: string;
+  ownerToken: string;
+}
+
+/** A retried Complete whose first attempt did finish the upload is answered 409 AlreadyComplete. */
+async function complete(upload: UploadRef, parts: { partNumber: number; etag: string }[], signal?: AbortSignal): Promise<void> {
+  try {
+    await call<{ id: string }>('POST', `/api/uploads/${upload.id}/complete`, { ticket: upload.ticket, uploadId: upload.uploadId, parts }, signal);
+  } catch (error) {
+    if (!(error instanceof TransferError && error.apiCode === 'AlreadyComplete')) throw error;
+  }
+}
+
 export const api = {
-  createUpload: (size: number, partCount: number, expiresInSeconds: number | undefined, signal?: AbortSignal) =>
-    call<CreateUploadResponse>('POST', '/api/uploads', { size, partCount, expiresInSeconds }, signal),
+  createUpload: (body: CreateUploadRequest, signal?: AbortSignal) => call<CreateUploadResponse>('POST', '/api/uploads', body, signal),
   /** `checksums`: one base64 digest per part, when the server signs them (CreateUploadResponse.partChecksum) */
-  partUrls: (id: string, uploadId: string, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
-    call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers, checksums }, signal),
-  complete: (id: string, uploadId: string, parts: { partNumber: number; etag: string }[], signal?: AbortSignal) =>
-    call<{ id: string }>('POST', `/api/uploads/${id}/complete`, { uploadId, parts }, signal),
+  partUrls: ({ id, ticket, uploadId }: UploadRef, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
+    call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers, checksums }, signal),
+  complete,
   /** What the store already holds of an unfinished upload (resume). */
-  uploadedParts: (id: string, uploadId: string, signal?: AbortSignal) =>
-    call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { uploadId }, signal),
-  abort: (id: string, uploadId: string) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { uploadId }),
+  uploadedParts: ({ id, ticket, uploadId }: UploadRef, signal?: AbortSignal) =>
+    call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId }, signal),
+  abort: ({ id, ownerToken, uploadId }: UploadRef) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId }),
   fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
   config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),
   /** The uploader deletes early with the owner token it got when the upload was created. */

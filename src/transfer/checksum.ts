@@ -4,7 +4,7 @@
  * WebAssembly (~560 MB/s here; a pure-JS MD5 managed 88 MB/s, which would have halved uploads).
  * It is loaded only when a server asks for MD5, whose CSP then allows WebAssembly.
  */
-import type { PartChecksum } from '../api-types.ts';
+import type { PartChecksum } from '../contract/api.ts';
 import { toBase64 } from '../crypto/bytes.ts';
 
 type Md5 = Awaited<ReturnType<typeof import('hash-wasm')['createMD5']>>;

@@ -2,9 +2,10 @@
  * The work of one part and one range: read, seal, PUT — or GET, open. Runs in a browser
  * worker (crypto.worker.ts) and directly in Node (the CLI), so both share every check.
  */
-import type { PartChecksum } from '../api-types.ts';
+import type { PartChecksum } from '../contract/api.ts';
 import { openRun, sealRun } from '../crypto/frames.ts';
 import { TransferError } from '../errors.ts';
+import { checkPlainDigest, plainDigest } from '../upload/part-digest.ts';
 import type { PartPlan, RangePlan } from '../upload/plan.ts';
 import { BufferPool, readBlobInto } from './buffers.ts';
 import { partDigest } from './checksum.ts';
@@ -29,6 +30,11 @@ export interface EncryptPartRequest {
   checksum: PartChecksum | null;
   /** extra headers for the store (SSE-C key headers) */
   headers?: Record<string, string>;
+  /**
+   * SHA-256 of this part's plaintext as it was first sealed (part-digest.ts), absent if it never
+   * was: other bytes are then refused before they are sealed under the same IVs.
+   */
+  plainDigest?: Uint8Array;
 }
 
 export interface DecryptRangeRequest {
@@ -52,9 +58,16 @@ export interface SignedUrl {
  */
 export type SignPart = (checksum?: string) => Promise<SignedUrl>;
 
+/**
+ * Hands the SHA-256 of the part's plaintext to the page, which records it in the upload record
+ * (or finds it differs from the one recorded: SourceChanged) and resolves once the record is
+ * saved. Only then may the part be sent. In a worker this is a message to the page.
+ */
+export type RecordDigest = (digest: Uint8Array) => Promise<void>;
+
 /** Where parts and ranges are processed: a worker pool in the page, the same thread in Node. */
 export interface PartRunner {
-  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart): Promise<{ etag: string }>;
+  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart, recordDigest: RecordDigest): Promise<{ etag: string }>;
   decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
 }
 
@@ -66,11 +79,18 @@ const buffers = new BufferPool();
  * the PUT (the URL expired while the part was sealed) or a dropped connection gets one fresh URL
  * from `signPart` and the same sealed bytes are sent again: re-sealing would take as long again,
  * and with short-lived URLs expire again.
+ *
+ * Nonce safety (part-digest.ts): the plaintext is hashed before it is sealed. Bytes other than
+ * those this part was first sealed with are refused (SourceChanged) and never sealed. The digest
+ * goes to the page (`recordDigest`) while the part is sealed, and nothing is sent before the page
+ * has saved it: a PUT whose answer is lost may still have reached the store, so from the first
+ * PUT on these IVs count as used, and any later seal of this part must find the digest recorded.
  */
 export async function encryptPart(
-  { file, part, keys, header, url, checksum, headers }: EncryptPartRequest,
+  { file, part, keys, header, url, checksum, headers, plainDigest: recorded }: EncryptPartRequest,
   signal: AbortSignal | undefined,
   signPart: SignPart,
+  recordDigest: RecordDigest,
 ): Promise<{ etag: string }> {
   /** `firstUrl`: the URL already being signed (with the digest) while the body was spooled. */
   const put = async (body: BodyInit, digest?: string, firstUrl?: Promise<SignedUrl>) => {
@@ -96,8 +116,14 @@ export async function encryptPart(
     const sealed = buffers.take(part.cipherSize);
     try {
       await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+      const plainSha256 = await plainDigest(plain);
+      checkPlainDigest(part.partNumber, plainSha256, recorded);
+      // Sealing overlaps the page's save of the digest; nothing leaves this thread before it is saved.
+      const saved = recordDigest(plainSha256);
+      saved.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
       const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined, sealed);
       plain.fill(0);
+      await saved;
       // Hashing and signing (a round trip through the page to the server) overlap the spool write.
       const digest = checksum ? partDigest(checksum, body) : undefined;
       const firstUrl = digest?.then((d) => signPart(d));

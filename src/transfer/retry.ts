@@ -53,8 +53,10 @@ export function retryDecision(error: unknown, attempt: number, context: RetryCon
       return { action: 'fail' };
     }
     case 'Api': {
-      // The presign API: rate limited, restarting, or its store briefly unavailable.
+      // The presign API: rate limited, restarting, or its store briefly unavailable. A day's
+      // quota spent is a 429 too, but trying again within seconds cannot help.
       const status = error.status ?? 0;
+      if (error.apiCode === 'QuotaExceeded') return { action: 'fail' };
       return status === 429 || status === 502 || status === 503 || status === 504 ? { action: 'retry', delayMs: backoff(attempt, random) } : { action: 'fail' };
     }
     default:

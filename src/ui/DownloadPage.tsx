@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { FILE_ID_PATTERN } from '../api-types.ts';
+import { FILE_ID_PATTERN } from '../contract/limits.ts';
 import { WrongKeyError } from '../crypto/errors.ts';
 import { downloadTo, fetchLink, type LinkObjects, type OpenedLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
 import { MediaPreview } from '../download/media.ts';

@@ -20,7 +20,7 @@ const EXPIRY_CHOICES: [string, string][] = [
   ['never', 'Never'],
 ];
 const DEFAULT_EXPIRY = 7 * DAY;
-/** The server's own bounds (server/schemas.ts): a minute to a year. */
+/** The server's own bounds (contract/limits.ts): a minute to a year. */
 const MIN_CUSTOM_HOURS = 1;
 const MAX_CUSTOM_HOURS = 365 * 24;
 

@@ -46,7 +46,11 @@ export function describeError(error: unknown): string {
         return 'This link is incomplete or damaged. Check that it was copied whole, including the part after #.';
       case 'NoStreamingSave':
         return 'This browser cannot save large files without service workers. Try another browser or leave private mode.';
+      case 'SourceChanged':
+        // Also what the upload row shows when a changed file starts afresh (test/e2e/resume.spec.ts).
+        return 'This file changed since its upload was interrupted: it is uploaded again from the start, with a new key.';
       case 'Api':
+        if (error.apiCode === 'QuotaExceeded') return `This server's upload quota is used up for now: ${error.message}`;
         return `The server refused the request: ${error.message}`;
     }
   }

@@ -6,9 +6,11 @@
  *
  * Size and lastModified catch ordinary edits; a SHA-256 of the first and last MiB catches a file
  * replaced by another of the same size whose time was kept (copies, `touch -r`). Reading the whole
- * file would be certain but costs a full pass over many GiB before anything is sent: a file edited
- * only in its middle with its time restored is the case this accepts, and Chromium itself refuses
- * to read a File whose disk copy changed after it was picked.
+ * file would be certain but costs a full pass over many GiB before anything is sent. A file edited
+ * only in its middle with its time restored passes this check; what keeps that from reusing nonces
+ * is part-digest.ts: every part already sealed must present the same plaintext digest to be
+ * sealed again (parts never sealed use IVs never used). Chromium also refuses to read a File whose
+ * disk copy changed after it was picked.
  */
 import { toBase64Url } from '../crypto/bytes.ts';
 import { MiB } from '../crypto/format.ts';

@@ -3,12 +3,11 @@
  * carries whole frames (so parts encrypt independently and in parallel); part 1 also carries
  * the header; the last part ends with the final frame.
  */
+
+import { MAX_PARTS, MIN_PART_SIZE } from '../contract/limits.ts';
 import { ciphertextSize, frameSplit, MiB, regularFrameSize } from '../crypto/format.ts';
 import { sealedRunSize } from '../crypto/frames.ts';
 
-/** S3 multipart limits. */
-export const MIN_PART_SIZE = 5 * MiB;
-export const MAX_PARTS = 10_000;
 /** One read, one PUT: large enough that per-request costs vanish, small enough to hold a few in memory. */
 export const DEFAULT_PART_PLAINTEXT = 16 * MiB;
 

@@ -3,7 +3,8 @@
  * once, and one global limit on parts in flight — so on parts in memory — however many and however
  * large the files. Pause, resume, cancel and retry per file and for all. Unfinished uploads are
  * saved after every part (resume-store.ts) and come back after a reload as paused files waiting
- * for their file to be picked again; a re-picked file that changed starts afresh with a new key.
+ * for their file to be picked again; a file that changed (its fingerprint when re-picked, or a
+ * part's bytes when sealed again) starts afresh with a new key.
  * No React here: the page subscribes and renders snapshots.
  */
 import { TransferError } from '../errors.ts';
@@ -12,6 +13,7 @@ import { Limiter } from '../transfer/limit.ts';
 import type { PartRunner } from '../transfer/parts.ts';
 import { SpeedMeter } from '../transfer/speed.ts';
 import { fingerprint, sameFingerprint } from './fingerprint.ts';
+import { noPlainDigests } from './part-digest.ts';
 import type { ResumeStore, SavedUpload } from './resume-store.ts';
 import { QUEUED, transition, type UploadEvent, type UploadState } from './states.ts';
 import { bytesDone, completeUpload, DEFAULT_PARTS_IN_FLIGHT, reconcile, sendParts, startUpload, type UploadRecord } from './uploader.ts';
@@ -106,7 +108,11 @@ export class UploadQueue {
     for (const saved of await this.options.store.list()) {
       if (known.has(saved.id)) continue;
       const { record } = saved;
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
+      // Saved before part digests were kept: its parts in flight then are held to the fingerprint only.
+      record.plainDigests ??= noPlainDigests(record.parts.length);
+      // Records from before upload tickets, or past their ticket's life, can no longer be resumed.
+      const stale = !record.ticket || !(record.resumableUntil > Date.now());
+      if (stale || (record.expiresAt !== null && record.expiresAt <= Date.now())) {
         await this.discard(record);
         continue;
       }
@@ -137,14 +143,14 @@ export class UploadQueue {
           this.apply(waiting, { type: 'resume' });
           continue;
         }
-        // Same name, other bytes: going on would reuse nonces (fingerprint.ts). Drop the old upload.
-        const old = waiting.record;
-        this.entries.splice(this.entries.indexOf(waiting), 1);
-        await this.discard(old);
-        this.entries.push({
-          ...this.blank(path, file.name, file.size, file, options),
-          notice: 'This file changed since its upload was interrupted: it is uploaded again from the start, with a new key.',
-        });
+        // Same name, other bytes: going on would reuse nonces (fingerprint.ts).
+        await this.startAfresh(
+          waiting,
+          file,
+          path,
+          options,
+          new TransferError('SourceChanged', 'The file changed since its upload was interrupted: it starts afresh, with a new key'),
+        );
         continue;
       }
       this.entries.push(this.blank(path, file.name, file.size, file, options));
@@ -262,11 +268,18 @@ export class UploadQueue {
     }
   }
 
-  private save(entry: Entry): Promise<void> {
+  /**
+   * `forgetOnFailure`, for a part's new plaintext digest (saved before the part is sent): if the
+   * store refuses the record, the saved one is removed instead, for after a reload that older
+   * record, lacking the digest, would let the part be sealed again over other bytes.
+   */
+  private save(entry: Entry, forgetOnFailure = false): Promise<void> {
     const record = entry.record;
     if (!record) return entry.saving;
+    const { store } = this.options;
     const saved: SavedUpload = { id: record.id, path: entry.path, savedAt: Date.now(), record };
-    entry.saving = entry.saving.then(() => this.options.store.put(saved)).catch(() => undefined);
+    const put = entry.saving.then(() => store.put(saved));
+    entry.saving = (forgetOnFailure ? put.catch(() => store.remove(record.id)) : put).catch(() => undefined);
     return entry.saving;
   }
 
@@ -309,6 +322,7 @@ export class UploadQueue {
             void this.save(entry);
             this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(r)) });
           },
+          onDigest: () => this.save(entry, true),
         });
       } finally {
         clearInterval(tick);
@@ -323,6 +337,10 @@ export class UploadQueue {
       // Paused or cancelled: the state already says so (cancel cleans up after this returns).
       // The record of every acknowledged part is saved before the run ends.
       if (signal.aborted) return void (await entry.saving);
+      if (error instanceof TransferError && error.code === 'SourceChanged') {
+        // A part's bytes differ from those it was first sealed with (part-digest.ts).
+        return this.startAfresh(entry, file, entry.path, entry.options, error);
+      }
       if (error instanceof TransferError && (error.apiCode === 'UploadNotFound' || error.code === 'NotFound') && entry.record) {
         // The store no longer has this upload (aborted by a lifecycle rule, or deleted): a retry starts afresh.
         await store.remove(entry.record.id).catch(() => undefined);
@@ -332,9 +350,27 @@ export class UploadQueue {
     }
   }
 
+  /**
+   * The one way out for a file that is not the one its upload sealed (SourceChanged: a re-picked
+   * file's fingerprint, or a part's digest, differs): going on would seal other bytes under used
+   * nonces. The old upload is aborted and forgotten; in its row, the file is queued again as a new
+   * upload, with a new key, and a notice saying why.
+   */
+  private async startAfresh(entry: Entry, file: File, path: string, options: FileOptions, why: TransferError): Promise<void> {
+    const index = this.entries.indexOf(entry);
+    if (index < 0) return;
+    this.entries[index] = { ...this.blank(path, file.name, file.size, file, options), notice: this.options.describe(why) };
+    this.changed();
+    const old = entry.record;
+    entry.record = null;
+    // A save still under way must not bring the old record back once it is removed.
+    await entry.saving;
+    if (old) await this.discard(old);
+  }
+
   /** Aborts an unfinished upload in the store and forgets it. */
   private async discard(record: UploadRecord): Promise<void> {
-    await this.options.api.abort(record.id, record.uploadId).catch(() => undefined);
+    await this.options.api.abort(record).catch(() => undefined);
     await this.options.store.remove(record.id).catch(() => undefined);
   }
 }

@@ -6,24 +6,29 @@
  * policy, never more at once than the limiter allows (so never more in memory); `completeUpload`
  * finishes. `uploadFile` runs all three for the CLI and the library.
  */
-import type { PartChecksum } from '../api-types.ts';
+import type { PartChecksum } from '../contract/api.ts';
+import { layoutOf } from '../contract/layout.ts';
+import { MAX_PARTS_PER_BATCH } from '../contract/limits.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
-import { ciphertextSize, DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
+import { DEFAULT_FRAME_LENGTH, MESSAGE_ID_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import { createMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
-import type { Api } from '../transfer/api.ts';
+import type { Api, UploadRef } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
 import { Limiter } from '../transfer/limit.ts';
-import type { PartRunner, SignPart } from '../transfer/parts.ts';
+import type { PartRunner, RecordDigest, SignPart } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import { noPlainDigests, recordedPlainDigest, recordPlainDigest } from './part-digest.ts';
 import { type PartPlan, planParts } from './plan.ts';
 
 /** Part URLs are requested in batches of this many (the server's limit per request). */
-const URL_BATCH = 100;
+const URL_BATCH = MAX_PARTS_PER_BATCH;
+/** Ids are always this long; sizes computed under a stand-in id hold for the real one. */
+const STAND_IN_ID = 'x'.repeat(22);
 export const DEFAULT_PARTS_IN_FLIGHT = 4;
 
 /** What is uploaded: a browser File satisfies this; the CLI builds one from fs.openAsBlob. */
@@ -64,12 +69,17 @@ export interface UploadOptions extends StartOptions {
  * IndexedDB, by the page) to resume after a reload. It holds the link secret and the content key,
  * so it never leaves the browser and is deleted when the upload is done or cancelled. Resuming
  * seals the same frames with the same key and IVs, which is safe only for the very same bytes:
- * `fingerprint` is how a changed file is told apart (see fingerprint.ts).
+ * `fingerprint` is how a changed file is told apart (see fingerprint.ts), and `plainDigests` how a
+ * part sealed before is held to its bytes (see part-digest.ts).
  */
 export interface UploadRecord {
   id: string;
   uploadId: string;
   ownerToken: string;
+  /** the server's signed promise about this upload (its part layout), shown on every later call */
+  ticket: string;
+  /** ms since epoch: the ticket stops working then, so the upload cannot be resumed after it */
+  resumableUntil: number;
   expiresAt: number | null;
   /** base64url link secret */
   secret: string;
@@ -87,6 +97,11 @@ export interface UploadRecord {
   parts: PartPlan[];
   /** parts the store has acknowledged, with their ETags */
   done: { partNumber: number; etag: string }[];
+  /**
+   * SHA-256 of each part's plaintext as it was first sealed, part n at bytes 32(n−1) to 32n; all
+   * zero for a part never sealed. Recorded and saved before the part's first PUT (part-digest.ts).
+   */
+  plainDigests: Uint8Array;
 }
 
 export interface UploadResult {
@@ -105,8 +120,7 @@ class PartUrls {
   private readonly batches = new Map<number, Promise<void>>();
   constructor(
     private readonly api: Api,
-    private readonly id: string,
-    private readonly uploadId: string,
+    private readonly upload: UploadRef,
     private readonly partCount: number,
     private readonly signal?: AbortSignal,
   ) {}
@@ -122,7 +136,7 @@ class PartUrls {
 
   /** After a 403 (expired URL), sign this part again. */
   async renew(partNumber: number): Promise<void> {
-    const { urls } = await this.api.partUrls(this.id, this.uploadId, [partNumber], this.signal);
+    const { urls } = await this.api.partUrls(this.upload, [partNumber], this.signal);
     for (const { partNumber: n, url } of urls) this.urls.set(n, url);
   }
 
@@ -130,7 +144,7 @@ class PartUrls {
     const first = batch * URL_BATCH + 1;
     const numbers = Array.from({ length: Math.min(URL_BATCH, this.partCount - first + 1) }, (_, i) => first + i);
     try {
-      const { urls } = await this.api.partUrls(this.id, this.uploadId, numbers, this.signal);
+      const { urls } = await this.api.partUrls(this.upload, numbers, this.signal);
       for (const { partNumber, url } of urls) this.urls.set(partNumber, url);
     } catch (error) {
       this.batches.delete(batch);
@@ -173,13 +187,21 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
   const secret = newLinkSecret();
   const params = options.password === undefined ? null : newPasswordParams();
   const { wrappingKey, keyName } = await linkKey(secret, options.password, params);
-  const headerLength = sealedHeaderLength(objectContext('x'.repeat(22), 'data'), keyNameFor(params));
+  const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data'), keyNameFor(params));
   const plainBaseline = options.benchPlaintext === true;
   const planned = planParts(size, frameLength, headerLength, options.partPlaintextSize);
   const parts = plainBaseline ? planned.map((p) => ({ ...p, includesHeader: false, cipherSize: p.plainEnd - p.plainStart })) : planned;
-  const total = plainBaseline ? size : ciphertextSize(size, frameLength, headerLength);
 
-  const created = await api.createUpload(total, parts.length, options.expiresInSeconds, signal);
+  const layout = layoutOf(
+    parts.map((p) => p.cipherSize),
+    parts[0].includesHeader ? headerLength : 0,
+  );
+  const metaFields = { name: source.name, type: source.type, size, lastModified: source.lastModified };
+  // The server signs the meta PUT for its exact size, before the id it is sealed under exists:
+  // ids have one length, so sealing under a stand-in id gives the size.
+  const metaSize = (await sealMeta(wrappingKey, STAND_IN_ID, { ...metaFields, dataMessageId: toBase64Url(new Uint8Array(MESSAGE_ID_LENGTH)) }, keyName))
+    .byteLength;
+  const created = await api.createUpload({ ...layout, metaSize, expiresInSeconds: options.expiresInSeconds }, signal);
   const { id, metaUrl, expiresAt } = created;
   // Under SSE-C every store request carries the file's customer key (derived from the link secret).
   const storeHeaders = created.customerKey ? await customerKeyHeaders(secret) : undefined;
@@ -189,12 +211,8 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
     if (created.create) uploadId = await createMultipart(created.create, storeHeaders, signal);
     const message = await createMessage(wrappingKey, objectContext(id, 'data'), frameLength, keyName);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
-    const meta = await sealMeta(
-      wrappingKey,
-      id,
-      { name: source.name, type: source.type, size, lastModified: source.lastModified, dataMessageId: toBase64Url(message.messageId) },
-      keyName,
-    );
+    const meta = await sealMeta(wrappingKey, id, { ...metaFields, dataMessageId: toBase64Url(message.messageId) }, keyName);
+    if (meta.byteLength !== metaSize) throw new Error('meta object length differs from the plan');
     await withRetries(
       async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta, headers: metaHeaders, signal }), [200], 'Upload of the file details'),
       async () => {
@@ -208,6 +226,8 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       id,
       uploadId,
       ownerToken: created.ownerToken,
+      ticket: created.ticket,
+      resumableUntil: created.resumableUntil,
       expiresAt,
       secret: encoded,
       password: params !== null,
@@ -219,9 +239,10 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       header: message.header,
       parts,
       done: [],
+      plainDigests: noPlainDigests(parts.length),
     };
   } catch (error) {
-    if (uploadId) await api.abort(id, uploadId).catch(() => undefined);
+    if (uploadId) await api.abort({ id, uploadId, ticket: created.ticket, ownerToken: created.ownerToken }).catch(() => undefined);
     throw error;
   }
 }
@@ -234,6 +255,11 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** after each acknowledged part (the record's `done` already lists it) */
   onPart?: (record: UploadRecord) => void;
+  /**
+   * Before each PUT of a part, once `plainDigests` holds its digest: resolves when the record is
+   * saved, for the part is sent only then (part-digest.ts). Without it the record lives in memory only.
+   */
+  onDigest?: (record: UploadRecord) => Promise<void>;
 }
 
 /** Plaintext bytes of the parts the record lists as done. */
@@ -250,15 +276,17 @@ function decodeSecret(encoded: string): Uint8Array {
 
 /**
  * Seals and PUTs every part the record does not list as done. The blob must be the file the
- * record was started with (the caller checks the fingerprint). Parts finish in any order.
+ * record was started with (the caller checks the fingerprint); a part sealed before whose bytes
+ * differ now is refused with SourceChanged, and the upload must start afresh with a new key.
+ * Parts finish in any order.
  */
-export async function sendParts(record: UploadRecord, blob: Blob, { api, runner, limiter, signal, onPart }: SendOptions): Promise<void> {
+export async function sendParts(record: UploadRecord, blob: Blob, { api, runner, limiter, signal, onPart, onDigest }: SendOptions): Promise<void> {
   const storeHeaders = record.customerKey ? await customerKeyHeaders(decodeSecret(record.secret)) : undefined;
   // The first failure (or the caller's abort) stops every lane; this returns only when all have
   // stopped, so a paused file has nothing left in flight. Unfinished parts are sent again later.
   const local = new AbortController();
   const laneSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
-  const urls = new PartUrls(api, record.id, record.uploadId, record.parts.length, laneSignal);
+  const urls = new PartUrls(api, record, record.parts.length, laneSignal);
   const finished = new Set(record.done.map((p) => p.partNumber));
   const todo = record.parts.filter((p) => !finished.has(p.partNumber));
   const checksum = record.keys ? record.partChecksum : null;
@@ -266,11 +294,18 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
     (partNumber: number): SignPart =>
     async (digest) => {
       if (digest) {
-        const { urls: signed } = await api.partUrls(record.id, record.uploadId, [partNumber], laneSignal, [digest]);
+        const { urls: signed } = await api.partUrls(record, [partNumber], laneSignal, [digest]);
         return signed[0];
       }
       await urls.renew(partNumber);
       return { url: await urls.get(partNumber) };
+    };
+  // The first seal of a part records its digest; a later one with other bytes throws SourceChanged.
+  const recordDigest =
+    (partNumber: number): RecordDigest =>
+    async (digest) => {
+      recordPlainDigest(record.plainDigests, partNumber, digest);
+      await onDigest?.(record);
     };
   const sendPart = (part: PartPlan) =>
     withRetries(
@@ -285,9 +320,12 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
             url: checksum ? undefined : await urls.get(part.partNumber),
             checksum,
             headers: storeHeaders,
+            // Read at each attempt: a retry of a part already sealed must present the same bytes.
+            plainDigest: recordedPlainDigest(record.plainDigests, part.partNumber),
           },
           laneSignal,
           signPart(part.partNumber),
+          recordDigest(part.partNumber),
         ),
       async () => {
         if (!checksum) await urls.renew(part.partNumber);
@@ -325,7 +363,7 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
  * Elsewhere (s3rver) the record's own list stands. Only parts of exactly the planned size count.
  */
 export async function reconcile(record: UploadRecord, api: Api, signal?: AbortSignal): Promise<UploadRecord> {
-  const listed = await api.uploadedParts(record.id, record.uploadId, signal);
+  const listed = await api.uploadedParts(record, signal);
   if (!listed.supported) return record;
   const planned = new Map(record.parts.map((p) => [p.partNumber, p.cipherSize]));
   const done = listed.parts.filter((p) => planned.get(p.partNumber) === p.size).map(({ partNumber, etag }) => ({ partNumber, etag }));
@@ -337,7 +375,7 @@ export async function completeUpload(record: UploadRecord, api: Api, signal?: Ab
   if (parts.length !== record.parts.length || parts.some((p, i) => p.partNumber !== i + 1)) {
     throw new Error(`upload ${record.id} is not finished: ${parts.length} of ${record.parts.length} parts`);
   }
-  await api.complete(record.id, record.uploadId, parts, signal);
+  await api.complete(record, parts, signal);
   return {
     id: record.id,
     secret: record.secret,
@@ -359,7 +397,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
     return await completeUpload(record, api, signal);
   } catch (error) {
     // Best effort: drop the unfinished upload so no orphaned parts or meta object stay behind.
-    await api.abort(record.id, record.uploadId).catch(() => undefined);
+    await api.abort(record).catch(() => undefined);
     throw error;
   }
 }

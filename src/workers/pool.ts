@@ -1,6 +1,6 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
 import { reviveError, serializeError, TransferError } from '../errors.ts';
-import type { DecryptRangeRequest, EncryptPartRequest, PartRunner, SignPart } from '../transfer/parts.ts';
+import type { DecryptRangeRequest, EncryptPartRequest, PartRunner, RecordDigest, SignPart } from '../transfer/parts.ts';
 import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
 
 /** Two workers already use both cores here; more only add memory and contention. */
@@ -18,6 +18,7 @@ interface Pending {
   reject(error: Error): void;
   worker: number;
   signPart?: SignPart;
+  recordDigest?: RecordDigest;
 }
 
 export class WorkerPool implements PartRunner {
@@ -80,8 +81,8 @@ export class WorkerPool implements PartRunner {
     return this.workers.length;
   }
 
-  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart): Promise<{ etag: string }> {
-    return this.run('encryptPart', request, signal, [], signPart);
+  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart, recordDigest: RecordDigest): Promise<{ etag: string }> {
+    return this.run('encryptPart', request, signal, [], signPart, recordDigest);
   }
 
   async decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
@@ -94,6 +95,7 @@ export class WorkerPool implements PartRunner {
     signal?: AbortSignal,
     transfer: Transferable[] = [],
     signPart?: SignPart,
+    recordDigest?: RecordDigest,
   ): Promise<WorkerRequests[K]['reply']> {
     if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
     const id = this.nextId++;
@@ -105,6 +107,7 @@ export class WorkerPool implements PartRunner {
       this.pending.set(id, {
         worker,
         signPart,
+        recordDigest,
         resolve: (reply) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(reply as WorkerRequests[K]['reply']);
@@ -127,6 +130,15 @@ export class WorkerPool implements PartRunner {
       (pending.signPart ?? (() => Promise.reject(new TransferError('HttpStatus', 'The upload link expired', 403))))(message.checksum).then(
         (signed) => answer({ id: message.id, type: 'url', signed }),
         (error) => answer({ id: message.id, type: 'url', error: serializeError(error) }),
+      );
+      return;
+    }
+    if ('plainDigest' in message) {
+      const worker = this.workers[pending.worker];
+      // Without a recorder the part must not be sent: nothing would know its bytes were sealed.
+      (pending.recordDigest ?? (() => Promise.reject(new Error('No record for the part digest'))))(message.plainDigest).then(
+        () => worker.postMessage({ id: message.id, type: 'recorded' } satisfies ToWorker),
+        (error) => worker.postMessage({ id: message.id, type: 'recorded', error: serializeError(error) } satisfies ToWorker),
       );
       return;
     }

@@ -15,10 +15,14 @@ export type ToWorker =
   | { [K in RequestName]: { id: number; type: K; payload: WorkerRequests[K]['request'] } }[RequestName]
   | { id: number; type: 'abort' }
   /** the answer to a worker's signPart: a presigned URL with its signed headers, or why there is none */
-  | { id: number; type: 'url'; signed?: SignedUrl; error?: SerializedError };
+  | { id: number; type: 'url'; signed?: SignedUrl; error?: SerializedError }
+  /** the answer to a worker's recordDigest: saved (the part may be sent), or why not (SourceChanged…) */
+  | { id: number; type: 'recorded'; error?: SerializedError };
 
 export type FromWorker =
   | { id: number; ok: true; reply: WorkerRequests[RequestName]['reply'] }
   | { id: number; ok: false; error: SerializedError }
   /** mid-request: the part needs a URL (signed with `checksum`, or after the first one expired) */
-  | { id: number; signPart: true; checksum?: string };
+  | { id: number; signPart: true; checksum?: string }
+  /** mid-request, before the part is sent: its plaintext's SHA-256, to be recorded and saved by the page */
+  | { id: number; plainDigest: Uint8Array };

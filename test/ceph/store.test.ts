@@ -15,10 +15,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import { auditBucket } from '../../server/audit.ts';
-import { openAccess, type SseSettings } from '../../server/config.ts';
+import { openAccess, openLimits, type SseSettings } from '../../server/config.ts';
 import { applySetup, planSetup, type SetupOptions } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
-import type { CreateUploadResponse, PartChecksum, PartUrlsResponse, UploadedPartsResponse } from '../../src/api-types.ts';
+import type { CreateUploadResponse, PartChecksum, PartUrlsResponse, UploadedPartsResponse } from '../../src/contract/api.ts';
 import { fromBase64Url } from '../../src/crypto/bytes.ts';
 import { customerKeyHeaders } from '../../src/crypto/sse-c.ts';
 import { downloadTo, openLink, prepareDownload } from '../../src/download/downloader.ts';
@@ -49,7 +49,7 @@ async function openStore(sse: SseSettings, partChecksum: PartChecksum | null = '
   const s3 = s3Client(settings, settings.endpoint);
   const setup = { bucket: settings.bucket, prefix: PREFIX, origins: [ORIGIN], sse, tls: false };
   await applySetup(await planSetup(s3, setup));
-  const app = await buildApp({ access: openAccess(), storage: createStorage(settings, PREFIX, 600), presignExpiresSeconds: 600 });
+  const app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(settings, PREFIX, 600), presignExpiresSeconds: 600 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   setApiBase(base);
@@ -103,12 +103,23 @@ async function roundTrip(size: number, expiresInSeconds?: number) {
 
 const key = (id: string, role: 'data' | 'meta') => `${PREFIX}${id}/${role}`;
 
+/** Declared layouts (contract/layout.ts): one part of `size`, or parts of 5 MiB and the rest; `metaSize` bytes of meta. */
+const onePart = (size: number, metaSize = 1) => ({ size, partCount: 1, partSize: 0, headerSize: 0, metaSize });
+const fivesAnd = (rest: number, fives = 1, metaSize = 4) => ({
+  size: fives * 5 * MiB + rest,
+  partCount: fives + 1,
+  partSize: 5 * MiB,
+  headerSize: 0,
+  metaSize,
+});
+
 const digest = (algorithm: PartChecksum, body: Uint8Array) => createHash(algorithm).update(body).digest('base64');
 
 /** Signs a part as the page does (with the store's checksum) and PUTs `sent`, which may differ from `body`. */
-async function putPart(store: Store, id: string, uploadId: string, partNumber: number, body: Uint8Array<ArrayBuffer>, sent = body): Promise<Response> {
+async function putPart(store: Store, created: CreateUploadResponse, partNumber: number, body: Uint8Array<ArrayBuffer>, sent = body): Promise<Response> {
   const checksums = store.partChecksum ? [digest(store.partChecksum, body)] : undefined;
-  const signed = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [partNumber], checksums });
+  const { id, uploadId, ticket } = created;
+  const signed = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers: [partNumber], checksums });
   const [{ url, headers }] = signed.body.urls;
   return fetch(url, { method: 'PUT', body: sent, headers });
 }
@@ -175,7 +186,7 @@ describe('SSE-KMS and SSE-S3 on every object the app writes', () => {
   it('the SSE headers are signed: a meta PUT that leaves them out is refused', async () => {
     for (const sse of [{ mode: 'aws:kms', kmsKeyId: externalKmsKeyId() }, { mode: 'AES256' }] as SseSettings[]) {
       const store = await openStore(sse);
-      const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 1000, partCount: 1 });
+      const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', onePart(1000));
       expect(created.body.metaHeaders['x-amz-server-side-encryption']).toBe(sse.mode);
       const without = await fetch(created.body.metaUrl, { method: 'PUT', body: 'x' });
       expect(without.status).toBe(403);
@@ -194,65 +205,87 @@ describe('SSE-KMS and SSE-S3 on every object the app writes', () => {
 describe('multipart on a store that validates it', () => {
   it('lists the parts an unfinished upload holds (for resuming), and abort leaves nothing behind', async () => {
     const store = await openStore({ mode: 'none' });
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
-    const { id, uploadId } = created.body;
-    expect((await putPart(store, id, uploadId as string, 1, random(5 * MiB))).status).toBe(200);
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
+    const { id, uploadId, ticket, ownerToken } = created.body;
+    expect((await putPart(store, created.body, 1, random(5 * MiB))).status).toBe(200);
     // What a resuming client asks: the store lists the part it holds, with its ETag and size.
-    const uploaded = await store.call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { uploadId });
+    const uploaded = await store.call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId });
     expect(uploaded.body.supported).toBe(true);
     expect(uploaded.body.parts.map((p) => [p.partNumber, p.size, /^"[0-9a-f]{32}"$/.test(p.etag)])).toEqual([[1, 5 * MiB, true]]);
     const before = await store.s3.send(new ListMultipartUploadsCommand({ Bucket: store.bucket }));
     expect(before.Uploads?.map((u) => u.UploadId)).toContain(uploadId);
-    const aborted = await store.call<{ multipartAborted: boolean }>('POST', `/api/uploads/${id}/abort`, { uploadId });
+    const aborted = await store.call<{ multipartAborted: boolean }>('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId });
     expect(aborted.body).toEqual({ multipartAborted: true });
     const after = await store.s3.send(new ListMultipartUploadsCommand({ Bucket: store.bucket }));
     expect(after.Uploads ?? []).toEqual([]);
   });
 
-  it('a wrong ETag, a missing part and a too-small part are refused with 400 JSON, not a crash', async () => {
+  it('a wrong ETag, a missing part and a too-small part are refused with 4xx JSON, not a crash', async () => {
     const store = await openStore({ mode: 'none' });
     /** Declares parts of 5 MiB and 10 bytes (what the API accepts), then PUTs parts of `partSizes`. */
     const start = async (partSizes: number[]) => {
-      const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 5 * MiB + 10, partCount: partSizes.length });
-      const { id, uploadId } = created.body;
+      const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(10));
+      const statuses = [];
       const etags = [];
       for (const [i, size] of partSizes.entries()) {
-        const res = await putPart(store, id, uploadId as string, i + 1, random(size));
+        const res = await putPart(store, created.body, i + 1, random(size));
+        statuses.push(res.status);
         etags.push({ partNumber: i + 1, etag: res.headers.get('etag') as string });
       }
       await fetch(created.body.metaUrl, { method: 'PUT', body: 'meta', headers: created.body.metaHeaders });
-      return { id, uploadId, etags };
+      return { ...created.body, statuses, etags };
     };
-    const complete = (id: string, uploadId: string | null, parts: { partNumber: number; etag: string }[]) =>
-      store.call<{ error: { code: string } }>('POST', `/api/uploads/${id}/complete`, { uploadId, parts });
+    const complete = (c: CreateUploadResponse, parts: { partNumber: number; etag: string }[]) =>
+      store.call<{ error: { code: string } }>('POST', `/api/uploads/${c.id}/complete`, { ticket: c.ticket, uploadId: c.uploadId, parts });
 
     const a = await start([5 * MiB, 10]);
-    const wrong = await complete(a.id, a.uploadId, [a.etags[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }]);
+    const wrong = await complete(a, [a.etags[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }]);
     expect([wrong.status, wrong.body.error.code]).toEqual([400, 'InvalidParts']);
-    const missing = await complete(a.id, a.uploadId, [a.etags[0], { partNumber: 2, etag: a.etags[1].etag }, { partNumber: 3, etag: a.etags[1].etag }]);
+    const missing = await complete(a, [a.etags[0], { partNumber: 2, etag: a.etags[1].etag }, { partNumber: 3, etag: a.etags[1].etag }]);
     expect([missing.status, missing.body.error.code]).toEqual([400, 'InvalidParts']);
-    expect((await complete(a.id, a.uploadId, a.etags)).status).toBe(200);
+    expect((await complete(a, a.etags)).status).toBe(200);
 
+    // A part of another size than declared is refused by the store itself (its URL signs the length).
     const small = await start([1000, 10]);
-    const tooSmall = await complete(small.id, small.uploadId, small.etags);
+    expect(small.statuses).toEqual([403, 200]);
+    const tooSmall = await complete(small, small.etags);
     expect([tooSmall.status, tooSmall.body.error.code]).toEqual([400, 'InvalidParts']);
+  });
+});
+
+describe('write once and sized URLs on a real store', () => {
+  it('the meta URL signs If-None-Match: *, so a written meta object cannot be written again through it', async () => {
+    const store = await openStore({ mode: 'none' });
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', onePart(10, 4));
+    const put = (body: string) => fetch(created.body.metaUrl, { method: 'PUT', body, headers: created.body.metaHeaders });
+    expect((await put('meta')).status).toBe(200);
+    expect((await put('evil')).status).toBe(412);
+  });
+
+  it('part and meta URLs sign their exact length and the meta its Content-Type', async () => {
+    const store = await openStore({ mode: 'none' });
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', onePart(1000, 4));
+    expect((await putPart(store, created.body, 1, random(1000), random(2000))).status).toBe(403);
+    const html = { ...created.body.metaHeaders, 'content-type': 'text/html' };
+    expect((await fetch(created.body.metaUrl, { method: 'PUT', body: 'meta', headers: html })).status).toBe(403);
+    expect((await fetch(created.body.metaUrl, { method: 'PUT', body: 'metameta', headers: created.body.metaHeaders })).status).toBe(403);
   });
 });
 
 describe('per-part integrity: a checksum signed into each part URL', () => {
   it('with Content-MD5 (PART_CHECKSUM=md5) the store refuses a part damaged on the way, and the engine round-trips', async () => {
     const store = await openStore({ mode: 'none' }, 'md5');
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
     expect(created.body.partChecksum).toBe('md5');
-    const { id, uploadId } = created.body;
+    const { id, uploadId, ownerToken } = created.body;
     const body = random(5 * MiB);
     const damaged = Uint8Array.from(body);
     damaged[12345] ^= 0x10;
-    const refused = await putPart(store, id, uploadId as string, 1, body, damaged);
+    const refused = await putPart(store, created.body, 1, body, damaged);
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('<Code>BadDigest</Code>');
-    expect((await putPart(store, id, uploadId as string, 1, body)).status).toBe(200);
-    await store.call('POST', `/api/uploads/${id}/abort`, { uploadId });
+    expect((await putPart(store, created.body, 1, body)).status).toBe(200);
+    await store.call('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId });
     // The engine computes MD5 (hash-wasm) for every part it seals, and the store accepts them.
     const { plain, back } = await roundTrip(11 * MiB + 5);
     expect(Buffer.from(back).equals(Buffer.from(plain))).toBe(true);
@@ -261,13 +294,13 @@ describe('per-part integrity: a checksum signed into each part URL', () => {
   it('RGW 16 does not check x-amz-checksum-sha256 (the default, which AWS S3 checks): a damaged part is stored', async () => {
     // Recorded so a newer Ceph that starts checking it shows up here (then PART_CHECKSUM=sha256 suffices there too).
     const store = await openStore({ mode: 'none' }, 'sha256');
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', { size: 6 * MiB, partCount: 2 });
-    const { id, uploadId } = created.body;
+    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
+    const { id, uploadId, ownerToken } = created.body;
     const body = random(5 * MiB);
     const damaged = Uint8Array.from(body);
     damaged[0] ^= 1;
-    expect((await putPart(store, id, uploadId as string, 1, body, damaged)).status).toBe(200);
-    await store.call('POST', `/api/uploads/${id}/abort`, { uploadId });
+    expect((await putPart(store, created.body, 1, body, damaged)).status).toBe(200);
+    await store.call('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId });
   });
 });
 

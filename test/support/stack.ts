@@ -20,11 +20,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { buildApp } from '../../server/app.ts';
-import { type AccessSettings, openAccess, type S3Settings, type SseSettings } from '../../server/config.ts';
+import { type AccessSettings, type LimitSettings, openAccess, openLimits, type S3Settings, type SseSettings } from '../../server/config.ts';
 import { startLocalS3 } from '../../server/local-s3.ts';
 import { applySetup, planSetup } from '../../server/setup.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
-import type { PartChecksum } from '../../src/api-types.ts';
+import type { PartChecksum } from '../../src/contract/api.ts';
 import { type FaultPlan, type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 
 export const PREFIX = 'cipherdrop/';
@@ -80,6 +80,8 @@ export function externalKmsKeyId(): string | undefined {
 
 export interface StackOptions {
   access?: AccessSettings;
+  /** rate limit and quotas; default none to speak of */
+  limits?: LimitSettings;
   sse?: SseSettings;
   presignExpiresSeconds?: number;
   /** faults the proxy in front of the store injects (see recording-proxy.ts) */
@@ -96,7 +98,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const store: S3Settings = { ...(external ?? (local?.settings as S3Settings)), sse: options.sse, partChecksum: options.partChecksum };
   const s3Proxy = await startRecordingProxy(store.endpoint as string, options.s3Faults ?? null);
   const storage = createStorage({ ...store, publicEndpoint: s3Proxy.url }, PREFIX, options.presignExpiresSeconds ?? 3600);
-  const makeApp = () => buildApp({ access, storage, presignExpiresSeconds: options.presignExpiresSeconds ?? 3600, staticDir: path.resolve('dist') });
+  const makeApp = () =>
+    buildApp({
+      access,
+      limits: options.limits ?? openLimits(),
+      storage,
+      presignExpiresSeconds: options.presignExpiresSeconds ?? 3600,
+      staticDir: path.resolve('dist'),
+    });
   let app = await makeApp();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (app.server.address() as { port: number }).port;

@@ -6,13 +6,23 @@ import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { safeEqual } from '../../server/access.ts';
 import { buildApp } from '../../server/app.ts';
-import { ConfigError, loadConfig, openAccess } from '../../server/config.ts';
+import { ConfigError, loadConfig, openAccess, openLimits } from '../../server/config.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { CompletedPart, Storage } from '../../server/storage.ts';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const EXPIRED = 'EEEEEEEEEEEEEEEEEEEEEE';
 const calls: string[] = [];
+/** Objects the stub store holds, by `id/role`: a meta object is there once created; Complete adds the data object. */
+const objects = new Map<string, number>([
+  [`${ID}/data`, 100],
+  [`${ID}/meta`, 100],
+]);
+/** The declared body of a one-part upload of 10 bytes (contract/layout.ts). */
+const SMALL = { size: 10, partCount: 1, partSize: 0, headerSize: 0, metaSize: 50 };
+/** Three 5 MiB parts and a 10-byte last one. */
+const MIB5 = 5 * 1024 * 1024;
+const FOUR = { size: 3 * MIB5 + 10, partCount: 4, partSize: MIB5, headerSize: 0, metaSize: 50 };
 
 const storage: Storage = {
   publicOrigin: 'http://s3.test:9000',
@@ -21,12 +31,17 @@ const storage: Storage = {
     return { uploadId: 'upload-1' };
   },
   customerKeys: false,
-  presignPart: async (id, uploadId, n, checksum) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}&signed=${checksum ?? ''}`,
-  presignPut: async (id, role) => ({ url: `http://s3.test:9000/b/${id}/${role}`, headers: {} }),
+  presignPart: async (id, uploadId, n, length, checksum) =>
+    `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${n}&length=${length}&signed=${checksum ?? ''}`,
+  presignMetaPut: async (id, length) => {
+    objects.set(`${id}/meta`, length);
+    return { url: `http://s3.test:9000/b/${id}/meta?length=${length}`, headers: {} };
+  },
   async complete(id: string, uploadId: string, parts: CompletedPart[]) {
     calls.push(`complete ${id} ${uploadId} ${parts.length}`);
     if (uploadId === 'gone') throw new ApiError('UploadNotFound', 'No such upload');
     if (uploadId === 'explode') throw new Error('secret internal detail at /srv/x.ts:12');
+    objects.set(`${id}/data`, uploadId === 'short' ? 1 : parts.length === 1 ? SMALL.size : FOUR.size);
   },
   async listParts(id, uploadId) {
     calls.push(`listParts ${id} ${uploadId}`);
@@ -34,16 +49,22 @@ const storage: Storage = {
   },
   partChecksum: 'sha256',
   abort: async () => true,
-  remove: async () => {},
-  stat: async (id) =>
-    id === ID ? { size: 100, expiresAt: null, customerKey: false } : id === EXPIRED ? { size: 100, expiresAt: Date.now() - 1, customerKey: false } : null,
+  remove: async (id, role) => void objects.delete(`${id}/${role}`),
+  stat: async (id, role) => {
+    if (id === EXPIRED) return { size: 100, expiresAt: Date.now() - 1, customerKey: false, modifiedAt: null };
+    const size = objects.get(`${id}/${role}`);
+    return size === undefined ? null : { size, expiresAt: null, customerKey: false, modifiedAt: null };
+  },
   presignGet: async (id, role) => `http://s3.test:9000/b/${id}/${role}?sig`,
   async *listIds() {},
+  listUnfinished: async () => null,
 };
 
+/** One owner secret for every app here, so a ticket from one is good on the others. */
+const ACCESS = openAccess();
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp({ access: openAccess(), storage, presignExpiresSeconds: 60 });
+  app = await buildApp({ access: ACCESS, limits: openLimits(), storage, presignExpiresSeconds: 60 });
 });
 
 async function send(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) {
@@ -51,30 +72,41 @@ async function send(method: 'GET' | 'POST', url: string, payload?: unknown, head
   return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers };
 }
 
+/** A fresh upload on `target`: its id, ticket and owner token. */
+async function created(target: FastifyInstance = app, body: object = FOUR, headers: Record<string, string> = {}) {
+  const res = await target.inject({ method: 'POST', url: '/api/uploads', payload: body, headers });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { id: string; ticket: string; ownerToken: string };
+}
+
 describe('POST /api/uploads', () => {
   it('creates an upload with a server-chosen 128-bit id', async () => {
-    const a = await send('POST', '/api/uploads', { size: 10, partCount: 1 });
-    const b = await send('POST', '/api/uploads', { size: 10, partCount: 1 });
+    const a = await send('POST', '/api/uploads', SMALL);
+    const b = await send('POST', '/api/uploads', SMALL);
     expect(a.status).toBe(201);
     expect(a.body.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(a.body.id).not.toBe(b.body.id);
     expect(a.body.metaUrl).toContain(`${a.body.id}/meta`);
-    await send('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds: 3600 });
+    await send('POST', '/api/uploads', { ...SMALL, expiresInSeconds: 3600 });
     const expiry = Number(calls.at(-1)?.split(' ')[2]);
     expect(Math.abs(expiry - (Date.now() + 3600_000))).toBeLessThan(5000);
   });
 
   const bad: [string, unknown][] = [
-    ['negative size', { size: -1, partCount: 1 }],
-    ['fractional size', { size: 1.5, partCount: 1 }],
-    ['string size', { size: '10', partCount: 1 }],
-    ['huge size', { size: 1e300, partCount: 1 }],
-    ['zero parts', { size: 10, partCount: 0 }],
-    ['too many parts', { size: 10, partCount: 10_001 }],
-    ['parts too small', { size: 6 * 1024 * 1024, partCount: 3 }],
-    ['client-chosen key', { size: 10, partCount: 1, key: '../other' }],
-    ['expiry too short', { size: 10, partCount: 1, expiresInSeconds: 5 }],
-    ['expiry too long', { size: 10, partCount: 1, expiresInSeconds: 10 * 365 * 24 * 3600 }],
+    ['negative size', { ...SMALL, size: -1 }],
+    ['fractional size', { ...SMALL, size: 1.5 }],
+    ['string size', { ...SMALL, size: '10' }],
+    ['huge size', { ...SMALL, size: 1e300 }],
+    ['zero parts', { ...SMALL, partCount: 0 }],
+    ['too many parts', { ...SMALL, partCount: 10_001 }],
+    ['parts too small', { ...SMALL, size: 6 * 1024 * 1024, partCount: 3, partSize: 2 * 1024 * 1024 }],
+    ['parts adding up to more than the size', { ...FOUR, size: 3 * MIB5 }],
+    ['a last part larger than S3 allows', { ...FOUR, size: 6 * 1024 ** 3 }],
+    ['no meta size', { size: 10, partCount: 1, partSize: 0, headerSize: 0 }],
+    ['a meta object over 64 KiB', { ...SMALL, metaSize: 64 * 1024 + 1 }],
+    ['client-chosen key', { ...SMALL, key: '../other' }],
+    ['expiry too short', { ...SMALL, expiresInSeconds: 5 }],
+    ['expiry too long', { ...SMALL, expiresInSeconds: 10 * 365 * 24 * 3600 }],
     ['missing fields', {}],
     ['an array', [1, 2]],
   ];
@@ -96,7 +128,7 @@ describe('POST /api/uploads', () => {
   });
 
   it('refuses oversized bodies with 413', async () => {
-    const res = await send('POST', '/api/uploads', JSON.stringify({ size: 1, partCount: 1, pad: 'x'.repeat(2 * 1024 * 1024) }), {
+    const res = await send('POST', '/api/uploads', JSON.stringify({ ...SMALL, pad: 'x'.repeat(2 * 1024 * 1024) }), {
       'content-type': 'application/json',
     });
     expect(res.status).toBe(413);
@@ -122,15 +154,24 @@ describe('ids in paths', () => {
 
 describe('parts already uploaded (resume)', () => {
   it('lists what the store holds, or says it cannot', async () => {
-    const listed = await send('POST', `/api/uploads/${ID}/uploaded`, { uploadId: 'listed' });
+    const { id, ticket } = await created();
+    const listed = await send('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId: 'listed' });
     expect([listed.status, listed.body]).toEqual([200, { supported: true, parts: [{ partNumber: 1, etag: '"e1"', size: 5 }] }]);
-    const unsupported = await send('POST', `/api/uploads/${ID}/uploaded`, { uploadId: 'u' });
+    const unsupported = await send('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId: 'u' });
     expect([unsupported.status, unsupported.body]).toEqual([200, { supported: false, parts: [] }]);
   });
 
-  it('refuses a missing or malformed upload id, and unknown fields', async () => {
-    for (const body of [{}, { uploadId: 5 }, { uploadId: '' }, { uploadId: 'u', extra: 1 }]) {
-      const res = await send('POST', `/api/uploads/${ID}/uploaded`, body);
+  it('refuses a missing or malformed upload id or ticket, and unknown fields', async () => {
+    const { id, ticket } = await created();
+    for (const body of [
+      {},
+      { ticket, uploadId: 5 },
+      { ticket, uploadId: '' },
+      { ticket, uploadId: 'u', extra: 1 },
+      { uploadId: 'u' },
+      { ticket: 'x', uploadId: 'u' },
+    ]) {
+      const res = await send('POST', `/api/uploads/${id}/uploaded`, body);
       expect([res.status, res.body.error.code], JSON.stringify(body)).toEqual([400, 'BadRequest']);
     }
   });
@@ -138,14 +179,19 @@ describe('parts already uploaded (resume)', () => {
 
 describe('part URLs and completion', () => {
   const SHA = (c: string) => `${c.repeat(43)}=`;
-  it('signs a batch of part URLs, each with its checksum as a header the PUT must send', async () => {
-    const checksums = [SHA('a'), SHA('b'), SHA('c')];
-    const res = await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1, 2, 3], checksums });
+  let id: string;
+  let ticket: string;
+  beforeAll(async () => {
+    ({ id, ticket } = await created());
+  });
+  it('signs a batch of part URLs, each bound to its exact size and with its checksum as a header the PUT must send', async () => {
+    const checksums = [SHA('a'), SHA('b'), SHA('c'), SHA('d')];
+    const res = await send('POST', `/api/uploads/${id}/parts`, { ticket, uploadId: 'u', partNumbers: [1, 2, 3, 4], checksums });
     expect(res.status).toBe(200);
     expect(res.body.urls).toEqual(
-      [1, 2, 3].map((n, i) => ({
+      [1, 2, 3, 4].map((n, i) => ({
         partNumber: n,
-        url: `http://s3.test:9000/b/${ID}/data?uploadId=u&partNumber=${n}&signed=${checksums[i]}`,
+        url: `http://s3.test:9000/b/${id}/data?uploadId=u&partNumber=${n}&length=${n < 4 ? MIB5 : 10}&signed=${checksums[i]}`,
         headers: { 'x-amz-checksum-sha256': checksums[i] },
       })),
     );
@@ -153,35 +199,35 @@ describe('part URLs and completion', () => {
 
   it('refuses part URLs without checksums, with too few or too many, or with malformed ones (400 BadChecksum)', async () => {
     for (const body of [
-      { uploadId: 'u', partNumbers: [1, 2] },
-      { uploadId: 'u', partNumbers: [1, 2], checksums: [SHA('a')] },
-      { uploadId: 'u', partNumbers: [1], checksums: [SHA('a'), SHA('b')] },
-      { uploadId: 'u', partNumbers: [1], checksums: ['not base64 at all'] },
+      { ticket, uploadId: 'u', partNumbers: [1, 2] },
+      { ticket, uploadId: 'u', partNumbers: [1, 2], checksums: [SHA('a')] },
+      { ticket, uploadId: 'u', partNumbers: [1], checksums: [SHA('a'), SHA('b')] },
+      { ticket, uploadId: 'u', partNumbers: [1], checksums: ['not base64 at all'] },
       // an MD5-sized digest where the server signs SHA-256
-      { uploadId: 'u', partNumbers: [1], checksums: [`${'a'.repeat(22)}==`] },
+      { ticket, uploadId: 'u', partNumbers: [1], checksums: [`${'a'.repeat(22)}==`] },
     ]) {
-      const res = await send('POST', `/api/uploads/${ID}/parts`, body);
+      const res = await send('POST', `/api/uploads/${id}/parts`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('BadChecksum');
     }
     // Longer than any digest: refused by the schema before anything else looks at it.
-    const long = await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1], checksums: ['A'.repeat(45)] });
+    const long = await send('POST', `/api/uploads/${id}/parts`, { ticket, uploadId: 'u', partNumbers: [1], checksums: ['A'.repeat(45)] });
     expect([long.status, long.body.error.code]).toEqual([400, 'BadRequest']);
   });
 
   it('without PART_CHECKSUM, parts are signed in batches and checksums are refused', async () => {
-    const plain = await buildApp({ access: openAccess(), storage: { ...storage, partChecksum: null }, presignExpiresSeconds: 60 });
+    const plain = await buildApp({ access: ACCESS, limits: openLimits(), storage: { ...storage, partChecksum: null }, presignExpiresSeconds: 60 });
     try {
-      const ok = await plain.inject({ method: 'POST', url: `/api/uploads/${ID}/parts`, payload: { uploadId: 'u', partNumbers: [1, 2] } });
+      const ok = await plain.inject({ method: 'POST', url: `/api/uploads/${id}/parts`, payload: { ticket, uploadId: 'u', partNumbers: [1, 2] } });
       expect(ok.json().urls.map((u: { headers?: unknown }) => u.headers)).toEqual([undefined, undefined]);
       const refused = await plain.inject({
         method: 'POST',
-        url: `/api/uploads/${ID}/parts`,
-        payload: { uploadId: 'u', partNumbers: [1], checksums: [SHA('a')] },
+        url: `/api/uploads/${id}/parts`,
+        payload: { ticket, uploadId: 'u', partNumbers: [1], checksums: [SHA('a')] },
       });
       expect([refused.statusCode, refused.json().error.code]).toEqual([400, 'BadChecksum']);
-      const created = await plain.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1 } });
-      expect(created.json().partChecksum).toBeNull();
+      const fresh = await plain.inject({ method: 'POST', url: '/api/uploads', payload: SMALL });
+      expect(fresh.json().partChecksum).toBeNull();
     } finally {
       await plain.close();
     }
@@ -189,19 +235,12 @@ describe('part URLs and completion', () => {
 
   it('refuses batches that are empty, too large, repeated or out of range', async () => {
     for (const partNumbers of [[], Array.from({ length: 101 }, (_, i) => i + 1), [1, 1], [0], [10_001]]) {
-      expect((await send('POST', `/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers })).status).toBe(400);
+      expect((await send('POST', `/api/uploads/${id}/parts`, { ticket, uploadId: 'u', partNumbers })).status).toBe(400);
     }
   });
 
-  it('completes only a contiguous, ordered part list', async () => {
-    const ok = await send('POST', `/api/uploads/${ID}/complete`, {
-      uploadId: 'u',
-      parts: [
-        { partNumber: 1, etag: '"abc"' },
-        { partNumber: 2, etag: '"def"' },
-      ],
-    });
-    expect(ok.status).toBe(200);
+  it('completes only the contiguous, ordered list of exactly the declared parts, once', async () => {
+    const all = [1, 2, 3, 4].map((n) => ({ partNumber: n, etag: `"e${n}"` }));
     for (const parts of [
       [{ partNumber: 2, etag: '"a"' }],
       [
@@ -210,17 +249,26 @@ describe('part URLs and completion', () => {
       ],
       [{ partNumber: 1, etag: 'has space' }],
       [{ partNumber: 1 }],
+      all.slice(0, 3),
+      [...all, { partNumber: 5, etag: '"e5"' }],
     ]) {
-      const res = await send('POST', `/api/uploads/${ID}/complete`, { uploadId: 'u', parts });
-      expect(res.status).toBe(400);
+      const res = await send('POST', `/api/uploads/${id}/complete`, { ticket, uploadId: 'u', parts });
+      expect(res.status, JSON.stringify(parts)).toBe(400);
     }
+    expect(objects.has(`${id}/data`)).toBe(false);
+    const ok = await send('POST', `/api/uploads/${id}/complete`, { ticket, uploadId: 'u', parts: all });
+    expect(ok.status).toBe(200);
+    const again = await send('POST', `/api/uploads/${id}/complete`, { ticket, uploadId: 'u', parts: all });
+    expect([again.status, again.body.error.code]).toEqual([409, 'AlreadyComplete']);
   });
 
   it('maps store errors to 4xx codes and hides 5xx details', async () => {
-    const gone = await send('POST', `/api/uploads/${ID}/complete`, { uploadId: 'gone', parts: [{ partNumber: 1, etag: '"a"' }] });
+    const small = await created(app, SMALL);
+    const one = { ticket: small.ticket, parts: [{ partNumber: 1, etag: '"a"' }] };
+    const gone = await send('POST', `/api/uploads/${small.id}/complete`, { ...one, uploadId: 'gone' });
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe('UploadNotFound');
-    const boom = await send('POST', `/api/uploads/${ID}/complete`, { uploadId: 'explode', parts: [{ partNumber: 1, etag: '"a"' }] });
+    const boom = await send('POST', `/api/uploads/${small.id}/complete`, { ...one, uploadId: 'explode' });
     expect(boom.status).toBe(500);
     expect(boom.body.error.code).toBe('Internal');
     expect(JSON.stringify(boom.body)).not.toContain('secret internal detail');
@@ -254,15 +302,16 @@ describe('files and headers', () => {
 });
 
 it('allows WebAssembly in the CSP only when parts are checked with MD5 (hash-wasm), and never inline script', async () => {
-  const md5 = await buildApp({ access: openAccess(), storage: { ...storage, partChecksum: 'md5' }, presignExpiresSeconds: 60 });
+  const md5 = await buildApp({ access: ACCESS, limits: openLimits(), storage: { ...storage, partChecksum: 'md5' }, presignExpiresSeconds: 60 });
   try {
     const csp = String((await md5.inject({ method: 'GET', url: '/api/health' })).headers['content-security-policy']);
     expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval';");
     expect(csp).not.toContain('unsafe-inline');
+    const { id, ticket } = await created(md5);
     const signed = await md5.inject({
       method: 'POST',
-      url: `/api/uploads/${ID}/parts`,
-      payload: { uploadId: 'u', partNumbers: [1], checksums: ['AAAAAAAAAAAAAAAAAAAAAA=='] },
+      url: `/api/uploads/${id}/parts`,
+      payload: { ticket, uploadId: 'u', partNumbers: [1], checksums: ['AAAAAAAAAAAAAAAAAAAAAA=='] },
     });
     expect(signed.json().urls[0].headers).toEqual({ 'content-md5': 'AAAAAAAAAAAAAAAAAAAAAA==' });
   } finally {
@@ -276,7 +325,8 @@ describe('access control', () => {
   let locked: FastifyInstance;
   beforeAll(async () => {
     locked = await buildApp({
-      access: openAccess({ openUploads: false, uploadTokens: [TOKEN, 'second-token-0123456789'], maxFileSize: 1000, rateLimitPerMinute: 12 }),
+      access: openAccess({ openUploads: false, uploadTokens: [TOKEN, 'second-token-0123456789'], maxFileSize: 1000 }),
+      limits: openLimits({ rateLimitPerMinute: 30 }),
       storage: { ...storage, remove: async (id, role) => void removed.push(`${id}/${role}`) },
       presignExpiresSeconds: 60,
     });
@@ -285,12 +335,13 @@ describe('access control', () => {
     locked.inject({ method: 'POST', url, payload: payload as object, headers: authorization ? { authorization } : {} });
 
   it('refuses uploads without a token (401) or with a wrong one (403), on every upload route', async () => {
+    const { id, ticket, ownerToken } = await created(locked, SMALL, { authorization: `Bearer ${TOKEN}` });
     for (const [url, body] of [
-      ['/api/uploads', { size: 10, partCount: 1 }],
-      [`/api/uploads/${ID}/parts`, { uploadId: 'u', partNumbers: [1] }],
-      [`/api/uploads/${ID}/complete`, { uploadId: 'u', parts: [{ partNumber: 1, etag: '"a"' }] }],
-      [`/api/uploads/${ID}/abort`, { uploadId: 'u' }],
-      [`/api/uploads/${ID}/uploaded`, { uploadId: 'u' }],
+      ['/api/uploads', SMALL],
+      [`/api/uploads/${id}/parts`, { ticket, uploadId: 'u', partNumbers: [1] }],
+      [`/api/uploads/${id}/complete`, { ticket, uploadId: 'u', parts: [{ partNumber: 1, etag: '"a"' }] }],
+      [`/api/uploads/${id}/abort`, { ownerToken, uploadId: 'u' }],
+      [`/api/uploads/${id}/uploaded`, { ticket, uploadId: 'u' }],
     ] as const) {
       const none = await post(url, body);
       expect(none.statusCode, url).toBe(401);
@@ -299,24 +350,25 @@ describe('access control', () => {
       expect(wrong.statusCode, url).toBe(403);
       expect(wrong.json().error.code).toBe('Forbidden');
     }
-    expect((await post('/api/uploads', { size: 10, partCount: 1 }, `Bearer ${TOKEN}`)).statusCode).toBe(201);
-    expect((await post('/api/uploads', { size: 10, partCount: 1 }, 'Bearer second-token-0123456789')).statusCode).toBe(201);
+    expect((await post('/api/uploads', SMALL, `Bearer ${TOKEN}`)).statusCode).toBe(201);
+    expect((await post('/api/uploads', SMALL, 'Bearer second-token-0123456789')).statusCode).toBe(201);
   });
 
   it('refuses files above the configured maximum with 413', async () => {
-    const res = await post('/api/uploads', { size: 1001, partCount: 1 }, `Bearer ${TOKEN}`);
+    const res = await post('/api/uploads', { ...SMALL, size: 1001 }, `Bearer ${TOKEN}`);
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe('PayloadTooLarge');
   });
 
   it('deletes only with the owner token it handed out', async () => {
-    const { id, ownerToken } = (await post('/api/uploads', { size: 10, partCount: 1 }, `Bearer ${TOKEN}`)).json();
+    const { id, ownerToken } = (await post('/api/uploads', SMALL, `Bearer ${TOKEN}`)).json();
+    removed.length = 0;
     expect(ownerToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // One character changed (never to itself: a token ending in "A" made this a 1-in-64 flake).
     const wrong = await post(`/api/files/${id}/delete`, { ownerToken: `${ownerToken.slice(0, -1)}${ownerToken.endsWith('A') ? 'B' : 'A'}` });
     expect(wrong.statusCode).toBe(403);
     expect(removed).toEqual([]);
-    const other = (await post('/api/uploads', { size: 10, partCount: 1 }, `Bearer ${TOKEN}`)).json();
+    const other = (await post('/api/uploads', SMALL, `Bearer ${TOKEN}`)).json();
     expect((await post(`/api/files/${id}/delete`, { ownerToken: other.ownerToken })).statusCode).toBe(403);
     const ok = await post(`/api/files/${id}/delete`, { ownerToken });
     expect(ok.statusCode).toBe(200);
@@ -325,7 +377,7 @@ describe('access control', () => {
 
   it('rate-limits each client with a 429 JSON error that still carries the security headers', async () => {
     let last = await locked.inject({ method: 'GET', url: '/api/health' });
-    for (let i = 0; i < 20 && last.statusCode !== 429; i++) last = await locked.inject({ method: 'GET', url: '/api/health' });
+    for (let i = 0; i < 40 && last.statusCode !== 429; i++) last = await locked.inject({ method: 'GET', url: '/api/health' });
     expect(last.statusCode).toBe(429);
     expect(last.json().error.code).toBe('RateLimited');
     expect(last.headers['content-security-policy']).toContain("default-src 'self'");
@@ -375,7 +427,13 @@ describe('static files', () => {
     writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
     writeFileSync(path.join(dir, 'assets', 'main-abc123.js'), 'export {}');
     writeFileSync(path.join(dir, 'assets', 'crypto.worker-abc123.js'), 'export {}');
-    const served = await buildApp({ access: openAccess(), storage: { ...storage, partChecksum: 'md5' }, presignExpiresSeconds: 60, staticDir: dir });
+    const served = await buildApp({
+      access: openAccess(),
+      limits: openLimits(),
+      storage: { ...storage, partChecksum: 'md5' },
+      presignExpiresSeconds: 60,
+      staticDir: dir,
+    });
     try {
       const main = await served.inject({ method: 'GET', url: '/assets/main-abc123.js' });
       expect(main.headers['cache-control']).toBe('public, max-age=31536000, immutable');

@@ -6,11 +6,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
-import { openAccess } from '../../server/config.ts';
+import { openAccess, openLimits } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage } from '../../server/storage.ts';
-import type { FileInfoResponse } from '../../src/api-types.ts';
 import { parseDuration } from '../../src/cli/main.ts';
+import type { FileInfoResponse } from '../../src/contract/api.ts';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { encodeLinkSecret, objectContext } from '../../src/crypto/objects.ts';
 import { encryptFile } from '../../src/node/files.ts';
@@ -26,7 +26,7 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-cli-'));
   s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
+  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 });
@@ -129,6 +129,7 @@ describe('cipherdrop CLI', () => {
     const token = 'cli-upload-token-0123456789';
     const locked = await buildApp({
       access: openAccess({ openUploads: false, uploadTokens: [token] }),
+      limits: openLimits(),
       storage: createStorage(s3.settings, 'cipherdrop/', 600),
       presignExpiresSeconds: 600,
     });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_PARTS, MIN_PART_SIZE } from '../../src/contract/limits.ts';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { ciphertextSize, KiB, MiB, sealedHeaderLength } from '../../src/crypto/format.ts';
 import { createMessage } from '../../src/crypto/message.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
-import { MAX_PARTS, MIN_PART_SIZE, planParts, planRanges } from '../../src/upload/plan.ts';
+import { planParts, planRanges } from '../../src/upload/plan.ts';
 import { randomData } from './helpers.ts';
 
 const F = 512 * KiB;

@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransferError } from '../../src/errors.ts';
-import type { Api } from '../../src/transfer/api.ts';
+import type { Api, UploadRef } from '../../src/transfer/api.ts';
 import type { EncryptPartRequest, PartRunner } from '../../src/transfer/parts.ts';
 import { UploadQueue } from '../../src/upload/queue.ts';
 import { IndexedDbResumeStore, MemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.ts';
@@ -30,16 +30,17 @@ class FakeStore {
       metaHeaders: {},
       expiresAt: null,
       ownerToken: 'owner',
+      ticket: `ticket${this.created}`,
+      resumableUntil: Date.now() + 86_400_000,
     }),
-    partUrls: async (_id: string, _uploadId: string, partNumbers: number[]) => ({
+    partUrls: async (_upload: UploadRef, partNumbers: number[]) => ({
       urls: partNumbers.map((partNumber) => ({ partNumber, url: `http://store.test/part/${partNumber}` })),
     }),
-    uploadedParts: async (id: string) => ({ supported: this.listed !== null, parts: this.listed?.get(id) ?? [] }),
-    complete: async (id: string, _uploadId: string, parts: { partNumber: number; etag: string }[]) => {
+    uploadedParts: async ({ id }: UploadRef) => ({ supported: this.listed !== null, parts: this.listed?.get(id) ?? [] }),
+    complete: async ({ id }: UploadRef, parts: { partNumber: number; etag: string }[]) => {
       this.completed.push({ id, parts });
-      return { id };
     },
-    abort: async (id: string) => {
+    abort: async ({ id }: UploadRef) => {
       this.aborted.push(id);
       return { multipartAborted: true };
     },

@@ -51,10 +51,17 @@ describe('retryDecision', () => {
 
   it('retries the presign API only when it is rate limited or unavailable, never on its refusals', () => {
     const api = (status: number, code: string) => new TransferError('Api', code, status, code);
-    for (const error of [api(429, 'RateLimited'), api(502, 'Unknown'), api(503, 'StorageUnavailable'), api(504, 'Unknown')]) {
+    for (const error of [api(429, 'RateLimited'), api(502, 'Unknown'), api(503, 'StorageUnavailable'), api(503, 'QuotaUnavailable'), api(504, 'Unknown')]) {
       expect(retryDecision(error, 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
     }
-    for (const error of [api(400, 'BadRequest'), api(401, 'Unauthorized'), api(403, 'Forbidden'), api(413, 'TooLarge'), api(500, 'Internal')]) {
+    for (const error of [
+      api(400, 'BadRequest'),
+      api(401, 'Unauthorized'),
+      api(403, 'Forbidden'),
+      api(413, 'TooLarge'),
+      api(500, 'Internal'),
+      api(429, 'QuotaExceeded'),
+    ]) {
       expect(retryDecision(error, 1, { random: half })).toEqual({ action: 'fail' });
     }
     expect(retryDecision(new TransferError('NotFound', 'gone', 404), 1)).toEqual({ action: 'fail' });

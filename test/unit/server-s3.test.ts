@@ -10,11 +10,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import { auditBucket } from '../../server/audit.ts';
-import { openAccess } from '../../server/config.ts';
+import { openAccess, openLimits } from '../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../server/local-s3.ts';
 import { createStorage, s3Client } from '../../server/storage.ts';
 import { sweepExpired } from '../../server/sweeper.ts';
-import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../src/api-types.ts';
+import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../src/contract/api.ts';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { encryptBytes } from '../../src/crypto/message.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
@@ -30,6 +30,7 @@ beforeAll(async () => {
   s3 = await startLocalS3(path.join(dir, 's3'));
   app = await buildApp({
     access: openAccess(),
+    limits: openLimits(),
     storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60),
     presignExpiresSeconds: 60,
   });
@@ -44,11 +45,16 @@ afterAll(async () => {
 const sha256 = (body: Uint8Array | string) => createHash('sha256').update(body).digest('base64');
 
 /** Signs one part with its SHA-256 (the default PART_CHECKSUM) and PUTs it; returns the ETag. */
-async function putPart(server: FastifyInstance, id: string, uploadId: string, partNumber: number, body: Uint8Array<ArrayBuffer> | string): Promise<string> {
+async function putPart(
+  server: FastifyInstance,
+  { id, uploadId, ticket }: CreateUploadResponse,
+  partNumber: number,
+  body: Uint8Array<ArrayBuffer> | string,
+): Promise<string> {
   const signed = await server.inject({
     method: 'POST',
     url: `/api/uploads/${id}/parts`,
-    payload: { uploadId, partNumbers: [partNumber], checksums: [sha256(body)] },
+    payload: { ticket, uploadId, partNumbers: [partNumber], checksums: [sha256(body)] },
   });
   const [{ url, headers }] = (signed.json() as PartUrlsResponse).urls;
   const res = await fetch(url, { method: 'PUT', body, headers });
@@ -61,33 +67,44 @@ async function api<T>(method: string, url: string, payload?: unknown): Promise<{
   return { status: res.statusCode, body: (res.body ? res.json() : undefined) as T };
 }
 
+/** A one-part upload of `size` bytes with a meta object of `metaSize` (contract/layout.ts). */
+const small = (size: number, metaSize = 1, more: object = {}) => ({ size, partCount: 1, partSize: 0, headerSize: 0, metaSize, ...more });
+/** PUTs the meta object the way the page does: its signed headers, exactly its declared size. */
+const putMeta = (created: CreateUploadResponse, body: string | Uint8Array<ArrayBuffer> = 'm') =>
+  fetch(created.metaUrl, { method: 'PUT', body, headers: created.metaHeaders });
+const completeBody = (created: CreateUploadResponse, etags: string[]) => ({
+  ticket: created.ticket,
+  uploadId: created.uploadId,
+  parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+});
+
 describe('presign API on the real local S3', () => {
   it('multipart upload through presigned URLs, then ranged GETs of the result', async () => {
     const partSize = 5 * MiB;
     const parts = [randomData(partSize), randomData(1234)];
-    const created = await api<CreateUploadResponse>('POST', '/api/uploads', { size: partSize + 1234, partCount: 2 });
+    const created = await api<CreateUploadResponse>('POST', '/api/uploads', { size: partSize + 1234, partCount: 2, partSize, headerSize: 0, metaSize: 3 });
     expect(created.status).toBe(201);
-    const { id, uploadId, metaUrl } = created.body;
+    const { id, uploadId, ticket } = created.body;
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     // Each part URL is signed with the part's SHA-256: the digest is a signed header the PUT must send.
-    expect((await api('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1, 2] })).status).toBe(400);
+    expect((await api('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers: [1, 2] })).status).toBe(400);
     const checksums = parts.map((p) => sha256(p));
-    const signed = await api<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { uploadId, partNumbers: [1, 2], checksums });
+    const signed = await api<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers: [1, 2], checksums });
     expect(signed.status).toBe(200);
     const etags: string[] = [];
     for (const { partNumber, url, headers } of signed.body.urls) {
       expect(headers).toEqual({ 'x-amz-checksum-sha256': checksums[partNumber - 1] });
-      expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-amz-checksum-sha256');
+      expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host;x-amz-checksum-sha256');
       expect((await fetch(url, { method: 'PUT', body: parts[partNumber - 1] })).status).toBe(403);
       const res = await fetch(url, { method: 'PUT', body: parts[partNumber - 1], headers });
       expect(res.status).toBe(200);
       etags.push(res.headers.get('etag') as string);
     }
     // Completing before the meta object exists is refused: a file is never half-published.
-    expect((await api('POST', `/api/uploads/${id}/complete`, { uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) })).status).toBe(400);
-    expect((await fetch(metaUrl, { method: 'PUT', body: new Uint8Array([1, 2, 3]) })).status).toBe(200);
-    const done = await api('POST', `/api/uploads/${id}/complete`, { uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) });
+    expect((await api('POST', `/api/uploads/${id}/complete`, completeBody(created.body, etags))).status).toBe(400);
+    expect((await putMeta(created.body, new Uint8Array([1, 2, 3]))).status).toBe(200);
+    const done = await api('POST', `/api/uploads/${id}/complete`, completeBody(created.body, etags));
     expect(done.status).toBe(200);
 
     const info = await api<FileInfoResponse>('GET', `/api/files/${id}`);
@@ -100,16 +117,17 @@ describe('presign API on the real local S3', () => {
   });
 
   it('stores the expiry with the object, so any server process answers 410 after it', async () => {
-    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds: 60 });
-    const etag = await putPart(app, body.id, body.uploadId as string, 1, 'x'.repeat(10));
+    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10, 1, { expiresInSeconds: 60 }));
+    const etag = await putPart(app, body, 1, 'x'.repeat(10));
     // The expiry header is signed: leaving it out breaks the signature.
     expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm' })).status).toBe(403);
-    expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm', headers: body.metaHeaders })).status).toBe(200);
-    expect((await api('POST', `/api/uploads/${body.id}/complete`, { uploadId: body.uploadId, parts: [{ partNumber: 1, etag }] })).status).toBe(200);
+    expect((await putMeta(body)).status).toBe(200);
+    expect((await api('POST', `/api/uploads/${body.id}/complete`, completeBody(body, [etag]))).status).toBe(200);
     const info = await api<FileInfoResponse>('GET', `/api/files/${body.id}`);
     expect(Math.abs((info.body.expiresAt ?? 0) - (Date.now() + 60_000))).toBeLessThan(5000);
     const later = await buildApp({
       access: openAccess(),
+      limits: openLimits(),
       storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60),
       presignExpiresSeconds: 60,
     });
@@ -126,21 +144,20 @@ describe('presign API on the real local S3', () => {
   it('is stateless: a second server process answers for uploads made through the first, and deletes them', async () => {
     const access = openAccess();
     const [a, b] = await Promise.all(
-      [1, 2].map(() => buildApp({ access, storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60), presignExpiresSeconds: 60 })),
+      [1, 2].map(() =>
+        buildApp({
+          access,
+          limits: openLimits(),
+          storage: createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60),
+          presignExpiresSeconds: 60,
+        }),
+      ),
     );
     try {
-      const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1 } })).json() as CreateUploadResponse;
-      const etag = await putPart(b, created.id, created.uploadId as string, 1, '0123456789');
-      await fetch(created.metaUrl, { method: 'PUT', body: 'meta', headers: created.metaHeaders });
-      expect(
-        (
-          await b.inject({
-            method: 'POST',
-            url: `/api/uploads/${created.id}/complete`,
-            payload: { uploadId: created.uploadId, parts: [{ partNumber: 1, etag }] },
-          })
-        ).statusCode,
-      ).toBe(200);
+      const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: small(10, 4) })).json() as CreateUploadResponse;
+      const etag = await putPart(b, created, 1, '0123456789');
+      await putMeta(created, 'meta');
+      expect((await b.inject({ method: 'POST', url: `/api/uploads/${created.id}/complete`, payload: completeBody(created, [etag]) })).statusCode).toBe(200);
       expect((await b.inject({ method: 'GET', url: `/api/files/${created.id}` })).statusCode).toBe(200);
       expect((await b.inject({ method: 'POST', url: `/api/files/${created.id}/delete`, payload: { ownerToken: created.ownerToken } })).statusCode).toBe(200);
       expect((await a.inject({ method: 'GET', url: `/api/files/${created.id}` })).statusCode).toBe(404);
@@ -153,8 +170,8 @@ describe('presign API on the real local S3', () => {
   it('the sweeper deletes expired files and keeps the rest', async () => {
     const storage = createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60);
     const make = async (expiresInSeconds?: number) => {
-      const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1, expiresInSeconds });
-      await fetch(body.metaUrl, { method: 'PUT', body: 'm', headers: body.metaHeaders });
+      const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10, 1, { expiresInSeconds }));
+      await putMeta(body);
       return body.id;
     };
     const soon = await make(60);
@@ -186,7 +203,7 @@ describe('presign API on the real local S3', () => {
   });
 
   it('a tampered presigned URL is refused by the store (it checks SigV4)', async () => {
-    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1 });
+    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10));
     const url = new URL(body.metaUrl);
     url.pathname = url.pathname.replace('/meta', '/data');
     expect((await fetch(url, { method: 'PUT', body: 'x' })).status).toBe(403);
@@ -196,12 +213,15 @@ describe('presign API on the real local S3', () => {
     const missing = await api<{ error: { code: string } }>('GET', '/api/files/AAAAAAAAAAAAAAAAAAAAAA');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NotFound');
-    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', { size: 10, partCount: 1 });
-    await fetch(body.metaUrl, { method: 'PUT', body: 'm' });
+    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10));
+    await putMeta(body);
     // s3rver cannot list parts either: the answer says so, and a resuming client uses its own record.
-    const uploaded = await api<{ supported: boolean; parts: unknown[] }>('POST', `/api/uploads/${body.id}/uploaded`, { uploadId: body.uploadId });
+    const uploaded = await api<{ supported: boolean; parts: unknown[] }>('POST', `/api/uploads/${body.id}/uploaded`, {
+      ticket: body.ticket,
+      uploadId: body.uploadId,
+    });
     expect([uploaded.status, uploaded.body]).toEqual([200, { supported: false, parts: [] }]);
-    const res = await api<{ multipartAborted: boolean }>('POST', `/api/uploads/${body.id}/abort`, { uploadId: body.uploadId });
+    const res = await api<{ multipartAborted: boolean }>('POST', `/api/uploads/${body.id}/abort`, { ownerToken: body.ownerToken, uploadId: body.uploadId });
     expect(res.status).toBe(200);
     // s3rver has no AbortMultipartUpload (see shared/S3-SERVERS.md); the answer says so instead of pretending.
     expect(res.body.multipartAborted).toBe(false);

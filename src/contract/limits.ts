@@ -1,0 +1,43 @@
+/**
+ * Every size and limit the page, the CLI and the server agree on. S3's own limits first, then
+ * Cipherdrop's. One definition each: both sides import them from here.
+ */
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+export const TiB = 1024 * GiB;
+
+/** S3: every part but the last is at least this large. */
+export const MIN_PART_SIZE = 5 * MiB;
+/** S3: no part is larger than this. */
+export const MAX_PART_SIZE = 5 * GiB;
+/** S3: part numbers run 1…MAX_PARTS. */
+export const MAX_PARTS = 10_000;
+/** S3: the largest object. */
+export const MAX_OBJECT_SIZE = 5 * TiB;
+
+/** The meta object (an encrypted name, type, size and time) is a few hundred bytes; this is its hard cap. */
+export const MAX_META_SIZE = 64 * KiB;
+/** The data object's message header (suite, context, one wrapped key, IV, tag) is a few hundred bytes. */
+export const MAX_HEADER_SIZE = 64 * KiB;
+/** Part URLs are handed out in batches: small answers, and a bounded amount of signing per request. */
+export const MAX_PARTS_PER_BATCH = 100;
+
+export const MIN_EXPIRY_SECONDS = 60;
+export const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
+
+/**
+ * An upload that has not completed within this time is abandoned: its ticket stops working and
+ * the sweeper removes what it left (the unfinished multipart upload, a meta object without data).
+ */
+export const UNFINISHED_UPLOAD_SECONDS = 24 * 3600;
+/** The meta object is PUT right after the upload is created; its URL need not live longer. */
+export const META_URL_SECONDS = 15 * 60;
+
+/** A file id: 128 random bits, base64url. The server makes them; everyone checks them with this. */
+export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
+/**
+ * S3 upload ids are opaque (AWS: base64-like with `.`, `_`, `-`; Ceph RGW: `2~…`). Never a path:
+ * no `/`, and not `.` or `..` alone, since some stores (s3rver) keep parts in a folder named by it.
+ */
+export const UPLOAD_ID_PATTERN = '^(?!\\.{1,2}$)[A-Za-z0-9._~+=-]{1,1024}$';
