@@ -45,6 +45,9 @@ export function exitCodeOf(error: unknown): number {
         return EXIT.wrongKey;
       case 'Aborted':
         return EXIT.cancelled;
+      case 'SourceChanged':
+        // The file changed while it was read: not the network's fault, and trying again may help.
+        return EXIT.failure;
       default:
         return EXIT.network;
     }
