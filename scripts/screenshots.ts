@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../playwright.config.ts';
-import { DEFAULT_PART_PLAINTEXT } from '../src/upload/plan.ts';
+import { DEFAULT_PART_PLAINTEXT } from '../src/layout.ts';
 import { writeRandomFile } from '../test/support/files.ts';
 import { startStack } from '../test/support/stack.ts';
 

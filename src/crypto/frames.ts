@@ -5,22 +5,16 @@
  * by the streaming decoder.
  */
 
+import { sealedRunSize } from '../layout.ts';
 import { timingSafeEqual } from './bytes.ts';
 import { openFrame, sealFrame } from './cipher.ts';
 import { CorruptedError } from './errors.ts';
-import { checkSequenceNumber, finalFrameSize, frameIv, frameSplit, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END } from './format.ts';
+import { checkSequenceNumber, finalFrameSize, frameIv, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END } from './format.ts';
 
 export interface FrameKeys {
   contentKey: CryptoKey;
   messageId: Uint8Array;
   frameLength: number;
-}
-
-/** Ciphertext size of a run of `length` plaintext bytes; a run that ends the message carries the final frame. */
-export function sealedRunSize(length: number, frameLength: number, endsMessage: boolean): number {
-  if (!endsMessage) return (length / frameLength) * regularFrameSize(frameLength);
-  const { regular, finalLength } = frameSplit(length, frameLength);
-  return regular * regularFrameSize(frameLength) + finalFrameSize(finalLength);
 }
 
 /**

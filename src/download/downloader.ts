@@ -16,12 +16,12 @@ import { decodeLinkSecret, type FileMeta, objectContext, openMeta } from '../cry
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
+import { planRanges, type RangePlan } from '../layout.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/limit.ts';
 import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
-import { planRanges, type RangePlan } from '../upload/plan.ts';
 
 /** Our headers are ~300 bytes; read this much first, and up to MAX_HEADER_LENGTH if needed. */
 const FIRST_READ = 4 * KiB;

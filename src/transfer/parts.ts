@@ -5,8 +5,8 @@
 import type { PartChecksum } from '../contract/api.ts';
 import { openRun, sealRun } from '../crypto/frames.ts';
 import { TransferError } from '../errors.ts';
+import type { PartPlan, RangePlan } from '../layout.ts';
 import { checkPlainDigest, plainDigest } from '../upload/part-digest.ts';
-import type { PartPlan, RangePlan } from '../upload/plan.ts';
 import { BufferPool, readBlobInto } from './buffers.ts';
 import { partDigest } from './checksum.ts';
 import { expectStatus, readExactly, request, responseTimeout } from './http.ts';

@@ -16,6 +16,7 @@ import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealM
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
+import { type PartPlan, planParts } from '../layout.ts';
 import type { Api, UploadRef } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
 import { Limiter } from '../transfer/limit.ts';
@@ -23,7 +24,6 @@ import type { PartRunner, RecordDigest, SignPart } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { noPlainDigests, recordedPlainDigest, recordPlainDigest } from './part-digest.ts';
-import { type PartPlan, planParts } from './plan.ts';
 
 /** Part URLs are requested in batches of this many (the server's limit per request). */
 const URL_BATCH = MAX_PARTS_PER_BATCH;

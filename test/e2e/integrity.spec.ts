@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PART_PLAINTEXT } from '../../src/upload/plan.ts';
+import { DEFAULT_PART_PLAINTEXT } from '../../src/layout.ts';
 import { writeRandomFile } from '../support/files.ts';
 import type { RecordedRequest } from '../support/recording-proxy.ts';
 import { type Stack, startStack } from '../support/stack.ts';

@@ -8,7 +8,7 @@ import { open, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { DEFAULT_PART_PLAINTEXT } from '../../src/upload/plan.ts';
+import { DEFAULT_PART_PLAINTEXT } from '../../src/layout.ts';
 import { sha256File, writeRandomFile } from '../support/files.ts';
 import type { FaultPlan } from '../support/recording-proxy.ts';
 import { PREFIX, type Stack, startStack } from '../support/stack.ts';

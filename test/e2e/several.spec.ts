@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PART_PLAINTEXT } from '../../src/upload/plan.ts';
+import { DEFAULT_PART_PLAINTEXT } from '../../src/layout.ts';
 import { sha256File, writeRandomFile } from '../support/files.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
 

@@ -11,8 +11,9 @@ import {
   WrongKeyError,
 } from '../../src/crypto/errors.ts';
 import { ciphertextSize, DEFAULT_FRAME_LENGTH, KiB, parseCompleteHeader, SUITE_ID } from '../../src/crypto/format.ts';
-import { openRun, sealedRunSize, sealRun } from '../../src/crypto/frames.ts';
+import { openRun, sealRun } from '../../src/crypto/frames.ts';
 import { createMessage, decryptBytes, decryptStream, encryptBytes, encryptStream } from '../../src/crypto/message.ts';
+import { sealedRunSize } from '../../src/layout.ts';
 import { aws, awsKeyring, COMMIT_SUITE, chunked, randomData, readAll, SIGNED_SUITE } from './helpers.ts';
 
 const F = DEFAULT_FRAME_LENGTH;

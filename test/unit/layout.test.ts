@@ -4,7 +4,7 @@ import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { ciphertextSize, KiB, MiB, sealedHeaderLength } from '../../src/crypto/format.ts';
 import { createMessage } from '../../src/crypto/message.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
-import { planParts, planRanges } from '../../src/upload/plan.ts';
+import { planParts, planRanges } from '../../src/layout.ts';
 import { randomData } from './helpers.ts';
 
 const F = 512 * KiB;
