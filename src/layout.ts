@@ -8,6 +8,9 @@
  *   frame k < n  = regularFrameSize(F) bytes, plaintext [(k−1)·F, k·F)
  *   frame n      = finalFrameSize(size mod F) bytes, the rest of the plaintext (possibly none)
  *
+ * (Other writers may end a message whose size is a multiple of F with a full final frame instead
+ * of an empty one; readers accept that, so a layout carries its frame count.)
+ *
  * A run is consecutive whole frames. It is the unit of every transfer: an S3 part's body (part 1
  * also carries the header), one ranged GET, one worker request. Whole frames are what keep each
  * frame's IV and AAD independent of how the object is cut, so runs seal and open in parallel.
@@ -22,12 +25,36 @@ export interface MessageLayout {
   frameLength: number;
   /** the header with its auth tag: where the first frame starts */
   headerLength: number;
+  /**
+   * Frames, the final one included: ⌊size / F⌋ + 1 as we write them (`messageLayout`); one fewer
+   * when another writer's final frame is full, which readers accept (`objectLayout`).
+   */
+  frameCount: number;
 }
 
-/** Frames in a message: the full ones, then the final one (which may hold no plaintext). */
-export const frameCount = ({ plaintextSize, frameLength }: MessageLayout): number => frameSplit(plaintextSize, frameLength).regular + 1;
+/** The layout we write: ⌊size / F⌋ full frames, then a final frame of size mod F bytes. */
+export const messageLayout = (plaintextSize: number, frameLength: number, headerLength: number): MessageLayout => ({
+  plaintextSize,
+  frameLength,
+  headerLength,
+  frameCount: frameSplit(plaintextSize, frameLength).regular + 1,
+});
 
-/** Ciphertext size of a run of `length` plaintext bytes; a run that ends the message carries the final frame. */
+/**
+ * The layout of a message of `objectSize` bytes, or null when no message has that size (it was
+ * cut inside a frame, or extended). Sizes map one to one, because a final frame holds at most F
+ * bytes and a regular frame takes more than F.
+ */
+export function objectLayout(objectSize: number, frameLength: number, headerLength: number): MessageLayout | null {
+  const body = objectSize - headerLength - FINAL_FRAME_OVERHEAD;
+  if (body < 0) return null;
+  const regular = Math.floor(body / regularFrameSize(frameLength));
+  const finalLength = body - regular * regularFrameSize(frameLength);
+  if (finalLength > frameLength) return null;
+  return { plaintextSize: regular * frameLength + finalLength, frameLength, headerLength, frameCount: regular + 1 };
+}
+
+/** Ciphertext size of a run of `length` plaintext bytes as we write it; a run that ends the message carries the final frame. */
 export function sealedRunSize(length: number, frameLength: number, endsMessage: boolean): number {
   if (!endsMessage) {
     if (length % frameLength !== 0) throw new RangeError('A run that does not end the message must be whole frames');
@@ -35,19 +62,6 @@ export function sealedRunSize(length: number, frameLength: number, endsMessage: 
   }
   const { regular, finalLength } = frameSplit(length, frameLength);
   return regular * regularFrameSize(frameLength) + finalFrameSize(finalLength);
-}
-
-/**
- * The plaintext size of a message of `objectSize` bytes, or null when no plaintext has that
- * size (the object was truncated inside a frame, or extended). Sizes map one to one, because a
- * final frame holds less than F bytes and a regular frame costs more than F.
- */
-export function plaintextSizeOf(objectSize: number, frameLength: number, headerLength: number): number | null {
-  const body = objectSize - headerLength - FINAL_FRAME_OVERHEAD;
-  if (body < 0) return null;
-  const regular = Math.floor(body / regularFrameSize(frameLength));
-  const finalLength = body - regular * regularFrameSize(frameLength);
-  return finalLength < frameLength ? regular * frameLength + finalLength : null;
 }
 
 /** Frames firstSeq … of one run: where it lies in the object and what plaintext it holds. */
@@ -67,28 +81,30 @@ export const framePlainStart = (seq: number, frameLength: number): number => (se
 
 /** The run of frames firstSeq … lastSeq (1-based, inclusive). */
 export function frameRun(layout: MessageLayout, firstSeq: number, lastSeq: number): FrameRun {
-  const { plaintextSize, frameLength: F, headerLength } = layout;
-  const total = frameCount(layout);
-  if (!Number.isInteger(firstSeq) || !Number.isInteger(lastSeq) || firstSeq < 1 || lastSeq < firstSeq || lastSeq > total) {
-    throw new RangeError(`frames ${firstSeq}…${lastSeq} are not in a message of ${total}`);
+  const { plaintextSize, frameLength: F, headerLength, frameCount } = layout;
+  if (!Number.isInteger(firstSeq) || !Number.isInteger(lastSeq) || firstSeq < 1 || lastSeq < firstSeq || lastSeq > frameCount) {
+    throw new RangeError(`frames ${firstSeq}…${lastSeq} are not in a message of ${frameCount}`);
   }
-  const endsMessage = lastSeq === total;
+  const endsMessage = lastSeq === frameCount;
   const plainStart = framePlainStart(firstSeq, F);
-  const plainLength = (endsMessage ? plaintextSize : lastSeq * F) - plainStart;
+  const plainEnd = endsMessage ? plaintextSize : lastSeq * F;
   const start = headerLength + (firstSeq - 1) * regularFrameSize(F);
-  return { firstSeq, start, end: start + sealedRunSize(plainLength, F, endsMessage) - 1, endsMessage, plainLength };
+  // Every frame before the last is a regular one; the last is regular or the final frame.
+  const lastFrame = endsMessage ? finalFrameSize(plaintextSize - framePlainStart(frameCount, F)) : regularFrameSize(F);
+  const end = headerLength + (lastSeq - 1) * regularFrameSize(F) + lastFrame - 1;
+  return { firstSeq, start, end, endsMessage, plainLength: plainEnd - plainStart };
 }
 
 /**
  * The run of frames covering plaintext [start, end) (clamped to the message), or null when the
- * range is empty. Reads of part of a frame still fetch and authenticate all of it.
+ * range is empty. A read of part of a frame still fetches and authenticates all of it.
  */
 export function coveringRun(layout: MessageLayout, start: number, end: number): FrameRun | null {
-  const { plaintextSize, frameLength: F } = layout;
+  const { plaintextSize, frameLength: F, frameCount } = layout;
   const from = Math.max(0, Math.min(start, plaintextSize));
   const to = Math.max(from, Math.min(end, plaintextSize));
   if (from === to) return null;
-  return frameRun(layout, Math.floor(from / F) + 1, Math.floor((to - 1) / F) + 1);
+  return frameRun(layout, Math.floor(from / F) + 1, Math.min(frameCount, Math.floor((to - 1) / F) + 1));
 }
 
 /** A ranged GET of whole frames, the `index`th of the download. */
@@ -101,12 +117,11 @@ export const DEFAULT_RANGE_SIZE = 16 * MiB;
 
 /** The body in consecutive runs of about `rangeSize` ciphertext bytes (at least one frame each). */
 export function planRanges(plainSize: number, frameLength: number, headerLength: number, rangeSize = DEFAULT_RANGE_SIZE): RangePlan[] {
-  const layout = { plaintextSize: plainSize, frameLength, headerLength };
+  const layout = messageLayout(plainSize, frameLength, headerLength);
   const framesPerRange = Math.max(1, Math.floor(rangeSize / regularFrameSize(frameLength)));
-  const total = frameCount(layout);
   const ranges: RangePlan[] = [];
-  for (let first = 1; first <= total; first += framesPerRange) {
-    ranges.push({ index: ranges.length, ...frameRun(layout, first, Math.min(total, first + framesPerRange - 1)) });
+  for (let first = 1; first <= layout.frameCount; first += framesPerRange) {
+    ranges.push({ index: ranges.length, ...frameRun(layout, first, Math.min(layout.frameCount, first + framesPerRange - 1)) });
   }
   if (ranges.at(-1)?.end !== ciphertextSize(plainSize, frameLength, headerLength) - 1) throw new Error('range plan does not cover the message');
   return ranges;

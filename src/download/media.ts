@@ -1,47 +1,22 @@
 /**
  * Audio and video of any size, played in the page without downloading the whole file. The
  * service worker answers the media element's HTTP Range requests at `/_media/<token>`; for each
- * one it asks this page for the plaintext bytes, which are read with the format's random access:
- * only the frames covering the range are fetched (ranged GETs of the data object), and each is
- * authenticated before a byte of it is handed on. Seeking therefore costs a few frames, not the file.
+ * one it asks this page for the plaintext bytes, which are read from the data object
+ * (data-object.ts) like any download: only the frames covering the range are fetched, by the
+ * worker pool, and each is authenticated before a byte of it is handed on. Seeking therefore costs
+ * a few frames, not the file; closing the preview aborts whatever is still being read.
  */
-import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url } from '../crypto/bytes.ts';
-import { ContextMismatchError, TruncatedError } from '../crypto/errors.ts';
+import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
 import { MiB } from '../crypto/format.ts';
-import { objectContext } from '../crypto/objects.ts';
-import { openRandomAccess, type RandomAccessMessage, type RandomAccessSource } from '../crypto/random-access.ts';
-import { TransferError } from '../errors.ts';
-import type { Api } from '../transfer/api.ts';
-import { withRetries } from '../transfer/retry.ts';
-import { getRange, type OpenedLink, refresher } from './downloader.ts';
-import { registerRelay } from './sinks.ts';
+import type { PlaintextReader } from '../crypto/random-access.ts';
+import { isAbort, TransferError } from '../errors.ts';
+import { type OpenDataOptions, openDataObject } from './data-object.ts';
+import type { OpenedLink } from './downloader.ts';
+import { KEEPALIVE_MS, registerRelay } from './sinks.ts';
 
 /** Plaintext handed to the service worker per pull: two default frames. */
 export const MEDIA_PIECE = 1 * MiB;
-const KEEPALIVE_MS = 10_000;
 const CONTROL_TIMEOUT_MS = 10_000;
-
-/** The data object as a random-access source: ranged GETs, retried, re-presigned when expired. */
-export function dataObjectSource(link: OpenedLink, api: Api, signal?: AbortSignal): RandomAccessSource {
-  const refresh = refresher(link, api, signal);
-  return {
-    size: link.info.size,
-    read: (start, end) =>
-      end <= start
-        ? Promise.resolve(new Uint8Array(0))
-        : withRetries(() => getRange(link.info.dataUrl, start, end - 1, signal, link.storeHeaders), refresh, signal, { presigned: true }),
-  };
-}
-
-/** Opens the data object for random access and checks it is the one the meta object names. */
-export async function openDataObject(link: OpenedLink, api: Api, signal?: AbortSignal): Promise<RandomAccessMessage> {
-  const opened = await openRandomAccess(dataObjectSource(link, api, signal), link.wrappingKey, objectContext(link.id, 'data'), link.keyName);
-  const expectedId = fromBase64Url(link.meta.dataMessageId);
-  if (!expectedId || !timingSafeEqual(expectedId, opened.message.messageId))
-    throw new ContextMismatchError('The stored file does not belong to these file details');
-  if (opened.plaintextSize !== link.meta.size) throw new TruncatedError('The stored file does not have the size its details promise');
-  return opened;
-}
 
 /** Media requests go through the service worker only once it controls this page. */
 async function controlled(): Promise<void> {
@@ -66,7 +41,7 @@ const CACHED_PIECES = 8;
 export class PieceCache {
   private readonly pieces = new Map<number, Promise<Uint8Array>>();
   constructor(
-    private readonly message: Pick<RandomAccessMessage, 'read' | 'plaintextSize'>,
+    private readonly message: PlaintextReader,
     private readonly capacity = CACHED_PIECES,
   ) {}
 
@@ -133,24 +108,34 @@ export class MediaPreview {
 
   /**
    * `onError` receives the first failure of any range (tampering, truncation, network): the
-   * element gets an errored response and the page says what happened.
+   * element gets an errored response and the page says what happened. Reads run in `runner` (the
+   * page's worker pool) and stop when `signal` fires or the preview is closed; those aborts are
+   * not failures.
    */
-  static async open(worker: ServiceWorker, link: OpenedLink, api: Api, onError: (error: unknown) => void): Promise<MediaPreview> {
+  static async open(
+    worker: ServiceWorker,
+    link: OpenedLink,
+    { signal, ...options }: OpenDataOptions,
+    onError: (error: unknown) => void,
+  ): Promise<MediaPreview> {
     await controlled();
-    const message = new PieceCache(await openDataObject(link, api));
+    const closed = new AbortController();
+    const reads = signal ? AbortSignal.any([signal, closed.signal]) : closed.signal;
+    const pieces = new PieceCache(await openDataObject(link, { ...options, signal: reads }));
     const channel = new MessageChannel();
     const token = toBase64Url(randomBytes(16));
     let failed = false;
     const fail = (error: unknown) => {
-      if (!failed) onError(error);
+      if (!failed && !reads.aborted && !isAbort(error)) onError(error);
       failed = true;
     };
     channel.port1.onmessage = ({ data, ports }) => {
-      if (data.type === 'range' && ports[0]) serveRange(message, data.start, data.end, ports[0], fail);
+      if (data.type === 'range' && ports[0]) serveRange(pieces, data.start, data.end, ports[0], fail);
     };
     await registerRelay(worker, { type: 'media', token, size: link.meta.size, mediaType: link.meta.type }, channel.port1, channel.port2);
     const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' }), KEEPALIVE_MS);
     return new MediaPreview(`/_media/${token}`, () => {
+      closed.abort();
       clearInterval(keepalive);
       worker.postMessage({ type: 'forget', token });
       channel.port1.close();

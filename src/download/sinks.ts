@@ -11,7 +11,7 @@ import type { Sink } from './downloader.ts';
 /** Above this, a download without a service worker is refused rather than held in memory. */
 export const MAX_BLOB_DOWNLOAD = 64 * MiB;
 /** Chromium stops an idle service worker after ~30 s; a message from the page keeps it alive. */
-const KEEPALIVE_MS = 10_000;
+export const KEEPALIVE_MS = 10_000;
 /** How long the browser may take to route the download request to the service worker. */
 const START_TIMEOUT_MS = 15_000;
 

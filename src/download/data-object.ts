@@ -1,0 +1,84 @@
+/**
+ * A share link's data object, opened for reading: one path for the download, the media preview and
+ * the CLI. Opening reads the header with a first ranged GET and checks it belongs here: its context
+ * names this file and role, the meta object names its message ID, and its length is what the meta
+ * object's size makes it. After that it is read in runs of whole frames, each fetched and opened by
+ * the runner (a crypto worker in the page, this thread in Node), retried and re-presigned under the
+ * one retry policy; every read runs under the AbortSignal the object was opened with.
+ */
+import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
+import { ContextMismatchError, TrailingDataError, TruncatedError } from '../crypto/errors.ts';
+import { ciphertextSize } from '../crypto/format.ts';
+import { openMessage } from '../crypto/message.ts';
+import { objectContext } from '../crypto/objects.ts';
+import { type PlaintextReader, readHeader, readPlaintext } from '../crypto/random-access.ts';
+import { TransferError } from '../errors.ts';
+import { type FrameRun, type MessageLayout, messageLayout } from '../layout.ts';
+import type { Api } from '../transfer/api.ts';
+import { expectStatus, readExactly, request } from '../transfer/http.ts';
+import type { FrameRunner } from '../transfer/ranges.ts';
+import { withRetries } from '../transfer/retry.ts';
+import type { OpenedLink } from './downloader.ts';
+
+export interface DataObject extends PlaintextReader {
+  readonly link: OpenedLink;
+  readonly layout: MessageLayout;
+  /** what every read of this object runs under */
+  readonly signal?: AbortSignal;
+  /** The plaintext of one run of whole frames (a planned range), every frame authenticated. */
+  readFrames(run: FrameRun): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+export interface OpenDataOptions {
+  api: Api;
+  runner: FrameRunner;
+  signal?: AbortSignal;
+}
+
+/** Bytes [start, end] (inclusive, as in HTTP) of a presigned object URL. */
+export async function getRange(url: string, start: number, end: number, signal?: AbortSignal, headers?: Record<string, string>): Promise<Uint8Array> {
+  const response = await request(url, { headers: { ...headers, Range: `bytes=${start}-${end}` }, signal });
+  await expectStatus(response, [206], 'Download');
+  return readExactly(response, end - start + 1);
+}
+
+/** After a 403 (expired presigned URLs), fetch fresh ones into the link. */
+const refresher = (link: OpenedLink, api: Api, signal?: AbortSignal) => async () => {
+  link.info = await api.fileInfo(link.id, signal);
+};
+
+/**
+ * Reads and authenticates the data object's header and checks it against the meta object, before
+ * any plaintext is read: a wrong key, a swapped, truncated or extended object fails here.
+ */
+export async function openDataObject(link: OpenedLink, { api, runner, signal }: OpenDataOptions): Promise<DataObject> {
+  const refresh = refresher(link, api, signal);
+  const presigned = <T>(attempt: () => Promise<T>) => withRetries(attempt, refresh, signal, { presigned: true });
+  const header = await readHeader({
+    size: link.info.size,
+    read: (start, end) => presigned(() => getRange(link.info.dataUrl, start, end - 1, signal, link.storeHeaders)),
+  });
+  const message = await openMessage(header, link.wrappingKey, objectContext(link.id, 'data'), link.keyName);
+  const expectedId = fromBase64Url(link.meta.dataMessageId);
+  if (!expectedId || !timingSafeEqual(expectedId, header.messageId)) throw new ContextMismatchError('The stored file does not belong to these file details');
+  const expectedSize = ciphertextSize(link.meta.size, header.frameLength, header.length);
+  const size = link.info.size;
+  if (size < expectedSize) throw new TruncatedError(`The stored file is ${expectedSize - size} bytes shorter than it should be`);
+  if (size > expectedSize) throw new TrailingDataError(`The stored file has ${size - expectedSize} unexpected bytes at its end`);
+
+  const layout = messageLayout(link.meta.size, header.frameLength, header.length);
+  const keys = { contentKey: message.contentKey, messageId: message.messageId, frameLength: message.frameLength };
+  const readFrames = async (run: FrameRun) => {
+    // A closed preview or a cancelled download asks for nothing more.
+    if (signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
+    return new Uint8Array(await presigned(() => runner.decryptFrames({ url: link.info.dataUrl, run, keys, headers: link.storeHeaders }, signal)));
+  };
+  return {
+    link,
+    layout,
+    signal,
+    plaintextSize: layout.plaintextSize,
+    readFrames,
+    read: (start, end) => readPlaintext(layout, readFrames, start, end),
+  };
+}
