@@ -1,4 +1,8 @@
-/** The presign API client. Errors come back as TransferError with the API's own code. */
+/**
+ * The presign API client, as a value: `createApi({ base, token })`. The page, the CLI, the tests and
+ * the bench each make their own; a worker makes one from the same plain data (`api.endpoint`), so
+ * it can sign a part again itself. Errors come back as TransferError with the API's own code.
+ */
 import type {
   AbortUploadResponse,
   ApiErrorResponse,
@@ -13,16 +17,12 @@ import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 import { withRetries } from './retry.ts';
 
-/** The server's origin: the page's own in a browser; the CLI sets it with `setApiBase`. */
-let base = '';
-export function setApiBase(url: string): void {
-  base = url.replace(/\/+$/, '');
-}
-
-/** A bearer token for servers that do not allow open uploads (sent on upload routes only). */
-let token: string | undefined;
-export function setUploadToken(value: string | undefined): void {
-  token = value;
+/** Where the API is and how to reach it: plain data, so it can be posted to a worker. */
+export interface ApiEndpoint {
+  /** the server's origin (the page's own in a browser) */
+  base: string;
+  /** a bearer token for servers that do not allow open uploads (sent on upload routes only) */
+  token?: string;
 }
 
 /**
@@ -30,27 +30,6 @@ export function setUploadToken(value: string | undefined): void {
  * with the shared backoff; ten attempts wait up to about half a minute in all.
  */
 export const API_ATTEMPTS = 10;
-
-const noResign = async () => {
-  throw new TransferError('Api', 'The server refused the request', 403);
-};
-
-function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  return withRetries(() => callOnce<T>(method, path, body, signal), noResign, signal, { maxAttempts: API_ATTEMPTS });
-}
-
-async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-  if (token && path.startsWith('/api/uploads')) headers.authorization = `Bearer ${token}`;
-  const init: RequestInit = { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) };
-  const response = await request(`${base}${path}`, init);
-  if (response.ok) return (await response.json()) as T;
-  const data = (await response.json().catch(() => null)) as ApiErrorResponse | null;
-  const code = data?.error?.code ?? 'Unknown';
-  const message = data?.error?.message ?? `HTTP ${response.status}`;
-  const kind = response.status === 404 && code === 'NotFound' ? 'NotFound' : response.status === 410 && code === 'Expired' ? 'Expired' : 'Api';
-  throw new TransferError(kind, message, response.status, code);
-}
 
 /** An unfinished upload as the API knows it: its ticket proves it is ours; aborting needs the owner token. */
 export interface UploadRef {
@@ -60,29 +39,59 @@ export interface UploadRef {
   ownerToken: string;
 }
 
-/** A retried Complete whose first attempt did finish the upload is answered 409 AlreadyComplete. */
-async function complete(upload: UploadRef, parts: { partNumber: number; etag: string }[], signal?: AbortSignal): Promise<void> {
-  try {
-    await call<{ id: string }>('POST', `/api/uploads/${upload.id}/complete`, { ticket: upload.ticket, uploadId: upload.uploadId, parts }, signal);
-  } catch (error) {
-    if (!(error instanceof TransferError && error.apiCode === 'AlreadyComplete')) throw error;
-  }
-}
+/** What signing a part needs: no owner token (which only aborts), so it can go to a worker. */
+export type PartsRef = Pick<UploadRef, 'id' | 'ticket' | 'uploadId'>;
 
-export const api = {
-  createUpload: (body: CreateUploadRequest, signal?: AbortSignal) => call<CreateUploadResponse>('POST', '/api/uploads', body, signal),
-  /** `checksums`: one base64 digest per part, when the server signs them (CreateUploadResponse.partChecksum) */
-  partUrls: ({ id, ticket, uploadId }: UploadRef, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
-    call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers, checksums }, signal),
-  complete,
-  /** What the store already holds of an unfinished upload (resume). */
-  uploadedParts: ({ id, ticket, uploadId }: UploadRef, signal?: AbortSignal) =>
-    call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId }, signal),
-  abort: ({ id, ownerToken, uploadId }: UploadRef) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId }),
-  fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
-  config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),
-  /** The uploader deletes early with the owner token it got when the upload was created. */
-  deleteFile: (id: string, ownerToken: string) => call<{ deleted: boolean }>('POST', `/api/files/${id}/delete`, { ownerToken }),
+const noResign = async () => {
+  throw new TransferError('Api', 'The server refused the request', 403);
 };
 
-export type Api = typeof api;
+export function createApi({ base: origin, token }: ApiEndpoint) {
+  const base = origin.replace(/\/+$/, '');
+
+  const call = <T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> =>
+    withRetries(() => callOnce<T>(method, path, body, signal), noResign, signal, { maxAttempts: API_ATTEMPTS });
+
+  async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (token && path.startsWith('/api/uploads')) headers.authorization = `Bearer ${token}`;
+    const init: RequestInit = { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+    const response = await request(`${base}${path}`, init);
+    if (response.ok) return (await response.json()) as T;
+    const data = (await response.json().catch(() => null)) as ApiErrorResponse | null;
+    const code = data?.error?.code ?? 'Unknown';
+    const message = data?.error?.message ?? `HTTP ${response.status}`;
+    const kind = response.status === 404 && code === 'NotFound' ? 'NotFound' : response.status === 410 && code === 'Expired' ? 'Expired' : 'Api';
+    throw new TransferError(kind, message, response.status, code);
+  }
+
+  /** A retried Complete whose first attempt did finish the upload is answered 409 AlreadyComplete. */
+  async function complete(upload: UploadRef, parts: { partNumber: number; etag: string }[], signal?: AbortSignal): Promise<void> {
+    try {
+      await call<{ id: string }>('POST', `/api/uploads/${upload.id}/complete`, { ticket: upload.ticket, uploadId: upload.uploadId, parts }, signal);
+    } catch (error) {
+      if (!(error instanceof TransferError && error.apiCode === 'AlreadyComplete')) throw error;
+    }
+  }
+
+  return {
+    endpoint: { base, token } satisfies ApiEndpoint,
+    createUpload: (body: CreateUploadRequest, signal?: AbortSignal) => call<CreateUploadResponse>('POST', '/api/uploads', body, signal),
+    /** `checksums`: one base64 digest per part, when the server signs them (CreateUploadResponse.partChecksum) */
+    partUrls: ({ id, ticket, uploadId }: PartsRef, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
+      call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers, checksums }, signal),
+    complete,
+    /** What the store already holds of an unfinished upload (resume). */
+    uploadedParts: ({ id, ticket, uploadId }: PartsRef, signal?: AbortSignal) =>
+      call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId }, signal),
+    abort: ({ id, ownerToken, uploadId }: UploadRef) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId }),
+    fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
+    config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),
+    /** The uploader deletes early with the owner token it got when the upload was created. */
+    deleteFile: (id: string, ownerToken: string) => call<{ deleted: boolean }>('POST', `/api/files/${id}/delete`, { ownerToken }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+/** The one call a part's sender needs: sign it (again). */
+export type PartSigner = Pick<Api, 'partUrls'>;

@@ -76,9 +76,16 @@ export class UploadQueue {
   private readonly listeners = new Set<() => void>();
   private snapshot: QueueEntry[] = [];
   private nextKey = 1;
+  private api: Api;
 
   constructor(private readonly options: QueueOptions) {
     this.limiter = new Limiter(options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT);
+    this.api = options.api;
+  }
+
+  /** Another API client (the person entered an access token): files set up or resumed from now on use it. */
+  setApi(api: Api): void {
+    this.api = api;
   }
 
   /** For useSyncExternalStore (a property, so it can be passed unbound). */
@@ -284,7 +291,8 @@ export class UploadQueue {
   }
 
   private async run(entry: Entry, file: File): Promise<void> {
-    const { api, runner, store } = this.options;
+    const { runner, store } = this.options;
+    const api = this.api;
     const controller = new AbortController();
     entry.controller = controller;
     const signal = controller.signal;
@@ -370,7 +378,7 @@ export class UploadQueue {
 
   /** Aborts an unfinished upload in the store and forgets it. */
   private async discard(record: UploadRecord): Promise<void> {
-    await this.options.api.abort(record).catch(() => undefined);
+    await this.api.abort(record).catch(() => undefined);
     await this.options.store.remove(record.id).catch(() => undefined);
   }
 }

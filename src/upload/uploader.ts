@@ -1,32 +1,32 @@
 /**
  * Uploads one file in three restartable steps: `startUpload` (plan parts, create the upload, seal
  * and PUT the meta object) returns an `UploadRecord` — everything needed to go on later, even
- * after a reload; `sendParts` seals and PUTs the parts the record does not list as done, through
- * the runner (a worker pool in the page, the same thread in Node), each retried under the one
- * policy, never more at once than the limiter allows (so never more in memory); `completeUpload`
- * finishes. `uploadFile` runs all three for the CLI and the library.
+ * after a reload; `sendParts` sends the parts the record does not list as done through the runner
+ * (a worker pool in the page, the same thread in Node), where each part is sealed, signed, PUT and
+ * retried by `sendPart` (send-part.ts), never more at once than the limiter allows (so never more
+ * in memory); `completeUpload` finishes. `uploadFile` runs all three for the CLI and the library.
  */
 import type { PartChecksum } from '../contract/api.ts';
 import { layoutOf } from '../contract/layout.ts';
-import { MAX_PARTS_PER_BATCH } from '../contract/limits.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
 import { DEFAULT_FRAME_LENGTH, MESSAGE_ID_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
+import type { FrameKeys } from '../crypto/frames.ts';
 import { createMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { TransferError } from '../errors.ts';
-import { type PartPlan, planParts } from '../layout.ts';
-import type { Api, UploadRef } from '../transfer/api.ts';
+import type { PartPlan } from '../layout.ts';
+import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
 import { Limiter } from '../transfer/limit.ts';
-import type { PartRunner, RecordDigest, SignPart } from '../transfer/parts.ts';
+import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import { createMultipart, PartUrls } from './multipart.ts';
 import { noPlainDigests, recordedPlainDigest, recordPlainDigest } from './part-digest.ts';
+import { aesGcmSealer, type PartSealer } from './sealer.ts';
 
-/** Part URLs are requested in batches of this many (the server's limit per request). */
-const URL_BATCH = MAX_PARTS_PER_BATCH;
 /** Ids are always this long; sizes computed under a stand-in id hold for the real one. */
 const STAND_IN_ID = 'x'.repeat(22);
 export const DEFAULT_PARTS_IN_FLIGHT = 4;
@@ -51,11 +51,8 @@ export interface StartOptions {
   partPlaintextSize?: number;
   /** kept in the record, so a resumed upload can tell whether the file changed since */
   fingerprint?: Fingerprint;
-  /**
-   * Benchmark only: upload the plaintext through the very same plan, workers, reads and PUTs,
-   * without sealing, to measure what encryption costs. Never exposed in the page.
-   */
-  benchPlaintext?: boolean;
+  /** plans the parts as they are stored; AES-GCM unless the runner's workers seal otherwise (the benchmark) */
+  sealer?: PartSealer;
 }
 
 export interface UploadOptions extends StartOptions {
@@ -91,8 +88,7 @@ export interface UploadRecord {
   /** the file as it was when the upload started */
   source: { name: string; type: string; size: number; lastModified: number };
   fingerprint: Fingerprint | null;
-  /** null only in the benchmark's plaintext baseline */
-  keys: { contentKey: CryptoKey; messageId: Uint8Array; frameLength: number } | null;
+  keys: FrameKeys;
   header: Uint8Array;
   parts: PartPlan[];
   /** parts the store has acknowledged, with their ETags */
@@ -115,71 +111,6 @@ export interface UploadResult {
   ownerToken: string;
 }
 
-class PartUrls {
-  private readonly urls = new Map<number, string>();
-  private readonly batches = new Map<number, Promise<void>>();
-  constructor(
-    private readonly api: Api,
-    private readonly upload: UploadRef,
-    private readonly partCount: number,
-    private readonly signal?: AbortSignal,
-  ) {}
-
-  async get(partNumber: number): Promise<string> {
-    const batch = Math.floor((partNumber - 1) / URL_BATCH);
-    if (!this.urls.has(partNumber)) {
-      if (!this.batches.has(batch)) this.batches.set(batch, this.fetchBatch(batch));
-      await this.batches.get(batch);
-    }
-    return this.urls.get(partNumber) as string;
-  }
-
-  /** After a 403 (expired URL), sign this part again. */
-  async renew(partNumber: number): Promise<void> {
-    const { urls } = await this.api.partUrls(this.upload, [partNumber], this.signal);
-    for (const { partNumber: n, url } of urls) this.urls.set(n, url);
-  }
-
-  private async fetchBatch(batch: number): Promise<void> {
-    const first = batch * URL_BATCH + 1;
-    const numbers = Array.from({ length: Math.min(URL_BATCH, this.partCount - first + 1) }, (_, i) => first + i);
-    try {
-      const { urls } = await this.api.partUrls(this.upload, numbers, this.signal);
-      for (const { partNumber, url } of urls) this.urls.set(partNumber, url);
-    } catch (error) {
-      this.batches.delete(batch);
-      throw error;
-    }
-  }
-}
-
-/** SSE-C: the browser starts the multipart upload itself (the server cannot: it has no key). */
-async function createMultipart(
-  create: { url: string; headers: Record<string, string> },
-  storeHeaders: Record<string, string> | undefined,
-  signal?: AbortSignal,
-): Promise<string> {
-  const response = await withRetries(
-    async () => {
-      const r = await request(create.url, { method: 'POST', headers: { ...create.headers, ...storeHeaders }, signal });
-      await expectStatus(r, [200], 'Starting the upload');
-      return r;
-    },
-    async () => {
-      throw new TransferError('HttpStatus', 'The link to start the upload expired', 403);
-    },
-    signal,
-  );
-  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await response.text())?.[1];
-  if (!uploadId) throw new TransferError('HttpStatus', 'The storage did not return an upload id', response.status);
-  return uploadId
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'");
-}
-
 export async function startUpload(source: UploadSource, options: StartOptions): Promise<UploadRecord> {
   const { api, signal } = options;
   const size = source.blob.size;
@@ -188,9 +119,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
   const params = options.password === undefined ? null : newPasswordParams();
   const { wrappingKey, keyName } = await linkKey(secret, options.password, params);
   const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data'), keyNameFor(params));
-  const plainBaseline = options.benchPlaintext === true;
-  const planned = planParts(size, frameLength, headerLength, options.partPlaintextSize);
-  const parts = plainBaseline ? planned.map((p) => ({ ...p, includesHeader: false, cipherSize: p.plainEnd - p.plainStart })) : planned;
+  const parts = (options.sealer ?? aesGcmSealer).plan(size, frameLength, headerLength, options.partPlaintextSize);
 
   const layout = layoutOf(
     parts.map((p) => p.cipherSize),
@@ -235,7 +164,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       partChecksum: created.partChecksum ?? null,
       source: { name: source.name, type: source.type, size, lastModified: source.lastModified },
       fingerprint: options.fingerprint ?? null,
-      keys: plainBaseline ? null : { contentKey: message.contentKey, messageId: message.messageId, frameLength },
+      keys: { contentKey: message.contentKey, messageId: message.messageId, frameLength },
       header: message.header,
       parts,
       done: [],
@@ -289,49 +218,27 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
   const urls = new PartUrls(api, record, record.parts.length, laneSignal);
   const finished = new Set(record.done.map((p) => p.partNumber));
   const todo = record.parts.filter((p) => !finished.has(p.partNumber));
-  const checksum = record.keys ? record.partChecksum : null;
-  const signPart =
-    (partNumber: number): SignPart =>
-    async (digest) => {
-      if (digest) {
-        const { urls: signed } = await api.partUrls(record, [partNumber], laneSignal, [digest]);
-        return signed[0];
-      }
-      await urls.renew(partNumber);
-      return { url: await urls.get(partNumber) };
-    };
   // The first seal of a part records its digest; a later one with other bytes throws SourceChanged.
-  const recordDigest =
-    (partNumber: number): RecordDigest =>
-    async (digest) => {
-      recordPlainDigest(record.plainDigests, partNumber, digest);
-      await onDigest?.(record);
-    };
-  const sendPart = (part: PartPlan) =>
-    withRetries(
-      async () =>
-        runner.encryptPart(
-          {
-            file: blob,
-            part,
-            keys: record.keys,
-            header: part.includesHeader ? record.header : undefined,
-            // With a checksum, each part is signed once sealed (its digest is part of the signature).
-            url: checksum ? undefined : await urls.get(part.partNumber),
-            checksum,
-            headers: storeHeaders,
-            // Read at each attempt: a retry of a part already sealed must present the same bytes.
-            plainDigest: recordedPlainDigest(record.plainDigests, part.partNumber),
-          },
-          laneSignal,
-          signPart(part.partNumber),
-          recordDigest(part.partNumber),
-        ),
-      async () => {
-        if (!checksum) await urls.renew(part.partNumber);
+  const recordDigest = (partNumber: number) => async (digest: Uint8Array) => {
+    recordPlainDigest(record.plainDigests, partNumber, digest);
+    await onDigest?.(record);
+  };
+  const send = async (part: PartPlan) =>
+    runner.sendPart(
+      {
+        file: blob,
+        part,
+        keys: record.keys,
+        header: part.includesHeader ? record.header : undefined,
+        // Read at each send: a part sealed before must present the same bytes.
+        plainDigest: recordedPlainDigest(record.plainDigests, part.partNumber),
+        upload: { id: record.id, ticket: record.ticket, uploadId: record.uploadId },
+        // With a checksum, each part is signed once sealed (its digest is part of the signature).
+        url: record.partChecksum ? undefined : await urls.get(part.partNumber),
+        checksum: record.partChecksum,
+        headers: storeHeaders,
       },
-      laneSignal,
-      { presigned: true },
+      { api, recordDigest: recordDigest(part.partNumber), signal: laneSignal },
     );
   let next = 0;
   const lane = async () => {
@@ -340,7 +247,7 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
       try {
         if (next >= todo.length) return;
         const part = todo[next++];
-        const { etag } = await sendPart(part);
+        const { etag } = await send(part);
         record.done.push({ partNumber: part.partNumber, etag });
         onPart?.(record);
       } catch (error) {

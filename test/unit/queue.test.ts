@@ -7,9 +7,10 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransferError } from '../../src/errors.ts';
 import type { Api, UploadRef } from '../../src/transfer/api.ts';
-import type { EncryptPartRequest, PartRunner } from '../../src/transfer/parts.ts';
+import type { PartRunner, RunnerContext } from '../../src/transfer/parts.ts';
 import { UploadQueue } from '../../src/upload/queue.ts';
 import { IndexedDbResumeStore, MemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.ts';
+import type { SendPartRequest } from '../../src/upload/send-part.ts';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -55,7 +56,7 @@ class HeldRunner implements PartRunner {
   private held: { partNumber: number; go(): void; fail(e: Error): void }[] = [];
   auto = false;
 
-  async encryptPart(request: EncryptPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+  async sendPart(request: SendPartRequest, { signal }: RunnerContext): Promise<{ etag: string }> {
     this.inFlight++;
     this.peak = Math.max(this.peak, this.inFlight);
     try {

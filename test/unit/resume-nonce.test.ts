@@ -12,11 +12,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransferError } from '../../src/errors.ts';
 import { planParts } from '../../src/layout.ts';
 import type { Api, UploadRef } from '../../src/transfer/api.ts';
-import { directRunner, encryptPart } from '../../src/transfer/parts.ts';
+import { directRunner } from '../../src/transfer/parts.ts';
 import { describeError } from '../../src/ui/messages.ts';
 import { recordedPlainDigest } from '../../src/upload/part-digest.ts';
 import { UploadQueue } from '../../src/upload/queue.ts';
 import { IndexedDbResumeStore, MemoryResumeStore, type ResumeStore, type SavedUpload } from '../../src/upload/resume-store.ts';
+import { aesGcmSealer } from '../../src/upload/sealer.ts';
+import { type SendPartContext, sendPart } from '../../src/upload/send-part.ts';
 import { randomData } from './helpers.ts';
 
 /** Every sealRun: which key, from which frame, over which plaintext (its SHA-256). */
@@ -296,7 +298,7 @@ describe('nonce safety on resume', () => {
   });
 });
 
-describe('encryptPart (the worker side)', () => {
+describe('sendPart (the worker side)', () => {
   const keysFor = async () => ({
     contentKey: await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']),
     messageId: new Uint8Array(32),
@@ -307,17 +309,18 @@ describe('encryptPart (the worker side)', () => {
     file,
     part: part2,
     keys: await keysFor(),
+    upload: { id: 'file1'.padEnd(22, 'x'), ticket: 'ticket1', uploadId: 'upload1' },
     url: 'http://store.test/part/2',
     checksum: null,
     plainDigest,
   });
-  const signPart = async () => ({ url: 'http://store.test/part/2' });
+  const context = (recordDigest: SendPartContext['recordDigest']): SendPartContext => ({ api: new FakeApi().api, sealer: aesGcmSealer, recordDigest });
 
   it('refuses to seal a part whose plaintext differs from the digest recorded when it was first sealed', async () => {
     const bytes = randomData(SIZE);
     const recorded = Buffer.from(sha256(bytes.subarray(PART, 2 * PART)), 'hex');
     const hook = vi.fn(async () => undefined);
-    const refused = encryptPart(await request(new Blob([changedInPart2(bytes)]), recorded), undefined, signPart, hook);
+    const refused = sendPart(await request(new Blob([changedInPart2(bytes)]), recorded), context(hook));
     await expect(refused).rejects.toMatchObject({ code: 'SourceChanged' });
     expect(seals).toEqual([]);
     expect(store.puts).toEqual([]);
@@ -334,7 +337,7 @@ describe('encryptPart (the worker side)', () => {
         recorded = resolve;
       });
     };
-    const sent = encryptPart(await request(new Blob([bytes])), undefined, signPart, hook);
+    const sent = sendPart(await request(new Blob([bytes])), context(hook));
     await until(() => seals.length === 1);
     await settle();
     expect(store.puts).toEqual([]); // sealed, but not sent while the digest is not saved
