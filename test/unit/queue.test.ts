@@ -81,10 +81,6 @@ class HeldRunner implements PartRunner {
     }
   }
 
-  decryptRange(): Promise<ArrayBuffer> {
-    throw new Error('not used');
-  }
-
   /** Lets the oldest held parts finish, waiting for them to be under way first. */
   async release(count = 1): Promise<void> {
     for (let i = 0; i < count; i++) {
