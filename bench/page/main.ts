@@ -3,12 +3,15 @@
  * save path) and reports its own timings. Loaded by bench/run.ts through a CDP pipe, never with
  * the DevTools Network domain on. Not part of the product build.
  */
-import { downloadTo, openLink, parseLink, prepareDownload, type Sink } from '../../src/download/downloader.ts';
+import { openDataObject } from '../../src/download/data-object.ts';
+import { downloadTo, openLink, parseLink, type Sink } from '../../src/download/downloader.ts';
 import { ServiceWorkerSink, serviceWorker } from '../../src/download/sinks.ts';
-import { api } from '../../src/transfer/api.ts';
+import { createApi } from '../../src/transfer/api.ts';
 import { orderedPool } from '../../src/transfer/limit.ts';
 import { fromFile, uploadFile } from '../../src/upload/uploader.ts';
 import { WorkerPool } from '../../src/workers/pool.ts';
+import { unusedKeys } from './plain-opener.ts';
+import { plainSealer } from './plain-sealer.ts';
 
 export interface Settings {
   frameLength: number;
@@ -17,13 +20,20 @@ export interface Settings {
   inFlight: number;
 }
 
+const api = createApi({ base: location.origin });
+
+/** The plaintext baseline's workers serve the same protocol with the identity sealer and opener (plain-sealer.ts, plain-opener.ts). */
+const plainWorker = () => new Worker(new URL('./plain.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-plain' });
+
 let pool: WorkerPool | undefined;
-let poolSize = 0;
-const runner = (workers: number) => {
-  if (!pool || poolSize !== workers) {
+let poolKind = '';
+/** One pool at a time, so idle workers of the other kind hold no memory while a case runs. */
+const runner = (workers: number, plain = false) => {
+  const kind = `${workers}${plain ? ' plain' : ''}`;
+  if (!pool || poolKind !== kind) {
     pool?.terminate();
-    pool = new WorkerPool(workers);
-    poolSize = workers;
+    pool = plain ? new WorkerPool(workers, plainWorker) : new WorkerPool(workers);
+    poolKind = kind;
   }
   return pool;
 };
@@ -54,8 +64,8 @@ const bench = {
     const t = performance.now();
     const result = await uploadFile(fromFile(f), {
       api,
-      runner: runner(s.workers),
-      benchPlaintext: plain,
+      runner: runner(s.workers, plain),
+      sealer: plain ? plainSealer : undefined,
       frameLength: s.frameLength,
       partPlaintextSize: s.partSize,
       partsInFlight: s.inFlight,
@@ -67,7 +77,8 @@ const bench = {
   async downloadPlain(url: string, size: number, s: Settings) {
     const rangeSize = s.partSize;
     const count = Math.ceil(size / rangeSize);
-    const pool = runner(s.workers);
+    const pool = runner(s.workers, true);
+    const keys = await unusedKeys();
     let bytes = 0;
     const t = performance.now();
     await orderedPool(
@@ -76,7 +87,7 @@ const bench = {
       (i) => {
         const start = i * rangeSize;
         const end = Math.min(size, start + rangeSize) - 1;
-        return pool.decryptRange({ url, range: { index: i, start, end, firstSeq: 1, endsMessage: false, plainLength: end - start + 1 }, keys: null });
+        return pool.decryptFrames({ url, run: { start, end, firstSeq: 1, endsMessage: false, plainLength: end - start + 1 }, keys });
       },
       (buffer) => {
         bytes += buffer.byteLength;
@@ -91,11 +102,11 @@ const bench = {
     const { id, secret } = parseLink(url.pathname, url.hash);
     const t = performance.now();
     const link = await openLink(api, id, secret);
-    const prepared = await prepareDownload(link, { api, rangeSize: s.partSize });
+    const data = await openDataObject(link, { api, runner: runner(s.workers) });
     const sw = await serviceWorker();
     const counting = countingSink();
     const sink = save && sw ? await ServiceWorkerSink.open(sw, link.meta.name, link.meta.size, () => undefined) : counting;
-    await downloadTo(prepared, sink, { api, runner: runner(s.workers), rangesInFlight: s.inFlight, rangeSize: s.partSize });
+    await downloadTo(data, sink, { rangesInFlight: s.inFlight, rangeSize: s.partSize });
     return { ms: performance.now() - t, bytes: link.meta.size, counted: counting.bytes };
   },
 };

@@ -8,15 +8,17 @@ import { parseArgs } from 'node:util';
 import { MAX_META_SIZE } from '../contract/limits.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, CorruptedError } from '../crypto/errors.ts';
-import { parseCompleteHeader } from '../crypto/format.ts';
 import { CONTEXT_ID, CONTEXT_OBJECT, decodeLinkSecret, objectContext, openMeta } from '../crypto/objects.ts';
 import { keyNameOf, linkKey, parseKeyName } from '../crypto/password.ts';
-import { downloadTo, fetchLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
+import { readHeader } from '../crypto/random-access.ts';
+import { openDataObject } from '../download/data-object.ts';
+import { downloadTo, fetchLink, parseLink, unlockLink } from '../download/downloader.ts';
 import { TransferError } from '../errors.ts';
 import { displayName, displayText, MAX_NAME_BYTES, safeFileName } from '../names.ts';
 import { decryptFile, FileSink, fileRandomAccess, fileSource } from '../node/files.ts';
-import { api, setApiBase, setUploadToken } from '../transfer/api.ts';
+import { createApi } from '../transfer/api.ts';
 import { directRunner } from '../transfer/parts.ts';
+import { directFrameRunner } from '../transfer/ranges.ts';
 import { uploadFile } from '../upload/uploader.ts';
 import { EXIT, exitCodeOf, messageOf, UsageError } from './exit-codes.ts';
 import { progressBar } from './progress.ts';
@@ -103,10 +105,9 @@ async function upload(args: Args, signal: AbortSignal): Promise<void> {
     token: { type: 'string' },
   });
   if (values.help) return void console.log(HELP.upload);
-  setUploadToken(values.token ?? process.env.CIPHERDROP_TOKEN);
   if (!positionals.length) throw new UsageError('upload needs at least one FILE');
   const server = (values.server ?? process.env.CIPHERDROP_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
-  setApiBase(server);
+  const api = createApi({ base: server, token: values.token ?? process.env.CIPHERDROP_TOKEN });
   const expiresInSeconds = parseDuration(values.expires ?? '7d');
   const password = values.password ? await readPassword(true) : undefined;
   for (const file of positionals) {
@@ -129,15 +130,15 @@ async function download(args: Args, signal: AbortSignal): Promise<void> {
     throw new TransferError('BadLink', 'That is not a link');
   }
   const { id, secret } = parseLink(url.pathname, url.hash);
-  setApiBase(url.origin);
+  const api = createApi({ base: url.origin });
   const objects = await fetchLink(api, id, secret, signal);
   const password = objects.passwordParams ? await readPassword(false) : undefined;
   const link = await unlockLink(objects, secret, password);
   const target = values.output ?? savedName(link.meta.name);
   checkTarget(target, values.force ?? false);
-  const prepared = await prepareDownload(link, { api, signal });
+  const data = await openDataObject(link, { api, runner: directFrameRunner, signal });
   const bar = progressBar(link.meta.name);
-  await downloadTo(prepared, FileSink.open(target), { api, runner: directRunner, signal, onProgress: bar.update });
+  await downloadTo(data, FileSink.open(target), { onProgress: bar.update });
   bar.finish();
   if (target !== '-') console.error(`Saved ${displayName(link.meta.name)} (${link.meta.size} bytes, verified) to ${target}`);
 }
@@ -168,8 +169,7 @@ async function decrypt(args: Args): Promise<void> {
   const fromKey = keyArgument(values.key);
 
   const file = await fileRandomAccess(input);
-  const header = parseCompleteHeader(await file.read(0, Math.min(file.size, MAX_META_SIZE)));
-  await file.close();
+  const header = await readHeader(file).finally(() => file.close());
   const id = values.id ?? fromKey.id ?? header.context[CONTEXT_ID];
   if (!id || header.context[CONTEXT_OBJECT] !== 'data') throw new ContextMismatchError('This is not a Cipherdrop data object (see --meta for the meta object)');
   const keyName = keyNameOf(header);

@@ -1,7 +1,9 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
 import { reviveError, serializeError, TransferError } from '../errors.ts';
-import type { DecryptRangeRequest, EncryptPartRequest, PartRunner, RecordDigest, SignPart } from '../transfer/parts.ts';
-import type { FromWorker, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
+import type { PartRunner, RunnerContext } from '../transfer/parts.ts';
+import type { DecryptFramesRequest, FrameRunner } from '../transfer/ranges.ts';
+import type { SendPartRequest } from '../upload/send-part.ts';
+import type { AskName, FromWorker, PageHandlers, RequestName, ToWorker, WorkerRequests } from './protocol.ts';
 
 /** Two workers already use both cores here; more only add memory and contention. */
 export const MAX_WORKERS = 4;
@@ -17,29 +19,40 @@ interface Pending {
   resolve(reply: unknown): void;
   reject(error: Error): void;
   worker: number;
-  signPart?: SignPart;
-  recordDigest?: RecordDigest;
+  /** the page's answers to the worker's questions during this request */
+  handlers: PageHandlers;
 }
 
-export class WorkerPool implements PartRunner {
+/** The production worker: AES-GCM sealing (crypto.worker.ts). */
+const cryptoWorker = (): Worker => new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-crypto' });
+
+export class WorkerPool implements PartRunner, FrameRunner {
   private readonly workers: Worker[];
   private readonly load: number[];
   private readonly served: number[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  /** One per core, at most 4: more workers than cores gained nothing at 1 GiB and cost memory (README "Benchmark"). */
-  constructor(size = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 2))) {
+  /**
+   * One per core, at most 4: more workers than cores gained nothing at 1 GiB and cost memory (README "Benchmark").
+   * `createWorker`: a worker serving the same protocol with another sealer (the benchmark's identity sealer).
+   */
+  constructor(
+    size = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 2)),
+    private readonly createWorker: () => Worker = cryptoWorker,
+  ) {
     this.workers = Array.from({ length: size }, () => this.spawn());
     this.load = this.workers.map(() => 0);
     this.served = this.workers.map(() => 0);
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'cipherdrop-crypto' });
+    const worker = this.createWorker();
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
     // A worker that fails outside a request (it could not load, it ran out of memory) would leave
-    // its requests waiting forever: they fail as network errors, which the policy retries elsewhere.
+    // its requests waiting forever: they fail as network errors. A range is fetched again under the
+    // download's retry policy; a part fails its file, which Retry resumes (its recorded digest still
+    // holds the part to its bytes), since a part's one retry loop runs inside the worker.
     worker.onerror = (event) => {
       event.preventDefault();
       this.replace(worker, `A crypto worker failed: ${event.message || 'it stopped'}`);
@@ -81,12 +94,15 @@ export class WorkerPool implements PartRunner {
     return this.workers.length;
   }
 
-  encryptPart(request: EncryptPartRequest, signal: AbortSignal | undefined, signPart: SignPart, recordDigest: RecordDigest): Promise<{ etag: string }> {
-    return this.run('encryptPart', request, signal, [], signPart, recordDigest);
+  /** The worker signs again with its own API client, made from `api.endpoint`; it asks the page only to save the part's digest. */
+  sendPart(request: SendPartRequest, { api, signal, recordDigest }: RunnerContext): Promise<{ etag: string }> {
+    return this.run('sendPart', { ...request, endpoint: api.endpoint }, signal, [], {
+      recordDigest: ({ digest }) => recordDigest(digest).then(() => undefined),
+    });
   }
 
-  async decryptRange(request: DecryptRangeRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
-    return (await this.run('decryptRange', request, signal)).plaintext;
+  async decryptFrames(request: DecryptFramesRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
+    return (await this.run('decryptFrames', request, signal)).plaintext;
   }
 
   run<K extends RequestName>(
@@ -94,8 +110,7 @@ export class WorkerPool implements PartRunner {
     payload: WorkerRequests[K]['request'],
     signal?: AbortSignal,
     transfer: Transferable[] = [],
-    signPart?: SignPart,
-    recordDigest?: RecordDigest,
+    handlers: PageHandlers = {},
   ): Promise<WorkerRequests[K]['reply']> {
     if (signal?.aborted) return Promise.reject(new TransferError('Aborted', 'Cancelled'));
     const id = this.nextId++;
@@ -106,8 +121,7 @@ export class WorkerPool implements PartRunner {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         worker,
-        signPart,
-        recordDigest,
+        handlers,
         resolve: (reply) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(reply as WorkerRequests[K]['reply']);
@@ -124,22 +138,8 @@ export class WorkerPool implements PartRunner {
   private settle(message: FromWorker): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
-    if ('signPart' in message) {
-      const worker = this.workers[pending.worker];
-      const answer = (reply: ToWorker) => worker.postMessage(reply);
-      (pending.signPart ?? (() => Promise.reject(new TransferError('HttpStatus', 'The upload link expired', 403))))(message.checksum).then(
-        (signed) => answer({ id: message.id, type: 'url', signed }),
-        (error) => answer({ id: message.id, type: 'url', error: serializeError(error) }),
-      );
-      return;
-    }
-    if ('plainDigest' in message) {
-      const worker = this.workers[pending.worker];
-      // Without a recorder the part must not be sent: nothing would know its bytes were sealed.
-      (pending.recordDigest ?? (() => Promise.reject(new Error('No record for the part digest'))))(message.plainDigest).then(
-        () => worker.postMessage({ id: message.id, type: 'recorded' } satisfies ToWorker),
-        (error) => worker.postMessage({ id: message.id, type: 'recorded', error: serializeError(error) } satisfies ToWorker),
-      );
+    if ('ask' in message) {
+      this.answer(pending, message);
       return;
     }
     this.pending.delete(message.id);
@@ -149,6 +149,16 @@ export class WorkerPool implements PartRunner {
     if (this.served[w] >= TASKS_PER_WORKER && this.load[w] === 0) this.respawn(w);
     if (message.ok) pending.resolve(message.reply);
     else pending.reject(reviveError(message.error));
+  }
+
+  /** Answers a worker's question; without a handler the answer is an error, so a part is never sent unrecorded. */
+  private answer(pending: Pending, { id, ask, payload }: Extract<FromWorker, { ask: AskName }>): void {
+    const worker = this.workers[pending.worker];
+    const handler = pending.handlers[ask];
+    (handler ? handler(payload) : Promise.reject(new Error(`Nothing in the page answers ${ask}`))).then(
+      (reply) => worker.postMessage({ id, type: 'answer', ask, reply } satisfies ToWorker),
+      (error) => worker.postMessage({ id, type: 'answer', ask, error: serializeError(error) } satisfies ToWorker),
+    );
   }
 
   terminate(): void {

@@ -21,10 +21,12 @@ import { createStorage, s3Client } from '../../server/storage.ts';
 import type { CreateUploadResponse, PartChecksum, PartUrlsResponse, UploadedPartsResponse } from '../../src/contract/api.ts';
 import { fromBase64Url } from '../../src/crypto/bytes.ts';
 import { customerKeyHeaders } from '../../src/crypto/sse-c.ts';
-import { downloadTo, openLink, prepareDownload } from '../../src/download/downloader.ts';
+import { openDataObject } from '../../src/download/data-object.ts';
+import { downloadTo, openLink } from '../../src/download/downloader.ts';
 import { MemorySink } from '../../src/download/preview.ts';
-import { api, setApiBase } from '../../src/transfer/api.ts';
+import { type Api, createApi } from '../../src/transfer/api.ts';
 import { directRunner } from '../../src/transfer/parts.ts';
+import { directFrameRunner } from '../../src/transfer/ranges.ts';
 import { uploadFile } from '../../src/upload/uploader.ts';
 import { externalKmsKeyId, externalStore } from '../support/stack.ts';
 
@@ -43,6 +45,9 @@ interface Store {
 }
 const opened: Store[] = [];
 
+/** The API client of the store opened last. */
+let api: Api;
+
 /** A fresh bucket (set up like `npm run setup --apply`) and a listening app in front of it. */
 async function openStore(sse: SseSettings, partChecksum: PartChecksum | null = 'sha256'): Promise<Store> {
   const settings = { ...(externalStore() ?? raise('CIPHERDROP_TEST_S3_ENV is not set: run npm run test:ceph')), sse, partChecksum };
@@ -52,7 +57,7 @@ async function openStore(sse: SseSettings, partChecksum: PartChecksum | null = '
   const app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(settings, PREFIX, 600), presignExpiresSeconds: 600 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  setApiBase(base);
+  api = createApi({ base });
   const store: Store = {
     app,
     partChecksum,
@@ -96,7 +101,7 @@ async function roundTrip(size: number, expiresInSeconds?: number) {
   const secret = fromBase64Url(result.secret) as Uint8Array;
   const link = await openLink(api, result.id, secret);
   const sink = new MemorySink('application/octet-stream');
-  await downloadTo(await prepareDownload(link, { api }), sink, { api, runner: directRunner });
+  await downloadTo(await openDataObject(link, { api, runner: directFrameRunner }), sink);
   const back = new Uint8Array(await (sink.blob as Blob).arrayBuffer());
   return { id: result.id, secret, plain, back };
 }

@@ -14,11 +14,12 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/clie
 import autocannon from 'autocannon';
 import { openAccess, openLimits } from '../../server/config.ts';
 import { DEFAULT_FRAME_LENGTH } from '../../src/crypto/format.ts';
-import { downloadTo, openLink, parseLink, prepareDownload } from '../../src/download/downloader.ts';
+import { openDataObject } from '../../src/download/data-object.ts';
+import { downloadTo, openLink, parseLink } from '../../src/download/downloader.ts';
 import { MemorySink } from '../../src/download/preview.ts';
 import { DEFAULT_PART_PLAINTEXT } from '../../src/layout.ts';
-import { api, setApiBase } from '../../src/transfer/api.ts';
-import { directRunner } from '../../src/transfer/parts.ts';
+import { createApi } from '../../src/transfer/api.ts';
+import { directFrameRunner } from '../../src/transfer/ranges.ts';
 import { sha256File, writeRandomFile } from '../support/files.ts';
 import { PREFIX, type Stack, startStack } from '../support/stack.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
@@ -142,13 +143,13 @@ test('20 uploads at once from four browsers while a load generator hammers the A
 
     await Promise.all(contexts.map((c) => c.close()));
     // Each link opens and decrypts to the original (the page's own download code, run in Node).
-    setApiBase(stack.appUrl);
+    const api = createApi({ base: stack.appUrl });
     for (const [i, link] of links.flat().entries()) {
       const url = new URL(link);
       const { id, secret } = parseLink(url.pathname, url.hash);
       const opened = await openLink(api, id, secret);
       const sink = new MemorySink('application/octet-stream');
-      await downloadTo(await prepareDownload(opened, { api }), sink, { api, runner: directRunner });
+      await downloadTo(await openDataObject(opened, { api, runner: directFrameRunner }), sink);
       const bytes = Buffer.from(await (sink.blob as Blob).arrayBuffer());
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(files[i].hash);
     }
