@@ -1,31 +1,19 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { FILE_ID_PATTERN } from '../contract/limits.ts';
-import { WrongKeyError } from '../crypto/errors.ts';
-import { downloadTo, fetchLink, type LinkObjects, type OpenedLink, parseLink, prepareDownload, unlockLink } from '../download/downloader.ts';
-import { MediaPreview } from '../download/media.ts';
-import { MAX_TEXT_PREVIEW, MemorySink, type PreviewKind, previewBlobType, previewKind } from '../download/preview.ts';
-import { BlobSink, FileSystemSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
-import { isAbort } from '../errors.ts';
-import { api } from '../transfer/api.ts';
-import { formatDuration, type Progress, SpeedMeter } from '../transfer/speed.ts';
+/** The share link's page: renders the download session's snapshots and forwards the person's intents to it. */
+import { type FormEvent, type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
+import type { OpenedLink } from '../download/downloader.ts';
+import { type DownloadEngine, DownloadSession } from '../download/session.ts';
+import type { DownloadState, Preview } from '../download/states.ts';
+import { formatDuration, type Progress } from '../transfer/speed.ts';
+import { api } from './api.ts';
+import { browserDownloadEngine } from './download-engine.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
-import { sharedPool } from './pool.ts';
 
-type Preview = { kind: Exclude<PreviewKind, 'text'>; url: string } | { kind: 'text'; text: string; truncated: boolean };
-
-/** Object URLs of in-memory previews are revoked, streaming previews closed, when replaced. */
-interface ShownPreview {
-  preview: Preview;
-  release: () => void;
+let engine: DownloadEngine | undefined;
+/** One engine for the page: it registers the service worker once. */
+function pageEngine(): DownloadEngine {
+  engine ??= browserDownloadEngine(api);
+  return engine;
 }
-
-type PageState =
-  | { state: 'opening' }
-  | { state: 'password'; objects: LinkObjects; secret: Uint8Array; wrong: boolean }
-  | { state: 'ready'; link: OpenedLink; preview?: Preview | 'loading' }
-  | { state: 'downloading'; link: OpenedLink; progress: Progress }
-  | { state: 'saved'; link: OpenedLink; where: 'file' | 'download' }
-  | { state: 'failed'; message: string; link?: OpenedLink };
 
 function PasswordForm({ wrong, onSubmit }: { wrong: boolean; onSubmit: (password: string) => void }) {
   const [password, setPassword] = useState('');
@@ -73,186 +61,104 @@ function PreviewView({ preview, name }: { preview: Preview; name: string }) {
   }
 }
 
-/** The report names the file id (never the secret, which stays in this page). */
-function abuseHref(contact: string): string {
-  const id = location.pathname.split('/')[2];
-  if (!id || !new RegExp(FILE_ID_PATTERN).test(id)) return contact;
-  return contact.startsWith('mailto:') ? `${contact}?subject=${encodeURIComponent(`Cipherdrop abuse report: file ${id}`)}` : contact;
+function DownloadProgress({ link, progress, onCancel }: { link: OpenedLink; progress: Progress; onCancel: () => void }) {
+  return (
+    <>
+      <progress aria-label="Download progress" max={link.meta.size || 1} value={progress.done} />
+      <output className="speed" aria-label="Download speed">
+        {formatBytes(progress.done)} of {formatBytes(link.meta.size)}
+        {progress.speed !== null && ` · ${formatBytes(progress.speed)}/s`}
+        {progress.eta !== null && progress.eta > 0 && ` · ${formatDuration(progress.eta)} left`}
+      </output>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </>
+  );
+}
+
+/** What the page offers for the file in state `s`, below its details. */
+function FileBody({ s, session }: { s: DownloadState & { link: OpenedLink }; session: DownloadSession }) {
+  const name = s.link.meta.name;
+  const previewing = s.state === 'loadingPreview' || s.state === 'previewing';
+  return (
+    <>
+      {(s.state === 'ready' || previewing) && (
+        <p className="actions">
+          <button type="button" onClick={() => session.startDownload()}>
+            Download
+          </button>
+          {s.state === 'ready' && s.previewKind && (
+            <button type="button" onClick={() => session.showPreview()}>
+              Preview
+            </button>
+          )}
+          {previewing && (
+            <button type="button" className="secondary" onClick={() => session.closePreview()}>
+              Close preview
+            </button>
+          )}
+        </p>
+      )}
+      {s.state === 'loadingPreview' && <p role="status">Decrypting the preview…</p>}
+      {s.state === 'previewing' && <PreviewView preview={s.preview} name={name} />}
+      {s.state === 'downloading' && <DownloadProgress link={s.link} progress={s.progress} onCancel={() => session.cancelDownload()} />}
+      {s.state === 'done' && <p role="status">{s.where === 'file' ? 'Saved and verified.' : 'Downloaded and verified.'}</p>}
+    </>
+  );
+}
+
+function FileDetails({ link, children }: { link: OpenedLink; children: ReactNode }) {
+  return (
+    <section className="file" aria-label="Shared file">
+      <h2 className="name">{link.meta.name}</h2>
+      <p>
+        <span className="size">{formatBytes(link.meta.size)}</span>
+        {link.meta.type && <span className="type"> · {link.meta.type}</span>}
+        {link.info.expiresAt !== null && <span className="type"> · {formatExpiry(link.info.expiresAt)}</span>}
+      </p>
+      <p className="lede">Decrypted in your browser. Each piece is verified before it is written.</p>
+      {children}
+    </section>
+  );
+}
+
+/** The page's one alert: why the link did not open, or how the preview or download ended. */
+function alertOf(s: DownloadState): string | null {
+  if (s.state === 'unavailable' || s.state === 'failed') return s.message;
+  if (s.state === 'cancelled') return 'Download cancelled. Nothing was saved.';
+  return null;
 }
 
 export function DownloadPage() {
-  const [page, setPage] = useState<PageState>({ state: 'opening' });
-  const controller = useRef<AbortController | null>(null);
-  const worker = useRef<Promise<ServiceWorker | null> | null>(null);
-
-  const [abuseContact, setAbuseContact] = useState<string | null>(null);
+  const [session] = useState(() => new DownloadSession({ engine: pageEngine(), describe: describeError, pathname: location.pathname, hash: location.hash }));
   useEffect(() => {
-    api.config().then(
-      (config) => setAbuseContact(config.abuseContact),
-      () => undefined,
-    );
-  }, []);
-
-  useEffect(() => {
-    worker.current = serviceWorker();
-    const abort = new AbortController();
-    (async () => {
-      try {
-        const { id, secret } = parseLink(location.pathname, location.hash);
-        const objects = await fetchLink(api, id, secret, abort.signal);
-        if (objects.passwordParams) setPage({ state: 'password', objects, secret, wrong: false });
-        else setPage({ state: 'ready', link: await unlockLink(objects, secret) });
-      } catch (error) {
-        if (!abort.signal.aborted) setPage({ state: 'failed', message: describeError(error) });
-      }
-    })();
-    return () => abort.abort();
-  }, []);
-
-  const unlock = async (objects: LinkObjects, secret: Uint8Array, password: string) => {
-    try {
-      setPage({ state: 'ready', link: await unlockLink(objects, secret, password) });
-    } catch (error) {
-      if (error instanceof WrongKeyError) setPage({ state: 'password', objects, secret, wrong: true });
-      else setPage({ state: 'failed', message: describeError(error) });
-    }
-  };
-
-  const shown = useRef<ShownPreview | null>(null);
-  const release = () => {
-    shown.current?.release();
-    shown.current = null;
-  };
-  useEffect(
-    () => () => {
-      shown.current?.release();
-    },
-    [],
-  );
-
-  /** Audio and video stream through the service worker with seeking; the rest decrypts into memory. */
-  const openPreview = async (link: OpenedLink, kind: PreviewKind): Promise<ShownPreview> => {
-    const sw = await worker.current;
-    if ((kind === 'audio' || kind === 'video') && sw) {
-      const media = await MediaPreview.open(sw, link, api, (error) => setPage({ state: 'failed', link, message: describeError(error) }));
-      return { preview: { kind, url: media.url }, release: () => media.close() };
-    }
-    const prepared = await prepareDownload(link, { api });
-    const sink = new MemorySink(previewBlobType(kind, link.meta.type));
-    await downloadTo(prepared, sink, { api, runner: sharedPool() });
-    const blob = sink.blob as Blob;
-    if (kind === 'text') {
-      const text = new TextDecoder().decode(await blob.slice(0, MAX_TEXT_PREVIEW).arrayBuffer());
-      return { preview: { kind, text, truncated: blob.size > MAX_TEXT_PREVIEW }, release: () => undefined };
-    }
-    const url = URL.createObjectURL(blob);
-    return { preview: { kind, url }, release: () => URL.revokeObjectURL(url) };
-  };
-
-  const preview = async (link: OpenedLink, kind: PreviewKind) => {
-    release();
-    setPage({ state: 'ready', link, preview: 'loading' });
-    try {
-      shown.current = await openPreview(link, kind);
-      setPage({ state: 'ready', link, preview: shown.current.preview });
-    } catch (error) {
-      setPage({ state: 'failed', link, message: describeError(error) });
-    }
-  };
-
-  const download = async (link: OpenedLink) => {
-    const { name, size } = link.meta;
-    let picked: FileSystemSink | null;
-    try {
-      // First, while the click still counts as the person's gesture: where to save (where the browser can ask).
-      picked = await FileSystemSink.pick(name);
-    } catch (error) {
-      if (isAbort(error)) return; // The person closed the save dialog: nothing to do.
-      throw error;
-    }
-    const abort = new AbortController();
-    controller.current = abort;
-    const meter = new SpeedMeter(size);
-    setPage({ state: 'downloading', link, progress: meter.reading(0) });
-    try {
-      let prepared: Awaited<ReturnType<typeof prepareDownload>>;
-      try {
-        prepared = await prepareDownload(link, { api, signal: abort.signal });
-      } catch (error) {
-        await picked?.abort(error);
-        throw error;
-      }
-      const sw = picked ? null : await worker.current;
-      const sink = picked ?? (sw ? await ServiceWorkerSink.open(sw, name, size, () => abort.abort()) : BlobSink.open(name, size));
-      await downloadTo(prepared, sink, {
-        api,
-        runner: sharedPool(),
-        signal: abort.signal,
-        onProgress: (done) => setPage({ state: 'downloading', link, progress: meter.sample(done) }),
-      });
-      setPage({ state: 'saved', link, where: picked ? 'file' : 'download' });
-    } catch (error) {
-      setPage({ state: 'failed', link, message: isAbort(error) ? 'Download cancelled. Nothing was saved.' : describeError(error) });
-    }
-  };
-
-  const link = page.state === 'opening' || page.state === 'password' ? undefined : page.link;
-  const kind = link ? previewKind(link.meta.type, link.meta.size) : null;
+    session.open();
+    return () => session.close();
+  }, [session]);
+  const { page, abuseHref } = useSyncExternalStore(session.subscribe, session.getSnapshot);
+  const alert = alertOf(page);
   return (
     <main>
       <h1>Cipherdrop</h1>
       {page.state === 'opening' && <p role="status">Opening the link…</p>}
-      {page.state === 'password' && <PasswordForm wrong={page.wrong} onSubmit={(password) => unlock(page.objects, page.secret, password)} />}
-      {link && (
-        <section className="file" aria-label="Shared file">
-          <h2 className="name">{link.meta.name}</h2>
-          <p>
-            <span className="size">{formatBytes(link.meta.size)}</span>
-            {link.meta.type && <span className="type"> · {link.meta.type}</span>}
-            {link.info.expiresAt !== null && <span className="type"> · {formatExpiry(link.info.expiresAt)}</span>}
-          </p>
-          <p className="lede">Decrypted in your browser. Each piece is verified before it is written.</p>
-          {page.state === 'ready' && (
-            <p className="actions">
-              <button type="button" onClick={() => download(link)}>
-                Download
-              </button>
-              {kind && page.preview === undefined && (
-                <button type="button" onClick={() => preview(link, kind)}>
-                  Preview
-                </button>
-              )}
-            </p>
-          )}
-          {page.state === 'ready' && page.preview === 'loading' && <p role="status">Decrypting the preview…</p>}
-          {page.state === 'ready' && page.preview && page.preview !== 'loading' && <PreviewView preview={page.preview} name={link.meta.name} />}
-          {page.state === 'downloading' && (
-            <>
-              <progress aria-label="Download progress" max={link.meta.size || 1} value={page.progress.done} />
-              <output className="speed" aria-label="Download speed">
-                {formatBytes(page.progress.done)} of {formatBytes(link.meta.size)}
-                {page.progress.speed !== null && ` · ${formatBytes(page.progress.speed)}/s`}
-                {page.progress.eta !== null && page.progress.eta > 0 && ` · ${formatDuration(page.progress.eta)} left`}
-              </output>
-              <button type="button" onClick={() => controller.current?.abort()}>
-                Cancel
-              </button>
-            </>
-          )}
-          {page.state === 'saved' && <p role="status">{page.where === 'file' ? 'Saved and verified.' : 'Downloaded and verified.'}</p>}
-        </section>
+      {(page.state === 'password' || page.state === 'unlocking') && <PasswordForm wrong={page.wrong} onSubmit={(password) => session.unlock(password)} />}
+      {'link' in page && (
+        <FileDetails link={page.link}>
+          <FileBody s={page} session={session} />
+        </FileDetails>
       )}
-      {page.state === 'failed' && (
+      {alert && (
         <p role="alert" className="error">
-          {page.message}
+          {alert}
         </p>
       )}
       <p>
         <a href="/">Send your own file</a>
-        {abuseContact && (
+        {abuseHref && (
           <>
             {' · '}
-            <a href={abuseHref(abuseContact)} rel="noreferrer">
+            <a href={abuseHref} rel="noreferrer">
               Report abuse
             </a>
           </>

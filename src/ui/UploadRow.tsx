@@ -1,15 +1,11 @@
 /** One file in the upload list: its state, progress, controls and — when done — its share link. */
 import { memo, useMemo, useState } from 'react';
 import { encode } from 'uqr';
-import { api } from '../transfer/api.ts';
 import { formatDuration, type Progress } from '../transfer/speed.ts';
-import type { QueueEntry, UploadQueue } from '../upload/queue.ts';
-import { allowed, type UploadState } from '../upload/states.ts';
+import { doneBytes, type PageQueue, percentOf } from '../upload/page-controller.ts';
+import type { QueueEntry } from '../upload/queue.ts';
+import { allowed } from '../upload/states.ts';
 import { describeError, formatBytes, formatExpiry } from './messages.ts';
-
-export function percentOf(done: number, size: number): number {
-  return size ? Math.floor((100 * done) / size) : 0;
-}
 
 /** Bytes, speed and time left: the line under the state, which changes while the state does not. */
 export function progressDetail({ done, total, speed, eta }: Progress): string {
@@ -47,12 +43,6 @@ export function statusText(entry: QueueEntry, deleted: boolean): string {
     case 'cancelled':
       return 'Cancelled';
   }
-}
-
-/** Bytes sent of a file in state `s`, as its bar shows them (a completing file has sent all). */
-export function doneBytes(s: UploadState, size: number): number {
-  if (s.state === 'done' || s.state === 'completing') return size;
-  return 'progress' in s && s.progress ? s.progress.done : 0;
 }
 
 /** The link as a QR code, drawn as one SVG path here: nothing is fetched, no markup is injected. */
@@ -102,12 +92,14 @@ function ShareLink({ name, link }: { name: string; link: string }) {
 
 interface RowProps {
   entry: QueueEntry;
-  queue: UploadQueue;
+  queue: PageQueue;
   /** opens the file picker, to pick an unfinished upload's file again */
   onRepick: () => void;
+  /** deletes the uploaded file early, with its owner token */
+  onDelete: (id: string, ownerToken: string) => Promise<unknown>;
 }
 
-export const UploadRow = memo(function UploadRow({ entry, queue, onRepick }: RowProps) {
+export const UploadRow = memo(function UploadRow({ entry, queue, onRepick, onDelete }: RowProps) {
   const [deleted, setDeleted] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const s = entry.state;
@@ -170,8 +162,7 @@ export const UploadRow = memo(function UploadRow({ entry, queue, onRepick }: Row
               className="secondary"
               aria-label={`Delete ${entry.name} now`}
               onClick={() =>
-                // The owner token never left this page: it is not in the link.
-                api.deleteFile(s.result.id, s.result.ownerToken).then(
+                onDelete(s.result.id, s.result.ownerToken).then(
                   () => setDeleted(true),
                   (e: unknown) => setDeleteError(describeError(e)),
                 )
