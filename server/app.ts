@@ -45,9 +45,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { storage } = options;
   const edge = options.edge ?? loopbackEdge();
   const allowedHosts = new Set(edge.allowedHosts);
-  // hash-wasm computes MD5 in WebAssembly, which the CSP must then allow (and only then).
+  // hash-wasm computes MD5 in WebAssembly (crypto/md5.ts), which the CSP must then allow, and only
+  // then: for MD5 part checksums, and for SSE-C (the key's MD5). Read per answer: the benchmark
+  // switches the checksum mode while the server runs.
   const headers = () => ({
-    ...securityHeaders(storage.publicOrigin, { wasm: storage.partChecksum === 'md5' }),
+    ...securityHeaders(storage.publicOrigin, { wasm: storage.partChecksum === 'md5' || storage.customerKeys }),
     ...(edge.hstsMaxAge > 0 ? { 'strict-transport-security': `max-age=${edge.hstsMaxAge}; includeSubDomains` } : {}),
   });
   /** Answers that never reach a route (bad escapes, malformed requests) get the same headers and shape. */

@@ -1,7 +1,7 @@
 /**
  * Security headers on every response: a strict CSP (no inline script, no third-party origins).
  * `wasm`: allow compiling WebAssembly ('wasm-unsafe-eval' permits no eval of script text); only
- * PART_CHECKSUM=md5 needs it.
+ * MD5 needs it (PART_CHECKSUM=md5, S3_SSE=sse-c: crypto/md5.ts).
  */
 export function securityHeaders(s3Origin: string, { wasm = false } = {}): Record<string, string> {
   const csp = [

@@ -1,6 +1,7 @@
 /**
- * Errors of the transfer layer (HTTP, network, API), next to the format's own (crypto/errors.ts).
- * Both cross the worker boundary as plain data and are rebuilt by `reviveError`.
+ * Errors of the transfer layer (HTTP, network, API) and of opening a link, next to the format's
+ * own (crypto/errors.ts). All cross the worker boundary as plain data and are rebuilt by
+ * `reviveError`.
  */
 import {
   ContextMismatchError,
@@ -23,9 +24,6 @@ export type TransferErrorCode =
   | 'Api'
   | 'NotFound'
   | 'Expired'
-  | 'BadLink'
-  | 'PasswordRequired'
-  | 'NoStreamingSave'
   /**
    * The file's bytes differ from those an unfinished upload already sealed (a part's plaintext
    * digest, or the fingerprint of a re-picked file): sealing them again under the same key and IVs
@@ -33,13 +31,42 @@ export type TransferErrorCode =
    */
   | 'SourceChanged';
 
+/** What a server said, beside the HTTP status: the presign API's error code, or the store's S3 `<Code>`. */
+export interface RemoteCodes {
+  /** the presign API's `error.code` (Api, NotFound, Expired) */
+  apiCode?: string;
+  /** the S3 error `<Code>` of a store's answer (HttpStatus), e.g. `BadDigest`, `SlowDown` */
+  storeCode?: string;
+}
+
 export class TransferError extends Error {
+  readonly apiCode?: string;
+  readonly storeCode?: string;
   constructor(
     readonly code: TransferErrorCode,
     message: string,
-    /** HTTP status for HttpStatus/Api/NotFound; the API's error code for Api, the store's S3 code for HttpStatus. */
+    /** HTTP status for HttpStatus/Api/NotFound/Expired */
     readonly status?: number,
-    readonly apiCode?: string,
+    codes: RemoteCodes = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.apiCode = codes.apiCode;
+    this.storeCode = codes.storeCode;
+  }
+}
+
+/**
+ * A share link that cannot be opened as it is, or whose file this browser cannot save: not a
+ * transfer failing, but something the person must act on (copy the whole link, type the password,
+ * use another browser).
+ */
+export type LinkErrorCode = 'BadLink' | 'PasswordRequired' | 'NoStreamingSave';
+
+export class LinkError extends Error {
+  constructor(
+    readonly code: LinkErrorCode,
+    message: string,
   ) {
     super(message);
     this.name = new.target.name;
@@ -51,13 +78,18 @@ export const isAbort = (error: unknown): boolean =>
 
 export type SerializedError =
   | { kind: 'format'; code: FormatErrorCode; message: string; site?: CorruptionSite }
-  | { kind: 'transfer'; code: TransferErrorCode; message: string; status?: number; apiCode?: string }
+  | { kind: 'transfer'; code: TransferErrorCode; message: string; status?: number; apiCode?: string; storeCode?: string }
+  | { kind: 'link'; code: LinkErrorCode; message: string }
   | { kind: 'other'; message: string };
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof CorruptedError) return { kind: 'format', code: error.code, message: error.message, site: error.site };
   if (error instanceof FormatError) return { kind: 'format', code: error.code, message: error.message };
-  if (error instanceof TransferError) return { kind: 'transfer', code: error.code, message: error.message, status: error.status, apiCode: error.apiCode };
+  if (error instanceof TransferError) {
+    const { code, message, status, apiCode, storeCode } = error;
+    return { kind: 'transfer', code, message, status, apiCode, storeCode };
+  }
+  if (error instanceof LinkError) return { kind: 'link', code: error.code, message: error.message };
   if (isAbort(error)) return { kind: 'transfer', code: 'Aborted', message: 'Cancelled' };
   return { kind: 'other', message: error instanceof Error ? error.message : String(error) };
 }
@@ -82,7 +114,9 @@ export function reviveError(data: SerializedError): Error {
       return new FORMAT_CLASSES[data.code](data.message);
     }
     case 'transfer':
-      return new TransferError(data.code, data.message, data.status, data.apiCode);
+      return new TransferError(data.code, data.message, data.status, { apiCode: data.apiCode, storeCode: data.storeCode });
+    case 'link':
+      return new LinkError(data.code, data.message);
     case 'other':
       return new Error(data.message);
   }

@@ -7,8 +7,10 @@ import { openDataObject } from '../../src/download/data-object.ts';
 import { downloadTo, openLink, parseLink, type Sink } from '../../src/download/downloader.ts';
 import { ServiceWorkerSink, serviceWorker } from '../../src/download/sinks.ts';
 import { createApi } from '../../src/transfer/api.ts';
-import { orderedPool } from '../../src/transfer/limit.ts';
-import { fromFile, uploadFile } from '../../src/upload/uploader.ts';
+import { orderedPool } from '../../src/transfer/ordered-pool.ts';
+import { type UploadSource, uploadFile } from '../../src/upload/uploader.ts';
+
+const fromFile = (file: File): UploadSource => ({ blob: file, name: file.name, type: file.type, lastModified: file.lastModified });
 import { WorkerPool } from '../../src/workers/pool.ts';
 import { unusedKeys } from './plain-opener.ts';
 import { plainSealer } from './plain-sealer.ts';

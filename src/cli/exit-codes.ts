@@ -1,6 +1,6 @@
 /** The CLI's exit codes and messages, mapped from error codes in this one place. Scripts may rely on them. */
 import { FormatError } from '../crypto/errors.ts';
-import { TransferError } from '../errors.ts';
+import { LinkError, TransferError } from '../errors.ts';
 
 export const EXIT = {
   ok: 0,
@@ -34,15 +34,12 @@ export function exitCodeOf(error: unknown): number {
         return EXIT.integrity;
     }
   }
+  if (error instanceof LinkError) return error.code === 'PasswordRequired' ? EXIT.wrongKey : EXIT.usage;
   if (error instanceof TransferError) {
     switch (error.code) {
       case 'NotFound':
       case 'Expired':
         return EXIT.notFound;
-      case 'BadLink':
-        return EXIT.usage;
-      case 'PasswordRequired':
-        return EXIT.wrongKey;
       case 'Aborted':
         return EXIT.cancelled;
       case 'SourceChanged':
@@ -68,6 +65,6 @@ export function messageOf(error: unknown): string {
         return `Integrity check failed (${error.code}): ${error.message}. No output was kept.`;
     }
   }
-  if (error instanceof TransferError && error.code === 'PasswordRequired') return 'This link needs a password: pass --password (or set CIPHERDROP_PASSWORD).';
+  if (error instanceof LinkError && error.code === 'PasswordRequired') return 'This link needs a password: pass --password (or set CIPHERDROP_PASSWORD).';
   return error instanceof Error ? error.message : String(error);
 }

@@ -13,7 +13,7 @@ import { keyNameOf, linkKey, parseKeyName } from '../crypto/password.ts';
 import { readHeader } from '../crypto/random-access.ts';
 import { openDataObject } from '../download/data-object.ts';
 import { downloadTo, fetchLink, parseLink, unlockLink } from '../download/downloader.ts';
-import { TransferError } from '../errors.ts';
+import { LinkError } from '../errors.ts';
 import { displayName, displayText, MAX_NAME_BYTES, safeFileName } from '../names.ts';
 import { decryptFile, FileSink, fileRandomAccess, fileSource } from '../node/files.ts';
 import { createApi } from '../transfer/api.ts';
@@ -127,7 +127,7 @@ async function download(args: Args, signal: AbortSignal): Promise<void> {
   try {
     url = new URL(positionals[0]);
   } catch {
-    throw new TransferError('BadLink', 'That is not a link');
+    throw new LinkError('BadLink', 'That is not a link');
   }
   const { id, secret } = parseLink(url.pathname, url.hash);
   const api = createApi({ base: url.origin });

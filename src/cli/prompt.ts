@@ -1,10 +1,10 @@
 /** Passwords come from CIPHERDROP_PASSWORD (for scripts) or a hidden prompt on the terminal. */
-import { TransferError } from '../errors.ts';
+import { LinkError } from '../errors.ts';
 import { UsageError } from './exit-codes.ts';
 
 function ask(prompt: string): Promise<string> {
   const input = process.stdin;
-  if (!input.isTTY) return Promise.reject(new TransferError('PasswordRequired', 'A password is needed: set CIPHERDROP_PASSWORD or run in a terminal'));
+  if (!input.isTTY) return Promise.reject(new LinkError('PasswordRequired', 'A password is needed: set CIPHERDROP_PASSWORD or run in a terminal'));
   process.stderr.write(prompt);
   input.setRawMode(true);
   input.resume();

@@ -2,13 +2,12 @@
  * SSE-C, the optional second layer: the store encrypts at rest with a key the client sends on
  * every request and forgets after it. The key is derived from the link secret with HKDF under
  * its own label, so it says nothing about the key that protects the content; the presign server
- * never sees it (it signs only the algorithm header). S3 wants the key's MD5 too; WebCrypto has
- * no MD5, so `@noble/hashes` (audited, no dependencies) computes it. MD5 here is only S3's
- * transmission check, not a security primitive.
+ * never sees it (it signs only the algorithm header). S3 wants the key's MD5 too (md5.ts): only
+ * S3's transmission check, not a security primitive.
  */
-import { md5 } from '@noble/hashes/legacy.js';
 import { SSE_C_HEADERS } from '../contract/api.ts';
 import { toBase64 } from './bytes.ts';
+import { md5 } from './md5.ts';
 
 const LABEL = new TextEncoder().encode('cipherdrop sse-c key v1');
 
@@ -24,6 +23,6 @@ export async function customerKeyHeaders(secret: Uint8Array): Promise<Record<str
   return {
     [SSE_C_HEADERS.algorithm]: 'AES256',
     [SSE_C_HEADERS.key]: toBase64(key),
-    [SSE_C_HEADERS.keyMd5]: toBase64(md5(key)),
+    [SSE_C_HEADERS.keyMd5]: toBase64(await md5(key)),
   };
 }

@@ -11,11 +11,11 @@ import { parseCompleteHeader } from '../crypto/format.ts';
 import { decodeLinkSecret, type FileMeta, openMeta } from '../crypto/objects.ts';
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
-import { TransferError } from '../errors.ts';
+import { LinkError, TransferError } from '../errors.ts';
 import { planRanges } from '../layout.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
-import { orderedPool } from '../transfer/limit.ts';
+import { orderedPool } from '../transfer/ordered-pool.ts';
 import type { DataObject } from './data-object.ts';
 
 export const DEFAULT_RANGES_IN_FLIGHT = 4;
@@ -42,7 +42,7 @@ const FILE_ID = new RegExp(FILE_ID_PATTERN);
 export function parseLink(pathname: string, hash: string): { id: string; secret: Uint8Array } {
   const id = /^\/d\/([^/]+)\/?$/.exec(pathname)?.[1] ?? '';
   const secret = decodeLinkSecret(hash.replace(/^#/, ''));
-  if (!FILE_ID.test(id) || !secret) throw new TransferError('BadLink', 'This link is incomplete or damaged: check that it was copied whole');
+  if (!FILE_ID.test(id) || !secret) throw new LinkError('BadLink', 'This link is incomplete or damaged: check that it was copied whole');
   return { id, secret };
 }
 
@@ -74,7 +74,7 @@ export async function fetchLink(api: Api, id: string, secret: Uint8Array, signal
 
 /** Derives the key (with the password, if the link has one) and decrypts the meta object. */
 export async function unlockLink(objects: LinkObjects, secret: Uint8Array, password?: string): Promise<OpenedLink> {
-  if (objects.passwordParams && password === undefined) throw new TransferError('PasswordRequired', 'This link is protected by a password');
+  if (objects.passwordParams && password === undefined) throw new LinkError('PasswordRequired', 'This link is protected by a password');
   const { wrappingKey, keyName } = await linkKey(secret, password, objects.passwordParams);
   const meta = await openMeta(wrappingKey, objects.id, objects.metaBytes, keyName);
   return { id: objects.id, meta, info: objects.info, wrappingKey, keyName, storeHeaders: objects.storeHeaders };

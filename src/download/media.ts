@@ -9,7 +9,7 @@
 import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
 import { MiB } from '../crypto/format.ts';
 import type { PlaintextReader } from '../crypto/random-access.ts';
-import { isAbort, TransferError } from '../errors.ts';
+import { isAbort, LinkError } from '../errors.ts';
 import { type OpenDataOptions, openDataObject } from './data-object.ts';
 import type { OpenedLink } from './downloader.ts';
 import { KEEPALIVE_MS, registerRelay } from './sinks.ts';
@@ -22,7 +22,7 @@ const CONTROL_TIMEOUT_MS = 10_000;
 async function controlled(): Promise<void> {
   if (navigator.serviceWorker.controller) return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TransferError('NoStreamingSave', 'The service worker did not take control of the page')), CONTROL_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new LinkError('NoStreamingSave', 'The service worker did not take control of the page')), CONTROL_TIMEOUT_MS);
     navigator.serviceWorker.addEventListener(
       'controllerchange',
       () => {

@@ -11,7 +11,7 @@
  */
 import { FILE_ID_PATTERN } from '../contract/limits.ts';
 import { WrongKeyError } from '../crypto/errors.ts';
-import { isAbort, TransferError } from '../errors.ts';
+import { isAbort, LinkError, TransferError } from '../errors.ts';
 import { SpeedMeter } from '../transfer/speed.ts';
 import type { DataObject } from './data-object.ts';
 import type { LinkObjects, OpenedLink, Sink } from './downloader.ts';
@@ -82,8 +82,8 @@ export function abuseHref(contact: string, pathname: string): string {
 
 export function linkProblem(error: unknown): LinkProblem {
   if (error instanceof WrongKeyError) return 'wrongKey';
+  if (error instanceof LinkError && error.code === 'BadLink') return 'malformed';
   if (error instanceof TransferError) {
-    if (error.code === 'BadLink') return 'malformed';
     if (error.code === 'NotFound') return 'missing';
     if (error.code === 'Expired') return 'expired';
   }

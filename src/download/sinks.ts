@@ -5,7 +5,7 @@
  */
 import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
 import { MiB } from '../crypto/format.ts';
-import { TransferError } from '../errors.ts';
+import { LinkError, TransferError } from '../errors.ts';
 import type { Sink } from './downloader.ts';
 
 /** Above this, a download without a service worker is refused rather than held in memory. */
@@ -31,7 +31,7 @@ export function registerRelay(
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       port1.removeEventListener('message', onMessage);
-      reject(new TransferError('NoStreamingSave', 'The service worker did not answer'));
+      reject(new LinkError('NoStreamingSave', 'The service worker did not answer'));
     }, START_TIMEOUT_MS);
     const onMessage = ({ data }: MessageEvent) => {
       if (data?.type !== 'registered') return;
@@ -108,7 +108,7 @@ export class ServiceWorkerSink implements Sink {
     const sink = new ServiceWorkerSink(channel.port1, worker, token, onCancel);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TransferError('NoStreamingSave', 'The browser did not start the download')), START_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new LinkError('NoStreamingSave', 'The browser did not start the download')), START_TIMEOUT_MS);
     });
     try {
       await Promise.race([sink.startedPromise, timeout]);
@@ -157,7 +157,7 @@ export class BlobSink implements Sink {
   private readonly chunks: Uint8Array<ArrayBuffer>[] = [];
   constructor(private readonly name: string) {}
   static open(name: string, size: number): BlobSink {
-    if (size > MAX_BLOB_DOWNLOAD) throw new TransferError('NoStreamingSave', 'This browser cannot stream large downloads to disk (service workers are off)');
+    if (size > MAX_BLOB_DOWNLOAD) throw new LinkError('NoStreamingSave', 'This browser cannot stream large downloads to disk (service workers are off)');
     return new BlobSink(name);
   }
   async write(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
@@ -191,8 +191,6 @@ function saveFilePicker(): SaveFilePicker | null {
   // Under automation nobody can answer the picker's dialog; the service-worker path is used there.
   return typeof picker === 'function' && !navigator.webdriver ? picker.bind(window) : null;
 }
-
-export const canPickSaveFile = (): boolean => saveFilePicker() !== null;
 
 /**
  * Writes verified plaintext straight into a file the person picked. The browser writes to a

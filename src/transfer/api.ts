@@ -62,7 +62,7 @@ export function createApi({ base: origin, token }: ApiEndpoint) {
     const code = data?.error?.code ?? 'Unknown';
     const message = data?.error?.message ?? `HTTP ${response.status}`;
     const kind = response.status === 404 && code === 'NotFound' ? 'NotFound' : response.status === 410 && code === 'Expired' ? 'Expired' : 'Api';
-    throw new TransferError(kind, message, response.status, code);
+    throw new TransferError(kind, message, response.status, { apiCode: code });
   }
 
   /** A retried Complete whose first attempt did finish the upload is answered 409 AlreadyComplete. */

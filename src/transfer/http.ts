@@ -32,7 +32,7 @@ export async function request(url: string, init: RequestInit, timeoutMs = respon
   }
 }
 
-/** An S3 error body is XML with a <Code>: kept as the error's `apiCode` (a field, not a message). */
+/** An S3 error body is XML with a <Code>: kept as the error's `storeCode` (a field, not a message). */
 async function s3Code(response: Response): Promise<string> {
   const text = await response.text().catch(() => '');
   return /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
@@ -41,7 +41,7 @@ async function s3Code(response: Response): Promise<string> {
 export async function expectStatus(response: Response, ok: number[], what: string): Promise<void> {
   if (ok.includes(response.status)) return;
   const code = await s3Code(response);
-  throw new TransferError('HttpStatus', `${what} failed: HTTP ${response.status}${code ? ` ${code}` : ''}`, response.status, code || undefined);
+  throw new TransferError('HttpStatus', `${what} failed: HTTP ${response.status}${code ? ` ${code}` : ''}`, response.status, { storeCode: code || undefined });
 }
 
 /**

@@ -49,7 +49,7 @@ export function retryDecision(error: unknown, attempt: number, context: RetryCon
       const status = error.status ?? 0;
       if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'fail' };
       if (status === 408 || status === 429 || status >= 500) return { action: 'retry', delayMs: backoff(attempt, random) };
-      if (status === 400 && DAMAGED_IN_TRANSIT.has(error.apiCode ?? '')) return { action: 'retry', delayMs: backoff(attempt, random) };
+      if (status === 400 && DAMAGED_IN_TRANSIT.has(error.storeCode ?? '')) return { action: 'retry', delayMs: backoff(attempt, random) };
       return { action: 'fail' };
     }
     case 'Api': {

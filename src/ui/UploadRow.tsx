@@ -26,7 +26,7 @@ export function statusText(entry: QueueEntry, deleted: boolean): string {
   switch (s.state) {
     case 'queued':
       return s.progress ? `Waiting to continue · ${percentOf(s.progress.done, entry.size)}%` : 'Waiting';
-    case 'encrypting':
+    case 'preparing':
       return 'Preparing: deriving keys and encrypting the file details';
     case 'uploading':
       return `Encrypting and uploading: ${percentOf(s.progress.done, entry.size)}%`;

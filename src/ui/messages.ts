@@ -1,6 +1,6 @@
 /** Every error the page can show, mapped from its code in this one place. */
 import { CorruptedError, FormatError } from '../crypto/errors.ts';
-import { TransferError } from '../errors.ts';
+import { LinkError, TransferError } from '../errors.ts';
 
 const NOTHING_SAVED = 'Nothing was saved.';
 
@@ -26,6 +26,16 @@ export function describeError(error: unknown): string {
         return `The file is damaged or was tampered with. ${NOTHING_SAVED}`;
     }
   }
+  if (error instanceof LinkError) {
+    switch (error.code) {
+      case 'PasswordRequired':
+        return 'This link is protected by a password.';
+      case 'BadLink':
+        return 'This link is incomplete or damaged. Check that it was copied whole, including the part after #.';
+      case 'NoStreamingSave':
+        return 'This browser cannot save large files without service workers. Try another browser or leave private mode.';
+    }
+  }
   if (error instanceof TransferError) {
     switch (error.code) {
       case 'Network':
@@ -40,12 +50,6 @@ export function describeError(error: unknown): string {
         return 'This file does not exist: it was never finished, has expired, or was deleted.';
       case 'Expired':
         return 'This link has expired: the file is no longer available.';
-      case 'PasswordRequired':
-        return 'This link is protected by a password.';
-      case 'BadLink':
-        return 'This link is incomplete or damaged. Check that it was copied whole, including the part after #.';
-      case 'NoStreamingSave':
-        return 'This browser cannot save large files without service workers. Try another browser or leave private mode.';
       case 'SourceChanged':
         // Also what the upload row shows when a changed file starts afresh (test/e2e/resume.spec.ts).
         return 'This file changed since its upload was interrupted: it is uploaded again from the start, with a new key.';

@@ -2,15 +2,15 @@
  * The life of one file in the upload queue, as a discriminated union and one pure transition
  * function, so impossible states cannot be written and every branch is unit-tested.
  *
- *   queued ──start──▶ encrypting ──prepared──▶ uploading ──completing──▶ completing ──done──▶ done
+ *   queued ──start──▶ preparing ──prepared──▶ uploading ──completing──▶ completing ──done──▶ done
  *     │                   │                      │  ▲                       │
  *     │                   │                 pause│  │resume (→ queued)      │
  *     │                   │                      ▼  │                       │
  *     └──pause──────────────────────────────▶ paused                        │
  *   any live state ──fail──▶ failed ──retry──▶ queued
- *   queued, encrypting, uploading, paused, failed ──cancel──▶ cancelled
+ *   queued, preparing, uploading, paused, failed ──cancel──▶ cancelled
  *
- * `encrypting` is the short setup of a file: deriving keys (a second with a password), starting
+ * `preparing` is the short setup of a file: deriving keys (a second with a password), starting
  * the multipart upload and sealing the file details. Parts are then sealed and sent together, in
  * `uploading`. A resumed file goes back to `queued` and waits for its turn like any other.
  * `completing` cannot be cancelled: the store may already have made the object, and aborting then
@@ -21,7 +21,7 @@ import type { UploadResult } from './uploader.ts';
 
 export type UploadState =
   | { state: 'queued'; progress: Progress | null }
-  | { state: 'encrypting' }
+  | { state: 'preparing' }
   | { state: 'uploading'; progress: Progress }
   | { state: 'paused'; progress: Progress | null }
   | { state: 'completing' }
@@ -52,9 +52,9 @@ const progressOf = (s: UploadState): Progress | null =>
 export function transition(s: UploadState, e: UploadEvent): UploadState {
   switch (e.type) {
     case 'start':
-      return s.state === 'queued' ? { state: 'encrypting' } : s;
+      return s.state === 'queued' ? { state: 'preparing' } : s;
     case 'prepared':
-      return s.state === 'encrypting' ? { state: 'uploading', progress: e.progress } : s;
+      return s.state === 'preparing' ? { state: 'uploading', progress: e.progress } : s;
     case 'progress':
       return s.state === 'uploading' ? { state: 'uploading', progress: e.progress } : s;
     case 'pause':
@@ -77,12 +77,7 @@ export function transition(s: UploadState, e: UploadEvent): UploadState {
 
 /** States in which the file still has work going on or waiting. */
 export function isLive(s: UploadState): boolean {
-  return s.state === 'queued' || s.state === 'encrypting' || s.state === 'uploading' || s.state === 'paused' || s.state === 'completing';
-}
-
-/** States that hold a worker slot in the queue (setup, parts or completion under way). */
-export function isActive(s: UploadState): boolean {
-  return s.state === 'encrypting' || s.state === 'uploading' || s.state === 'completing';
+  return s.state === 'queued' || s.state === 'preparing' || s.state === 'uploading' || s.state === 'paused' || s.state === 'completing';
 }
 
 /** What the page may offer for a file in this state. */

@@ -15,7 +15,7 @@ import { createMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
-import { TransferError } from '../errors.ts';
+import { LinkError, TransferError } from '../errors.ts';
 import type { PartPlan } from '../layout.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
@@ -38,8 +38,6 @@ export interface UploadSource {
   type: string;
   lastModified: number;
 }
-
-export const fromFile = (file: File): UploadSource => ({ blob: file, name: file.name, type: file.type, lastModified: file.lastModified });
 
 export interface StartOptions {
   api: Api;
@@ -199,7 +197,7 @@ export function bytesDone(record: UploadRecord): number {
 
 function decodeSecret(encoded: string): Uint8Array {
   const secret = decodeLinkSecret(encoded);
-  if (!secret) throw new TransferError('BadLink', 'The saved upload has a damaged key');
+  if (!secret) throw new LinkError('BadLink', 'The saved upload has a damaged key');
   return secret;
 }
 

@@ -301,7 +301,19 @@ describe('files and headers', () => {
   });
 });
 
-it('allows WebAssembly in the CSP only when parts are checked with MD5 (hash-wasm), and never inline script', async () => {
+it('allows WebAssembly in the CSP only when MD5 is needed (part checksums or SSE-C keys, hash-wasm), and never inline script', async () => {
+  const sseC = await buildApp({
+    access: ACCESS,
+    limits: openLimits(),
+    storage: { ...storage, partChecksum: null, customerKeys: true },
+    presignExpiresSeconds: 60,
+  });
+  try {
+    const csp = String((await sseC.inject({ method: 'GET', url: '/api/health' })).headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval';");
+  } finally {
+    await sseC.close();
+  }
   const md5 = await buildApp({ access: ACCESS, limits: openLimits(), storage: { ...storage, partChecksum: 'md5' }, presignExpiresSeconds: 60 });
   try {
     const csp = String((await md5.inject({ method: 'GET', url: '/api/health' })).headers['content-security-policy']);

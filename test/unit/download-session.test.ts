@@ -10,7 +10,7 @@ import type { DataObject } from '../../src/download/data-object.ts';
 import type { LinkObjects, OpenedLink, Sink } from '../../src/download/downloader.ts';
 import type { PreviewKind } from '../../src/download/preview.ts';
 import { abuseHref, type DownloadEngine, DownloadSession, linkProblem, type ShownPreview } from '../../src/download/session.ts';
-import { TransferError } from '../../src/errors.ts';
+import { LinkError, TransferError } from '../../src/errors.ts';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const PATH = `/d/${ID}`;
@@ -139,7 +139,7 @@ describe('opening a link', () => {
       [
         {
           parse: () => {
-            throw new TransferError('BadLink', 'bad');
+            throw new LinkError('BadLink', 'bad');
           },
         },
         'malformed',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Limiter, orderedPool } from '../../src/transfer/limit.ts';
+import { Limiter } from '../../src/transfer/limit.ts';
+import { orderedPool } from '../../src/transfer/ordered-pool.ts';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

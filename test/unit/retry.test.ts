@@ -29,7 +29,7 @@ describe('retryDecision', () => {
   });
 
   it('sends a part again when the store says its bytes arrived damaged (a signed checksum did not match)', () => {
-    const s3 = (code: string) => new TransferError('HttpStatus', `HTTP 400 ${code}`, 400, code);
+    const s3 = (code: string) => new TransferError('HttpStatus', `HTTP 400 ${code}`, 400, { storeCode: code });
     expect(retryDecision(s3('BadDigest'), 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
     expect(retryDecision(s3('XAmzContentChecksumMismatch'), 2, { random: half })).toEqual({ action: 'retry', delayMs: backoff(2, half) });
     // A malformed digest or any other 400 is our own mistake: sending again would not help.
@@ -50,7 +50,7 @@ describe('retryDecision', () => {
   });
 
   it('retries the presign API only when it is rate limited or unavailable, never on its refusals', () => {
-    const api = (status: number, code: string) => new TransferError('Api', code, status, code);
+    const api = (status: number, code: string) => new TransferError('Api', code, status, { apiCode: code });
     for (const error of [api(429, 'RateLimited'), api(502, 'Unknown'), api(503, 'StorageUnavailable'), api(503, 'QuotaUnavailable'), api(504, 'Unknown')]) {
       expect(retryDecision(error, 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
     }

@@ -125,7 +125,7 @@ describe('sendPart', () => {
 
   it(`gives up after ${MAX_ATTEMPTS} attempts with the last error, and releases the part`, async () => {
     store.answers = Array(MAX_ATTEMPTS + 2).fill(503);
-    await expect(send()).rejects.toMatchObject({ code: 'HttpStatus', status: 503, apiCode: 'SlowDown' });
+    await expect(send()).rejects.toMatchObject({ code: 'HttpStatus', status: 503, storeCode: 'SlowDown' });
     expect(store.puts).toHaveLength(MAX_ATTEMPTS);
     expect([sealer.seals, sealer.releases]).toEqual([1, 1]);
   });
@@ -174,7 +174,7 @@ describe('sendPart', () => {
     let refusals = 1;
     const partUrls = api.partUrls;
     api.partUrls = async (...args) => {
-      if (refusals-- > 0) throw new TransferError('Api', 'Service unavailable', 503, 'Unknown');
+      if (refusals-- > 0) throw new TransferError('Api', 'Service unavailable', 503, { apiCode: 'Unknown' });
       return partUrls(...args);
     };
     await expect(send({ url: undefined, checksum: 'sha256' })).resolves.toEqual({ etag: '"etag-1"' });

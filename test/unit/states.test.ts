@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { allowed, isActive, isLive, QUEUED, type StateName, transition, type UploadEvent, type UploadState } from '../../src/upload/states.ts';
+import { allowed, isLive, QUEUED, type StateName, transition, type UploadEvent, type UploadState } from '../../src/upload/states.ts';
 import type { UploadResult } from '../../src/upload/uploader.ts';
 
 const progress = { done: 5, total: 10, speed: 1, eta: 5 };
 const result: UploadResult = { id: 'i', secret: 's', linkPath: '/d/i#s', expiresAt: null, ownerToken: 't' };
 const one: Record<StateName, UploadState> = {
   queued: QUEUED,
-  encrypting: { state: 'encrypting' },
+  preparing: { state: 'preparing' },
   uploading: { state: 'uploading', progress },
   paused: { state: 'paused', progress },
   completing: { state: 'completing' },
@@ -29,13 +29,13 @@ const events: Record<UploadEvent['type'], UploadEvent> = {
 
 /** Every (state, event) pair that changes the state, and into what; all others leave it as it is. */
 const MOVES: Record<string, StateName> = {
-  'queued start': 'encrypting',
+  'queued start': 'preparing',
   'queued pause': 'paused',
   'queued fail': 'failed',
   'queued cancel': 'cancelled',
-  'encrypting prepared': 'uploading',
-  'encrypting fail': 'failed',
-  'encrypting cancel': 'cancelled',
+  'preparing prepared': 'uploading',
+  'preparing fail': 'failed',
+  'preparing cancel': 'cancelled',
   'uploading progress': 'uploading',
   'uploading pause': 'paused',
   'uploading completing': 'completing',
@@ -80,15 +80,10 @@ describe('upload state machine', () => {
     expect(allowed(one.done)).toEqual({ pause: false, resume: false, cancel: false, retry: false });
   });
 
-  it('names live and active states', () => {
+  it('names live states', () => {
     const live = Object.values(one)
       .filter(isLive)
       .map((s) => s.state);
-    expect(live).toEqual(['queued', 'encrypting', 'uploading', 'paused', 'completing']);
-    expect(
-      Object.values(one)
-        .filter(isActive)
-        .map((s) => s.state),
-    ).toEqual(['encrypting', 'uploading', 'completing']);
+    expect(live).toEqual(['queued', 'preparing', 'uploading', 'paused', 'completing']);
   });
 });
