@@ -1,0 +1,37 @@
+/** Known answers: messages written by @aws-crypto/client-node (test/vectors, made by scripts/make-vectors.ts). */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { importWrappingKey } from '../../../src/crypto/cipher.ts';
+import { parseCompleteHeader } from '../../../src/crypto/format.ts';
+import { decryptBytes } from '../../../src/crypto/message.ts';
+import { keyNameOf, linkKey, parseKeyName } from '../../../src/crypto/password.ts';
+import type { Vector } from '../../support/vectors.ts';
+
+const vectors = JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[];
+const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64url'));
+
+describe('known-answer vectors from client-node', () => {
+  it('has vectors', () => expect(vectors.length).toBeGreaterThanOrEqual(6));
+
+  for (const v of vectors) {
+    it(`decrypts: ${v.description}`, async () => {
+      const message = bytes(v.ciphertext);
+      const header = parseCompleteHeader(message);
+      expect(header.frameLength).toBe(v.frameLength);
+      expect(keyNameOf(header)).toBe(v.keyName);
+      const key = await importWrappingKey(bytes(v.wrappingKey));
+      const plain = await decryptBytes(key, message, { context: v.context, keyName: v.keyName });
+      expect(Buffer.from(plain).toString('base64url')).toBe(v.plaintext);
+    });
+
+    if (v.password && v.secret) {
+      it(`derives the same wrapping key from secret and password: ${v.description}`, async () => {
+        const message = bytes(v.ciphertext);
+        const params = parseKeyName(keyNameOf(parseCompleteHeader(message)));
+        const { wrappingKey, keyName } = await linkKey(bytes(v.secret as string), v.password, params);
+        const plain = await decryptBytes(wrappingKey, message, { context: v.context, keyName });
+        expect(Buffer.from(plain).toString('base64url')).toBe(v.plaintext);
+      });
+    }
+  }
+});
