@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig, type S3Settings } from './config.ts';
 import { startLocalS3 } from './local-s3.ts';
-import { createStorage, type Storage, s3Client } from './storage.ts';
+import { s3Client } from './s3-client.ts';
+import { createStorage, type Storage } from './storage.ts';
 
 export interface OpsContext {
   settings: S3Settings;

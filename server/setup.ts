@@ -31,7 +31,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { SseSettings } from './config.ts';
-import { RETENTION_DAYS, RETENTION_TAG, SSE_C_ALGORITHM_HEADER } from './storage.ts';
+import { RETENTION_DAYS, RETENTION_TAG, SSE_C_ALGORITHM_HEADER } from './object-headers.ts';
 
 export interface SetupOptions {
   bucket: string;

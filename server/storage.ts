@@ -15,16 +15,26 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { PART_CHECKSUM_HEADER, type PartChecksum, SSE_C_HEADERS } from '../src/contract/api.ts';
+import { PART_CHECKSUM_HEADER, type PartChecksum } from '../src/contract/api.ts';
 import { META_URL_SECONDS } from '../src/contract/limits.ts';
-import type { S3Settings, SseSettings } from './config.ts';
+import type { S3Settings } from './config.ts';
 import { ApiError } from './errors.ts';
 import { isFileId, type ObjectRole, objectKey } from './ids.ts';
+import {
+  EXPIRES_HEADER,
+  EXPIRES_METADATA,
+  EXPIRES_TAG,
+  OCTET_STREAM,
+  SSE_C_ALGORITHM_HEADER,
+  sseFor,
+  TAGGING_HEADER,
+  expiryTags as tagsFor,
+} from './object-headers.ts';
+import { mapS3Error, s3Client, UNSUPPORTED } from './s3-client.ts';
 
 export interface CompletedPart {
   partNumber: number;
@@ -47,49 +57,6 @@ export interface UnfinishedUpload {
   uploadId: string;
   /** ms since epoch */
   startedAt: number;
-}
-
-/** S3 user metadata key (sent as x-amz-meta-cipherdrop-expires). */
-const EXPIRES_METADATA = 'cipherdrop-expires';
-const EXPIRES_HEADER = `x-amz-meta-${EXPIRES_METADATA}`;
-/** Under SSE-C, metadata is unreadable without the key, so the expiry is an object tag instead. */
-const EXPIRES_TAG = 'cipherdrop-expires';
-/**
- * Every expiring object is also tagged with a retention class (the next of these day counts at or
- * above its expiry), which bucket lifecycle rules (`npm run setup`) turn into deletion a day after
- * it: a backstop for the sweeper, which deletes at the exact time.
- */
-export const RETENTION_TAG = 'cipherdrop-retention';
-export const RETENTION_DAYS = [1, 7, 30, 90, 365] as const;
-const TAGGING_HEADER = 'x-amz-tagging';
-const OCTET_STREAM = 'application/octet-stream';
-
-export function retentionDays(expiresAt: number, now = Date.now()): number {
-  const days = Math.ceil((expiresAt - now) / 86_400_000);
-  return RETENTION_DAYS.find((d) => d >= days) ?? RETENTION_DAYS[RETENTION_DAYS.length - 1];
-}
-export const SSE_HEADER = 'x-amz-server-side-encryption';
-export const SSE_KMS_KEY_HEADER = 'x-amz-server-side-encryption-aws-kms-key-id';
-export const SSE_C_ALGORITHM_HEADER = SSE_C_HEADERS.algorithm;
-
-/** The SDK parameters and the equivalent headers for the configured server-side encryption. */
-function sseFor(sse: SseSettings | undefined): { params: Record<string, string>; headers: Record<string, string> } {
-  switch (sse?.mode ?? 'none') {
-    case 'AES256':
-      return { params: { ServerSideEncryption: 'AES256' }, headers: { [SSE_HEADER]: 'AES256' } };
-    case 'aws:kms': {
-      const key = sse?.kmsKeyId;
-      return {
-        params: { ServerSideEncryption: 'aws:kms', ...(key ? { SSEKMSKeyId: key } : {}) },
-        headers: { [SSE_HEADER]: 'aws:kms', ...(key ? { [SSE_KMS_KEY_HEADER]: key } : {}) },
-      };
-    }
-    case 'sse-c':
-      // Only the algorithm is signed; the browser adds the key and its MD5, which we never see.
-      return { params: { SSECustomerAlgorithm: 'AES256' }, headers: { [SSE_C_ALGORITHM_HEADER]: 'AES256' } };
-    default:
-      return { params: {}, headers: {} };
-  }
 }
 
 /** How an upload starts: the server created the multipart upload, or (SSE-C) the browser must. */
@@ -131,50 +98,6 @@ export interface Storage {
   listUnfinished(): Promise<UnfinishedUpload[] | null>;
 }
 
-export function s3Client(settings: S3Settings, endpoint: string | undefined): S3Client {
-  const client = new S3Client({
-    endpoint,
-    region: settings.region,
-    forcePathStyle: settings.forcePathStyle,
-    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    // With the SDK default, presigned URLs carry the CRC of an empty body, which real S3 may reject.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  if (settings.signBucketPathWithoutSlash) {
-    // Before signing, so the signature covers the path s3rver checks. Object paths are untouched.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { path?: string };
-        if (request.path && /^\/[^/]+\/$/.test(request.path)) request.path = request.path.slice(0, -1);
-        return next(args);
-      },
-      { step: 'build', name: 'signBucketPathWithoutSlash' },
-    );
-  }
-  return client;
-}
-
-/** 405 Method Not Allowed / 501 Not Implemented: the store lacks the operation (s3rver and Abort). */
-const UNSUPPORTED = new Set([405, 501]);
-
-/** S3 error names we turn into client errors; anything else is a 503 with details in the log. */
-function mapS3Error(error: unknown): never {
-  if (error instanceof S3ServiceException) {
-    switch (error.name) {
-      case 'NoSuchUpload':
-        throw new ApiError('UploadNotFound', 'No such upload in progress (finished, aborted or never started)');
-      case 'InvalidPart':
-      case 'InvalidPartOrder':
-      case 'EntityTooSmall':
-        throw new ApiError('InvalidParts', `The store refused the part list: ${error.name}`);
-    }
-  }
-  const wrapped = new ApiError('StorageUnavailable', `S3 request failed: ${(error as Error).message}`);
-  wrapped.cause = error;
-  throw wrapped;
-}
-
 export function createStorage(settings: S3Settings, prefix: string, expiresIn: number): Storage {
   const client = s3Client(settings, settings.endpoint);
   const signer = s3Client(settings, settings.publicEndpoint);
@@ -205,11 +128,7 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
     signingDate: signingDate(),
     unhoistableHeaders: new Set(Object.keys(headers)),
   });
-  const expiryTags = (expiresAt: number | null): Record<string, string> => {
-    if (expiresAt === null) return {};
-    const retention = `${RETENTION_TAG}=${retentionDays(expiresAt)}d`;
-    return { [TAGGING_HEADER]: customerKeys ? `${retention}&${EXPIRES_TAG}=${expiresAt}` : retention };
-  };
+  const expiryTags = (expiresAt: number | null) => tagsFor(expiresAt, customerKeys);
 
   /** Size and expiry of an SSE-C object, which HeadObject cannot read without the key. */
   const statCustomerKeyed = async (objectKey: string): Promise<ObjectStat | null> => {

@@ -22,8 +22,9 @@ import {
 import { buildApp } from '../../server/app.ts';
 import { type AccessSettings, type LimitSettings, openAccess, openLimits, type S3Settings, type SseSettings } from '../../server/config.ts';
 import { startLocalS3 } from '../../server/local-s3.ts';
+import { s3Client } from '../../server/s3-client.ts';
 import { applySetup, planSetup } from '../../server/setup.ts';
-import { createStorage, s3Client } from '../../server/storage.ts';
+import { createStorage } from '../../server/storage.ts';
 import type { PartChecksum } from '../../src/contract/api.ts';
 import { type FaultPlan, type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 

@@ -12,7 +12,7 @@ import { CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } fro
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { s3Client } from '../../../server/storage.ts';
+import { s3Client } from '../../../server/s3-client.ts';
 import { presignRaw, rawRequest } from '../../support/s3-raw.ts';
 
 const APP = 'http://127.0.0.1:4173';

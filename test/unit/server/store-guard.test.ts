@@ -19,7 +19,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { s3Client } from '../../../server/storage.ts';
+import { s3Client } from '../../../server/s3-client.ts';
 
 const APP = 'http://127.0.0.1:4173';
 const EVIL = 'http://evil.test';

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.ts';
 import { openAccess, openLimits } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { createStorage, type Storage, s3Client } from '../../../server/storage.ts';
+import { s3Client } from '../../../server/s3-client.ts';
+import { createStorage, type Storage } from '../../../server/storage.ts';
 import type { CreateUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 
 const MiB = 1024 * 1024;
