@@ -7,7 +7,6 @@
  * in memory); `completeUpload` finishes. `uploadFile` runs all three for the CLI and the library.
  */
 import type { PartChecksum } from '../contract/api.ts';
-import { layoutOf } from '../contract/layout.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
 import { DEFAULT_FRAME_LENGTH, MESSAGE_ID_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import type { FrameKeys } from '../crypto/frames.ts';
@@ -16,7 +15,7 @@ import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealM
 import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { LinkError, TransferError } from '../errors.ts';
-import type { PartPlan } from '../layout.ts';
+import { type PartPlan, partLayout } from '../layout.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, request } from '../transfer/http.ts';
 import { Limiter } from '../transfer/limit.ts';
@@ -119,10 +118,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
   const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data'), keyNameFor(params));
   const parts = (options.sealer ?? aesGcmSealer).plan(size, frameLength, headerLength, options.partPlaintextSize);
 
-  const layout = layoutOf(
-    parts.map((p) => p.cipherSize),
-    parts[0].includesHeader ? headerLength : 0,
-  );
+  const layout = partLayout(parts, headerLength);
   const metaFields = { name: source.name, type: source.type, size, lastModified: source.lastModified };
   // The server signs the meta PUT for its exact size, before the id it is sealed under exists:
   // ids have one length, so sealing under a stand-in id gives the size.
