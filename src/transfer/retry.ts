@@ -47,7 +47,9 @@ export function retryDecision(error: unknown, attempt: number, context: RetryCon
       return presigned ? { action: 'retry', delayMs: backoff(attempt, random), resign: true } : { action: 'retry', delayMs: backoff(attempt, random) };
     case 'HttpStatus': {
       const status = error.status ?? 0;
-      if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'fail' };
+      // An expired URL: re-sign at once the first time; a fresh URL can expire again before it is
+      // used (short expiry, slow machine), so later 403s re-sign after a backoff, until attempts run out.
+      if (status === 403) return attempt === 1 ? { action: 'resign' } : { action: 'retry', delayMs: backoff(attempt, random), resign: true };
       if (status === 408 || status === 429 || status >= 500) return { action: 'retry', delayMs: backoff(attempt, random) };
       if (status === 400 && DAMAGED_IN_TRANSIT.has(error.storeCode ?? '')) return { action: 'retry', delayMs: backoff(attempt, random) };
       return { action: 'fail' };

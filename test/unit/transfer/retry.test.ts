@@ -23,9 +23,11 @@ describe('retryDecision', () => {
     expect(retryDecision(http(503), 1, { random: half, presigned: true })).toEqual({ action: 'retry', delayMs: backoff(1, half) });
   });
 
-  it('re-signs once after a 403 (an expired presigned URL), then fails', () => {
+  it('re-signs after every 403 (an expired presigned URL; a fresh one may expire again), backing off after the first, until attempts run out', () => {
     expect(retryDecision(http(403), 1)).toEqual({ action: 'resign' });
-    expect(retryDecision(http(403), 2)).toEqual({ action: 'fail' });
+    expect(retryDecision(http(403), 2, { random: half })).toEqual({ action: 'retry', delayMs: backoff(2, half), resign: true });
+    expect(retryDecision(http(403), MAX_ATTEMPTS - 1, { random: half })).toEqual({ action: 'retry', delayMs: backoff(MAX_ATTEMPTS - 1, half), resign: true });
+    expect(retryDecision(http(403), MAX_ATTEMPTS)).toEqual({ action: 'fail' });
   });
 
   it('sends a part again when the store says its bytes arrived damaged (a signed checksum did not match)', () => {
@@ -146,6 +148,21 @@ describe('withRetries', () => {
     );
     expect(result).toBe('ok');
     expect(seen).toEqual(['try 1', 'resign', 'try 2', 'try 3']);
+  });
+
+  it('a re-signed URL that expires again before use is re-signed again (the flaky one-second-expiry e2e)', async () => {
+    const seen: string[] = [];
+    const result = await withRetries(
+      async (attempt) => {
+        seen.push(`try ${attempt}`);
+        if (attempt <= 2) throw http(403);
+        return 'ok';
+      },
+      async () => {
+        seen.push('resign');
+      },
+    );
+    expect([result, seen]).toEqual(['ok', ['try 1', 'resign', 'try 2', 'resign', 'try 3']]);
   });
 
   it('for presigned requests, renews the URLs after the backoff of a network error', async () => {
