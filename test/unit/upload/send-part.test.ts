@@ -130,10 +130,10 @@ describe('sendPart', () => {
     expect([sealer.seals, sealer.releases]).toEqual([1, 1]);
   });
 
-  it('fails when a freshly signed URL is refused too (a 403 is not an expiry then), and at once on other 4xx', async () => {
-    store.answers = [403, 403];
+  it('re-signs after each 403 (a fresh URL may expire again) until attempts run out, and fails at once on other 4xx', async () => {
+    store.answers = Array(MAX_ATTEMPTS).fill(403);
     await expect(send()).rejects.toMatchObject({ code: 'HttpStatus', status: 403 });
-    expect([store.puts.length, api.signs.length]).toEqual([2, 1]);
+    expect([store.puts.length, api.signs.length]).toEqual([MAX_ATTEMPTS, MAX_ATTEMPTS - 1]);
 
     store.puts = [];
     store.answers = [400];
