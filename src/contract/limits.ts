@@ -41,3 +41,26 @@ export const FILE_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
  * no `/`, and not `.` or `..` alone, since some stores (s3rver) keep parts in a folder named by it.
  */
 export const UPLOAD_ID_PATTERN = '^(?!\\.{1,2}$)[A-Za-z0-9._~+=-]{1,1024}$';
+
+/**
+ * File requests (docs/REQUESTS.md). The request key is RSA-OAEP with a 4096-bit modulus and
+ * e = 65537; its SPKI DER is 550 bytes, so anything over MAX_PUBLIC_KEY_SIZE is not one.
+ */
+export const REQUEST_KEY_BITS = 4096;
+export const REQUEST_KEY_EXPONENT = 65537;
+export const MAX_PUBLIC_KEY_SIZE = 1 * KiB;
+/** The sealed private key: a PKCS#8 RSA-4096 key (~2.4 KB) in an ESDK message under a raw AES keyring. */
+export const MAX_SEALED_KEY_SIZE = 8 * KiB;
+/** The sealed card: a title and a note in an ESDK message. */
+export const MAX_CARD_SIZE = 8 * KiB;
+/** Files one request may hold (complete and in progress); the default when the requester sets none. */
+export const MAX_REQUEST_FILES = 1000;
+export const DEFAULT_REQUEST_FILES = 100;
+/** Bytes one request may hold (declared data sizes); the default is the largest. */
+export const MAX_REQUEST_BYTES = MAX_OBJECT_SIZE;
+/** A request always expires (and its files with it): a week unless the requester says otherwise. */
+export const DEFAULT_REQUEST_EXPIRY_SECONDS = 7 * 24 * 3600;
+/** The sender's message, inside the encrypted meta object. */
+export const MAX_REQUEST_MESSAGE_LENGTH = 2000;
+/** Request ids are made like file ids: 128 random bits, base64url. */
+export const REQUEST_ID_PATTERN = FILE_ID_PATTERN;

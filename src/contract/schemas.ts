@@ -12,6 +12,7 @@ import {
   MAX_PARTS,
   MAX_PARTS_PER_BATCH,
   MIN_EXPIRY_SECONDS,
+  REQUEST_ID_PATTERN,
   UPLOAD_ID_PATTERN,
 } from './limits.ts';
 
@@ -42,8 +43,10 @@ export const createUploadBody = {
     headerSize: { type: 'integer', minimum: 0, maximum: MAX_HEADER_SIZE },
     /** the meta object's exact size */
     metaSize: { type: 'integer', minimum: 1, maximum: MAX_META_SIZE },
-    /** seconds until the file expires; omitted: never */
+    /** seconds until the file expires; omitted: never. Not with requestId (the request's expiry is the file's) */
     expiresInSeconds: { type: 'integer', minimum: MIN_EXPIRY_SECONDS, maximum: MAX_EXPIRY_SECONDS },
+    /** send the file to this file request (docs/REQUESTS.md): no upload token needed, the request's limits apply */
+    requestId: { type: 'string', pattern: REQUEST_ID_PATTERN },
   },
 } as const;
 
@@ -92,7 +95,8 @@ export const abortBody = {
   type: 'object',
   required: ['ownerToken', 'uploadId'],
   additionalProperties: false,
-  properties: { ownerToken: OWNER_TOKEN, uploadId: UPLOAD_ID },
+  /** `ticket`: the upload's (even expired); it says which file request an upload belongs to */
+  properties: { ownerToken: OWNER_TOKEN, uploadId: UPLOAD_ID, ticket: TICKET },
 } as const;
 
 export const deleteBody = {
@@ -109,6 +113,7 @@ export interface CreateUploadRequest {
   headerSize: number;
   metaSize: number;
   expiresInSeconds?: number;
+  requestId?: string;
 }
 export interface PartsRequest {
   ticket: string;
@@ -128,6 +133,7 @@ export interface UploadedRequest {
 export interface AbortRequest {
   ownerToken: string;
   uploadId: string;
+  ticket?: string;
 }
 export interface DeleteRequest {
   ownerToken: string;

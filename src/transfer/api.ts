@@ -12,6 +12,15 @@ import type {
   PublicConfigResponse,
   UploadedPartsResponse,
 } from '../contract/api.ts';
+import type {
+  ClosedResponse,
+  CreateRequestBody,
+  CreateRequestResponse,
+  DeletedResponse,
+  InboxResponse,
+  RequestFileResponse,
+  RequestInfoResponse,
+} from '../contract/requests.ts';
 import type { CreateUploadRequest } from '../contract/schemas.ts';
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
@@ -21,7 +30,7 @@ import { withRetries } from './retry.ts';
 export interface ApiEndpoint {
   /** the server's origin (the page's own in a browser) */
   base: string;
-  /** a bearer token for servers that do not allow open uploads (sent on upload routes only) */
+  /** a bearer token for servers that do not allow open uploads (sent on upload routes and when creating a request) */
   token?: string;
 }
 
@@ -39,6 +48,13 @@ export interface UploadRef {
   ownerToken: string;
 }
 
+/**
+ * Errors are TransferErrors as on every route; a file request's own refusals carry their apiCode
+ * (contract/requests.ts RequestErrorCode): RequestNotFound (404), RequestClosed and RequestExpired
+ * (410), RequestFull (413), BadPublicKey (400). A wrong or missing owner token is 403/401 `Api`.
+ */
+export type { RequestErrorCode } from '../contract/requests.ts';
+
 /** What signing a part needs: no owner token (which only aborts), so it can go to a worker. */
 export type PartsRef = Pick<UploadRef, 'id' | 'ticket' | 'uploadId'>;
 
@@ -49,12 +65,15 @@ const noResign = async () => {
 export function createApi({ base: origin, token }: ApiEndpoint) {
   const base = origin.replace(/\/+$/, '');
 
-  const call = <T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> =>
-    withRetries(() => callOnce<T>(method, path, body, signal), noResign, signal, { maxAttempts: API_ATTEMPTS });
+  /** `bearer`: a request's owner token, sent instead of the upload token (owner routes) */
+  const call = <T>(method: string, path: string, body: unknown, signal?: AbortSignal, bearer?: string): Promise<T> =>
+    withRetries(() => callOnce<T>(method, path, body, signal, bearer), noResign, signal, { maxAttempts: API_ATTEMPTS });
 
-  async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal, bearer?: string): Promise<T> {
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-    if (token && path.startsWith('/api/uploads')) headers.authorization = `Bearer ${token}`;
+    const uploadRoute = path.startsWith('/api/uploads') || (method === 'POST' && path === '/api/requests');
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    else if (token && uploadRoute) headers.authorization = `Bearer ${token}`;
     const init: RequestInit = { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) };
     const response = await request(`${base}${path}`, init);
     if (response.ok) return (await response.json()) as T;
@@ -76,6 +95,7 @@ export function createApi({ base: origin, token }: ApiEndpoint) {
 
   return {
     endpoint: { base, token } satisfies ApiEndpoint,
+    /** `body.requestId`: send the file to that file request (its expiry applies: leave expiresInSeconds out) */
     createUpload: (body: CreateUploadRequest, signal?: AbortSignal) => call<CreateUploadResponse>('POST', '/api/uploads', body, signal),
     /** `checksums`: one base64 digest per part, when the server signs them (CreateUploadResponse.partChecksum) */
     partUrls: ({ id, ticket, uploadId }: PartsRef, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
@@ -84,11 +104,34 @@ export function createApi({ base: origin, token }: ApiEndpoint) {
     /** What the store already holds of an unfinished upload (resume). */
     uploadedParts: ({ id, ticket, uploadId }: PartsRef, signal?: AbortSignal) =>
       call<UploadedPartsResponse>('POST', `/api/uploads/${id}/uploaded`, { ticket, uploadId }, signal),
-    abort: ({ id, ownerToken, uploadId }: UploadRef) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId }),
+    /** The ticket goes along: it says which file request (if any) the upload belongs to. */
+    abort: ({ id, ownerToken, uploadId, ticket }: UploadRef) => call<AbortUploadResponse>('POST', `/api/uploads/${id}/abort`, { ownerToken, uploadId, ticket }),
     fileInfo: (id: string, signal?: AbortSignal) => call<FileInfoResponse>('GET', `/api/files/${id}`, undefined, signal),
     config: () => call<PublicConfigResponse>('GET', '/api/config', undefined),
     /** The uploader deletes early with the owner token it got when the upload was created. */
     deleteFile: (id: string, ownerToken: string) => call<{ deleted: boolean }>('POST', `/api/files/${id}/delete`, { ownerToken }),
+    ...requestMethods(call),
+  };
+}
+
+type Call = <T>(method: string, path: string, body: unknown, signal?: AbortSignal, bearer?: string) => Promise<T>;
+
+/** File requests (docs/REQUESTS.md): `ownerToken` is the request's, from the inbox link. */
+function requestMethods(call: Call) {
+  const owner = <T>(method: string, path: string, ownerToken: string, signal?: AbortSignal) =>
+    call<T>(method, path, method === 'POST' ? {} : undefined, signal, ownerToken);
+  return {
+    /** Needs the upload token where uploads do; quotas count it as a file. */
+    createRequest: (body: CreateRequestBody, signal?: AbortSignal) => call<CreateRequestResponse>('POST', '/api/requests', body, signal),
+    /** Anyone with the id; answered in every state (`state`), a swept or unknown request is RequestNotFound. */
+    getRequest: (id: string, signal?: AbortSignal) => call<RequestInfoResponse>('GET', `/api/requests/${id}`, undefined, signal),
+    inbox: (id: string, ownerToken: string, signal?: AbortSignal) => owner<InboxResponse>('GET', `/api/requests/${id}/inbox`, ownerToken, signal),
+    requestFile: (id: string, fileId: string, ownerToken: string, signal?: AbortSignal) =>
+      owner<RequestFileResponse>('GET', `/api/requests/${id}/files/${fileId}`, ownerToken, signal),
+    deleteRequestFile: (id: string, fileId: string, ownerToken: string, signal?: AbortSignal) =>
+      owner<DeletedResponse>('POST', `/api/requests/${id}/files/${fileId}/delete`, ownerToken, signal),
+    closeRequest: (id: string, ownerToken: string, signal?: AbortSignal) => owner<ClosedResponse>('POST', `/api/requests/${id}/close`, ownerToken, signal),
+    deleteRequest: (id: string, ownerToken: string, signal?: AbortSignal) => owner<DeletedResponse>('POST', `/api/requests/${id}/delete`, ownerToken, signal),
   };
 }
 

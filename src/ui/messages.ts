@@ -54,7 +54,20 @@ export function describeError(error: unknown): string {
         // Also what the upload row shows when a changed file starts afresh (test/e2e/resume.spec.ts).
         return 'This file changed since its upload was interrupted: it is uploaded again from the start, with a new key.';
       case 'Api':
-        if (error.apiCode === 'QuotaExceeded') return `This server's upload quota is used up for now: ${error.message}`;
+        switch (error.apiCode) {
+          case 'QuotaExceeded':
+            return `This server's upload quota is used up for now: ${error.message}`;
+          case 'RequestNotFound':
+            return 'This file request does not exist: it was deleted, has expired, or the link is incomplete.';
+          case 'RequestClosed':
+            return 'This file request is closed: its owner no longer accepts files.';
+          case 'RequestExpired':
+            return 'This file request has expired: it no longer accepts files.';
+          case 'RequestFull':
+            return `This file request is full: ${error.message}`;
+          case 'BadPublicKey':
+            return `The server refused the request's key: ${error.message}`;
+        }
         return `The server refused the request: ${error.message}`;
     }
   }
