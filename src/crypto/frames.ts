@@ -2,14 +2,16 @@
  * Runs of frames: sealing a run of plaintext into consecutive frames, and reading frames back
  * with every structural check (sequence, IV, final marker, lengths) before any plaintext is
  * released. Used whole by the workers (one S3 part or one ranged GET at a time) and piecewise
- * by the streaming decoder.
+ * by the streaming decoder. The AES-GCM itself is frame-cipher.ts's (WebCrypto, or node:crypto
+ * in Node); each frame is sealed or opened straight into its place in the output.
  */
 
 import { sealedRunSize } from '../layout.ts';
 import { timingSafeEqual } from './bytes.ts';
-import { openFrame, sealFrame } from './cipher.ts';
+import { frameAad } from './cipher.ts';
 import { CorruptedError } from './errors.ts';
-import { checkSequenceNumber, finalFrameSize, frameIv, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END } from './format.ts';
+import { checkSequenceNumber, finalFrameSize, frameIv, IV_LENGTH, regularFrameSize, SEQUENCE_NUMBER_END, TAG_LENGTH } from './format.ts';
+import { frameCipher } from './frame-cipher.ts';
 
 export interface FrameKeys {
   contentKey: CryptoKey;
@@ -39,6 +41,7 @@ export async function sealRun(
   const out = into ?? new Uint8Array(size);
   if (prefix) out.set(prefix);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const cipher = frameCipher();
   let at = prefixLength;
   let seq = firstSeq;
   for (let start = 0; ; start += F, seq++) {
@@ -51,16 +54,17 @@ export async function sealRun(
       view.setUint32(at, SEQUENCE_NUMBER_END);
       at += 4;
     }
+    const iv = frameIv(seq);
     view.setUint32(at, seq);
-    out.set(frameIv(seq), at + 4);
+    out.set(iv, at + 4);
     at += 4 + IV_LENGTH;
     if (final) {
       view.setUint32(at, piece.byteLength);
       at += 4;
     }
-    const sealed = new Uint8Array(await sealFrame(keys.contentKey, keys.messageId, seq, final, piece));
-    out.set(sealed, at);
-    at += sealed.byteLength;
+    const sealedLength = piece.byteLength + TAG_LENGTH;
+    await cipher.seal(keys.contentKey, iv, frameAad(keys.messageId, seq, final, piece.byteLength), piece, out.subarray(at, at + sealedLength));
+    at += sealedLength;
     if (final) break;
   }
   return out;
@@ -103,8 +107,17 @@ export function readFrame(bytes: Uint8Array, offset: number, frameLength: number
   return { sequenceNumber, final, sealed: bytes.subarray(offset + headLength, offset + size), size };
 }
 
-export async function openParsedFrame(keys: FrameKeys, frame: ParsedFrame): Promise<Uint8Array> {
-  return new Uint8Array(await openFrame(keys.contentKey, keys.messageId, frame.sequenceNumber, frame.final, frame.sealed));
+/** Opens one parsed frame into `into` (its plaintext length), or a new buffer; Corrupted, naming the frame, when it does not authenticate. */
+export async function openParsedFrame(keys: FrameKeys, frame: ParsedFrame, into?: Uint8Array): Promise<Uint8Array> {
+  const { sequenceNumber, final, sealed } = frame;
+  const length = sealed.byteLength - TAG_LENGTH;
+  const out = into ?? new Uint8Array(length);
+  if (out.byteLength !== length) throw new RangeError("the output buffer must be exactly the frame's plaintext length");
+  const aad = frameAad(keys.messageId, sequenceNumber, final, length);
+  if (!(await frameCipher().open(keys.contentKey, frameIv(sequenceNumber), aad, sealed, out))) {
+    throw new CorruptedError({ frame: sequenceNumber, field: 'tag' }, 'authentication failed');
+  }
+  return out;
 }
 
 /**
@@ -123,10 +136,10 @@ export async function openRun(keys: FrameKeys, sealed: Uint8Array, firstSeq: num
     if (frame.final !== (endsMessage && isLast)) {
       throw new CorruptedError({ frame: seq, field: 'finalFrameMarker' }, frame.final ? 'unexpected final frame' : 'expected the final frame');
     }
-    const plain = await openParsedFrame(keys, frame);
-    if (written + plain.byteLength > plaintextLength) throw new CorruptedError({ frame: seq, field: 'length' }, 'more plaintext than planned');
-    out.set(plain, written);
-    written += plain.byteLength;
+    const length = frame.sealed.byteLength - TAG_LENGTH;
+    if (written + length > plaintextLength) throw new CorruptedError({ frame: seq, field: 'length' }, 'more plaintext than planned');
+    await openParsedFrame(keys, frame, out.subarray(written, written + length));
+    written += length;
     offset += frame.size;
   }
   if (written !== plaintextLength) throw new CorruptedError({ frame: firstSeq, field: 'length' }, 'less plaintext than planned');
