@@ -18,6 +18,7 @@ import { buildApp } from '../server/app.ts';
 import { startLocalS3 } from '../server/local-s3.ts';
 import { createStorage } from '../server/storage.ts';
 import { importWrappingKey } from '../src/crypto/cipher.ts';
+import { aesKeyring } from '../src/crypto/keyring.ts';
 import { DEFAULT_FRAME_LENGTH } from '../src/crypto/format.ts';
 import { openRun, sealRun } from '../src/crypto/frames.ts';
 import { createMessage } from '../src/crypto/message.ts';
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
 let bigLink = '';
 
 async function nodeFormat(frameLength: number): Promise<{ encryptMBps: number; decryptMBps: number }> {
-  const key = await importWrappingKey(randomFillSync(new Uint8Array(32)));
+  const key = aesKeyring(await importWrappingKey(randomFillSync(new Uint8Array(32))));
   const message = await createMessage(key, objectContext('BenchBenchBenchBenchBe', 'data'), frameLength);
   const run = randomFillSync(new Uint8Array(16 * MiB));
   const total = 512 * MiB;

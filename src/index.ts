@@ -12,8 +12,10 @@ export {
   type MessageHeader,
   parseCompleteHeader,
   parseHeader,
+  REQUEST_KEY_NAME,
   SUITE_ID,
 } from './crypto/format.ts';
+export { aesKeyring, type Keyring, type RsaKeys, rsaKeyring } from './crypto/keyring.ts';
 export { type DecryptOptions, decryptBytes, decryptStream, type EncryptOptions, encryptBytes, encryptStream } from './crypto/message.ts';
 export { decodeLinkSecret, encodeLinkSecret, type FileMeta, newLinkSecret, objectContext, openMeta, sealMeta } from './crypto/objects.ts';
 export { keyNameFor, keyNameOf, linkKey, newPasswordParams, type PasswordParams, parseKeyName } from './crypto/password.ts';

@@ -174,23 +174,22 @@ async function decrypt(args: Args): Promise<void> {
   if (!id || header.context[CONTEXT_OBJECT] !== 'data') throw new ContextMismatchError('This is not a Cipherdrop data object (see --meta for the meta object)');
   const keyName = keyNameOf(header);
   const params = parseKeyName(keyName);
-  const { wrappingKey } = await linkKey(fromKey.secret, params ? await readPassword(false) : undefined, params);
+  const keyring = await linkKey(fromKey.secret, params ? await readPassword(false) : undefined, params);
 
   let expectedMessageId: Uint8Array | undefined;
   let name: string | undefined;
   if (values.meta) {
     const metaBytes = await readFile(values.meta);
     if (metaBytes.byteLength > MAX_META_SIZE) throw new CorruptedError({ field: 'meta' }, 'the meta object is too large');
-    const meta = await openMeta(wrappingKey, id, metaBytes, keyName);
+    const meta = await openMeta(keyring, id, metaBytes);
     expectedMessageId = fromBase64Url(meta.dataMessageId) ?? undefined;
     name = meta.name;
   }
   const target = values.output ?? (name === undefined ? undefined : savedName(name));
   if (!target) throw new UsageError('decrypt needs -o PATH (or --meta, for the file name)');
   checkTarget(target, values.force ?? false);
-  await decryptFile(input, target, wrappingKey, {
+  await decryptFile(input, target, keyring, {
     context: objectContext(id, 'data'),
-    keyName,
     onHeader(h) {
       if (expectedMessageId && !timingSafeEqual(expectedMessageId, h.messageId))
         throw new ContextMismatchError('The meta object belongs to another data object');

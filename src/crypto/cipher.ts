@@ -1,23 +1,19 @@
 /**
- * The cryptography of suite 0x0478 and the raw AES keyring, on WebCrypto only (browser, worker
- * and Node alike). Framing is in format.ts; this file never parses bytes it did not make.
+ * The cryptography of suite 0x0478, on WebCrypto only (browser, worker and Node alike): key
+ * derivation, commitment, header tag, frames. Data keys are wrapped by a keyring (keyring.ts);
+ * framing is in format.ts; this file never parses bytes it did not make.
  */
-import { buf, concatBytes, randomBytes, timingSafeEqual, uint16, uint32, uint64, utf8 } from './bytes.ts';
-import { CorruptedError, WrongKeyError } from './errors.ts';
+import { buf, concatBytes, timingSafeEqual, uint16, uint32, uint64, utf8 } from './bytes.ts';
+import { CorruptedError } from './errors.ts';
 import {
   BODY_AAD_FINAL,
   BODY_AAD_REGULAR,
   COMMITMENT_LENGTH,
   DATA_KEY_LENGTH,
-  type EncryptedDataKey,
-  type EncryptionContext,
   frameIv,
   IV_LENGTH,
-  KEY_NAME,
-  KEY_NAMESPACE,
   type MessageHeader,
   SUITE_ID,
-  serializeContextPairs,
   TAG_LENGTH,
 } from './format.ts';
 
@@ -49,52 +45,6 @@ export async function deriveContentKeys(dataKey: Uint8Array, messageId: Uint8Arr
   return { contentKey, commitment };
 }
 
-/** providerInfo = keyName || tagBits(4) || ivLength(4) || iv — the raw AES keyring layout. */
-export async function wrapDataKey(wrappingKey: CryptoKey, dataKey: Uint8Array, context: EncryptionContext, keyName = KEY_NAME): Promise<EncryptedDataKey> {
-  const iv = randomBytes(IV_LENGTH);
-  const sealed = await subtle.encrypt(
-    { name: 'AES-GCM', iv: buf(iv), additionalData: buf(serializeContextPairs(context)), tagLength: TAG_BITS },
-    wrappingKey,
-    buf(dataKey),
-  );
-  return {
-    providerId: KEY_NAMESPACE,
-    providerInfo: concatBytes(utf8(keyName), uint32(TAG_BITS), uint32(IV_LENGTH), iv),
-    encryptedDataKey: new Uint8Array(sealed),
-  };
-}
-
-function keyringIv(edk: EncryptedDataKey, keyName: string): Uint8Array | null {
-  const name = utf8(keyName);
-  const info = edk.providerInfo;
-  if (edk.providerId !== KEY_NAMESPACE || info.byteLength !== name.byteLength + 8 + IV_LENGTH) return null;
-  if (!timingSafeEqual(info.subarray(0, name.byteLength), name)) return null;
-  const view = new DataView(info.buffer, info.byteOffset + name.byteLength, 8);
-  if (view.getUint32(0) !== TAG_BITS || view.getUint32(4) !== IV_LENGTH) return null;
-  if (edk.encryptedDataKey.byteLength !== DATA_KEY_LENGTH + TAG_LENGTH) return null;
-  return info.subarray(name.byteLength + 8);
-}
-
-/** Tries every data key of our keyring; WrongKey when none opens with this wrapping key. */
-export async function unwrapDataKey(wrappingKey: CryptoKey, header: MessageHeader, keyName = KEY_NAME): Promise<Uint8Array> {
-  const aad = serializeContextPairs(header.context);
-  for (const edk of header.encryptedDataKeys) {
-    const iv = keyringIv(edk, keyName);
-    if (!iv) continue;
-    try {
-      const opened = await subtle.decrypt(
-        { name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS },
-        wrappingKey,
-        buf(edk.encryptedDataKey),
-      );
-      return new Uint8Array(opened);
-    } catch {
-      // Not this one: another data key in the header may be ours.
-    }
-  }
-  throw new WrongKeyError(`No data key in this message opens with the given key (keyring ${KEY_NAMESPACE}/${keyName})`);
-}
-
 const ZERO_IV = new Uint8Array(IV_LENGTH);
 
 export async function headerAuthTag(contentKey: CryptoKey, headerBytes: Uint8Array): Promise<Uint8Array> {
@@ -102,9 +52,8 @@ export async function headerAuthTag(contentKey: CryptoKey, headerBytes: Uint8Arr
   return new Uint8Array(tag);
 }
 
-/** Unwraps, checks the key commitment, then the header tag. Returns the content key. */
-export async function openHeader(wrappingKey: CryptoKey, header: MessageHeader, keyName = KEY_NAME): Promise<CryptoKey> {
-  const dataKey = await unwrapDataKey(wrappingKey, header, keyName);
+/** Checks the key commitment of an unwrapped data key (zeroed here), then the header tag. Returns the content key. */
+export async function openHeader(dataKey: Uint8Array, header: MessageHeader): Promise<CryptoKey> {
   const { contentKey, commitment } = await deriveContentKeys(dataKey, header.messageId);
   dataKey.fill(0);
   if (!timingSafeEqual(commitment, header.commitment)) throw new CorruptedError({ field: 'commitment' }, 'key commitment does not match');

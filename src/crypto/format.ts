@@ -57,9 +57,12 @@ export const MAX_ENCRYPTED_DATA_KEYS = 16;
 export const BODY_AAD_REGULAR = utf8('AWSKMSEncryptionClient Frame');
 export const BODY_AAD_FINAL = utf8('AWSKMSEncryptionClient Final Frame');
 
-/** Raw AES keyring identity: the provider ID and the prefix of the provider info. */
+/** Raw keyring identity: the provider ID, and the key names (the raw AES provider info's prefix, the raw RSA one's whole). */
 export const KEY_NAMESPACE = 'cipherdrop';
+/** share links: raw AES */
 export const KEY_NAME = 'link-v1';
+/** file requests: raw RSA (docs/REQUESTS.md) */
+export const REQUEST_KEY_NAME = 'request-v1';
 
 export type EncryptionContext = Readonly<Record<string, string>>;
 
@@ -67,6 +70,13 @@ export interface EncryptedDataKey {
   providerId: string;
   providerInfo: Uint8Array;
   encryptedDataKey: Uint8Array;
+}
+
+/** The byte lengths of an encrypted data key entry, known from the keyring alone (keyring.ts). */
+export interface EdkShape {
+  providerId: string;
+  providerInfoLength: number;
+  encryptedKeyLength: number;
 }
 
 export interface MessageHeader {
@@ -259,12 +269,12 @@ export function checkSequenceNumber(sequenceNumber: number): void {
 }
 
 /**
- * Length of a header (with its auth tag) carrying one raw-AES data key: known before the
- * message exists, so parts can be planned — and the upload sized — before any key is made.
+ * Length of a header (with its auth tag) carrying the one data key `keyring` writes: known before
+ * the message exists, so parts can be planned — and the upload sized — before any data key is made.
  */
-export function sealedHeaderLength(context: EncryptionContext, keyName = KEY_NAME): number {
+export function sealedHeaderLength(context: EncryptionContext, keyring: { readonly edkShape: EdkShape }): number {
   const aad = serializeContextPairs(context).byteLength;
-  const providerInfo = utf8(keyName).byteLength + 4 + 4 + IV_LENGTH;
-  const edk = 2 + utf8(KEY_NAMESPACE).byteLength + 2 + providerInfo + 2 + DATA_KEY_LENGTH + TAG_LENGTH;
+  const shape = keyring.edkShape;
+  const edk = 2 + utf8(shape.providerId).byteLength + 2 + shape.providerInfoLength + 2 + shape.encryptedKeyLength;
   return 1 + 2 + MESSAGE_ID_LENGTH + 2 + aad + 2 + edk + 1 + 4 + COMMITMENT_LENGTH + TAG_LENGTH;
 }

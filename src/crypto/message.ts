@@ -3,13 +3,12 @@
  * a stream out". Runs unchanged in the page, in a worker and in Node.
  */
 import { concatBytes, randomBytes } from './bytes.ts';
-import { deriveContentKeys, headerAuthTag, openHeader, wrapDataKey } from './cipher.ts';
+import { deriveContentKeys, headerAuthTag, openHeader } from './cipher.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError } from './errors.ts';
 import {
   DATA_KEY_LENGTH,
   DEFAULT_FRAME_LENGTH,
   type EncryptionContext,
-  KEY_NAME,
   MAX_WRITE_FRAME_LENGTH,
   MESSAGE_ID_LENGTH,
   type MessageHeader,
@@ -18,6 +17,7 @@ import {
   TAG_LENGTH,
 } from './format.ts';
 import { type FrameKeys, openParsedFrame, readFrame, sealRun } from './frames.ts';
+import type { Keyring } from './keyring.ts';
 
 export interface SealingMessage extends FrameKeys {
   /** The serialized header with its auth tag: the first bytes of the message. */
@@ -30,17 +30,12 @@ export function checkFrameLength(frameLength: number): void {
   }
 }
 
-/** A fresh data key and message ID, wrapped under `wrappingKey`, bound to `context`. */
-export async function createMessage(
-  wrappingKey: CryptoKey,
-  context: EncryptionContext,
-  frameLength = DEFAULT_FRAME_LENGTH,
-  keyName = KEY_NAME,
-): Promise<SealingMessage> {
+/** A fresh data key and message ID, wrapped by `keyring`, bound to `context`. */
+export async function createMessage(keyring: Keyring, context: EncryptionContext, frameLength = DEFAULT_FRAME_LENGTH): Promise<SealingMessage> {
   checkFrameLength(frameLength);
   const dataKey = randomBytes(DATA_KEY_LENGTH);
   const messageId = randomBytes(MESSAGE_ID_LENGTH);
-  const [edk, { contentKey, commitment }] = await Promise.all([wrapDataKey(wrappingKey, dataKey, context, keyName), deriveContentKeys(dataKey, messageId)]);
+  const [edk, { contentKey, commitment }] = await Promise.all([keyring.wrap(dataKey, context), deriveContentKeys(dataKey, messageId)]);
   dataKey.fill(0);
   const headerBytes = serializeHeader({ messageId, context, encryptedDataKeys: [edk], frameLength, commitment });
   const tag = await headerAuthTag(contentKey, headerBytes);
@@ -59,32 +54,26 @@ export interface OpenedMessage extends FrameKeys {
 }
 
 /** Checks the binding, unwraps the data key, verifies commitment and header tag. */
-export async function openMessage(
-  header: MessageHeader,
-  wrappingKey: CryptoKey,
-  expectedContext: EncryptionContext,
-  keyName = KEY_NAME,
-): Promise<OpenedMessage> {
+export async function openMessage(header: MessageHeader, keyring: Keyring, expectedContext: EncryptionContext): Promise<OpenedMessage> {
   checkContext(header.context, expectedContext);
-  const contentKey = await openHeader(wrappingKey, header, keyName);
+  const contentKey = await openHeader(await keyring.unwrap(header), header);
   return { header, contentKey, messageId: header.messageId, frameLength: header.frameLength };
 }
 
 export interface EncryptOptions {
   context: EncryptionContext;
   frameLength?: number;
-  keyName?: string;
 }
 
 /** A TransformStream from plaintext to a complete message. Holds at most one frame of plaintext. */
-export function encryptStream(wrappingKey: CryptoKey, options: EncryptOptions): TransformStream<Uint8Array, Uint8Array> {
+export function encryptStream(keyring: Keyring, options: EncryptOptions): TransformStream<Uint8Array, Uint8Array> {
   let message: SealingMessage;
   let frame: Uint8Array;
   let filled = 0;
   let seq = 1;
   return new TransformStream({
     async start(controller) {
-      message = await createMessage(wrappingKey, options.context, options.frameLength, options.keyName);
+      message = await createMessage(keyring, options.context, options.frameLength);
       frame = new Uint8Array(message.frameLength);
       controller.enqueue(message.header);
     },
@@ -139,7 +128,6 @@ class ByteQueue {
 
 export interface DecryptOptions {
   context: EncryptionContext;
-  keyName?: string;
   /** Called once the header is authenticated, before any plaintext. */
   onHeader?: (header: MessageHeader) => void;
 }
@@ -149,7 +137,7 @@ export interface DecryptOptions {
  * plaintext is enqueued; once an error is thrown the stream stays errored. A clean end
  * requires the final frame and nothing after it.
  */
-export function decryptStream(wrappingKey: CryptoKey, options: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
+export function decryptStream(keyring: Keyring, options: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
   const queue = new ByteQueue();
   let opened: OpenedMessage | undefined;
   let seq = 1;
@@ -158,7 +146,7 @@ export function decryptStream(wrappingKey: CryptoKey, options: DecryptOptions): 
     if (!opened) {
       const header = parseHeader(queue.view());
       if (!header) return;
-      opened = await openMessage(header, wrappingKey, options.context, options.keyName);
+      opened = await openMessage(header, keyring, options.context);
       queue.consume(header.length);
       options.onHeader?.(header);
     }
@@ -200,8 +188,8 @@ const single = (bytes: Uint8Array) =>
   });
 
 /** Whole-buffer helpers for small objects (the meta object); large data always streams. */
-export const encryptBytes = (wrappingKey: CryptoKey, plaintext: Uint8Array, options: EncryptOptions): Promise<Uint8Array> =>
-  collect(single(plaintext).pipeThrough(encryptStream(wrappingKey, options)));
+export const encryptBytes = (keyring: Keyring, plaintext: Uint8Array, options: EncryptOptions): Promise<Uint8Array> =>
+  collect(single(plaintext).pipeThrough(encryptStream(keyring, options)));
 
-export const decryptBytes = (wrappingKey: CryptoKey, message: Uint8Array, options: DecryptOptions): Promise<Uint8Array> =>
-  collect(single(message).pipeThrough(decryptStream(wrappingKey, options)));
+export const decryptBytes = (keyring: Keyring, message: Uint8Array, options: DecryptOptions): Promise<Uint8Array> =>
+  collect(single(message).pipeThrough(decryptStream(keyring, options)));

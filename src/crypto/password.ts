@@ -17,6 +17,7 @@ import { buf, concatBytes, fromBase64Url, fromUtf8, randomBytes, toBase64Url, ut
 import { importWrappingKey } from './cipher.ts';
 import { CorruptedError } from './errors.ts';
 import { DATA_KEY_LENGTH, IV_LENGTH, KEY_NAME, KEY_NAMESPACE, type MessageHeader } from './format.ts';
+import { aesKeyring, type Keyring } from './keyring.ts';
 
 export const PBKDF2_ITERATIONS = 600_000;
 /** Readers refuse costs outside this range: too cheap is unsafe, too dear is a denial of service. */
@@ -85,17 +86,12 @@ export async function passwordWrappingKeyBytes(secret: Uint8Array, password: str
   );
 }
 
-export interface LinkKey {
-  wrappingKey: CryptoKey;
-  keyName: string;
-}
-
-/** The wrapping key for a link secret, with a password when `params` is given. */
-export async function linkKey(secret: Uint8Array, password?: string, params?: PasswordParams | null): Promise<LinkKey> {
-  if (!params) return { wrappingKey: await importWrappingKey(secret), keyName: KEY_NAME };
+/** The raw AES keyring of a link secret, with a password when `params` is given (its key name records them). */
+export async function linkKey(secret: Uint8Array, password?: string, params?: PasswordParams | null): Promise<Keyring> {
+  if (!params) return aesKeyring(await importWrappingKey(secret), KEY_NAME);
   if (password === undefined) throw new Error('a password link needs a password');
   const bytes = await passwordWrappingKeyBytes(secret, password, params);
   const wrappingKey = await importWrappingKey(bytes);
   bytes.fill(0);
-  return { wrappingKey, keyName: keyNameFor(params) };
+  return aesKeyring(wrappingKey, keyNameFor(params));
 }

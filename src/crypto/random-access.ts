@@ -8,6 +8,7 @@ import { coveringRun, type FrameRun, framePlainStart, frameRun, type MessageLayo
 import { TruncatedError } from './errors.ts';
 import { type EncryptionContext, KiB, MAX_HEADER_LENGTH, type MessageHeader, parseHeader } from './format.ts';
 import { openParsedFrame, openRun, readFrame } from './frames.ts';
+import type { Keyring } from './keyring.ts';
 import { type OpenedMessage, openMessage } from './message.ts';
 
 /** Anything that can read byte ranges: a Blob, a file, a ranged HTTP GET. `end` is exclusive. */
@@ -61,14 +62,9 @@ export interface RandomAccessMessage extends PlaintextReader {
  * Opens the message in `source`. Its plaintext size is inferred from the source's length, so the
  * final frame is read and authenticated here: the size reported is proven, not guessed.
  */
-export async function openRandomAccess(
-  source: RandomAccessSource,
-  wrappingKey: CryptoKey,
-  context: EncryptionContext,
-  keyName?: string,
-): Promise<RandomAccessMessage> {
+export async function openRandomAccess(source: RandomAccessSource, keyring: Keyring, context: EncryptionContext): Promise<RandomAccessMessage> {
   const header = await readHeader(source);
-  const message = await openMessage(header, wrappingKey, context, keyName);
+  const message = await openMessage(header, keyring, context);
   const layout = objectLayout(source.size, message.frameLength, header.length);
   if (!layout) throw new TruncatedError('The message size does not end on a frame boundary');
   const last = frameRun(layout, layout.frameCount, layout.frameCount);
@@ -82,13 +78,6 @@ export async function openRandomAccess(
 }
 
 /** One-shot form: the plaintext bytes [start, end) of the message in `source`. */
-export async function decryptRange(
-  source: RandomAccessSource,
-  wrappingKey: CryptoKey,
-  context: EncryptionContext,
-  start: number,
-  end: number,
-  keyName?: string,
-): Promise<Uint8Array> {
-  return (await openRandomAccess(source, wrappingKey, context, keyName)).read(start, end);
+export async function decryptRange(source: RandomAccessSource, keyring: Keyring, context: EncryptionContext, start: number, end: number): Promise<Uint8Array> {
+  return (await openRandomAccess(source, keyring, context)).read(start, end);
 }

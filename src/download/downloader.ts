@@ -8,6 +8,7 @@
 import type { FileInfoResponse } from '../contract/api.ts';
 import { FILE_ID_PATTERN, MAX_META_SIZE } from '../contract/limits.ts';
 import { parseCompleteHeader } from '../crypto/format.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import { decodeLinkSecret, type FileMeta, openMeta } from '../crypto/objects.ts';
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
@@ -32,8 +33,10 @@ export interface OpenedLink {
   storeHeaders?: Record<string, string>;
   meta: FileMeta;
   info: FileInfoResponse;
-  wrappingKey: CryptoKey;
-  keyName: string;
+  /** opens both objects: the link's raw AES keyring, or a request inbox's raw RSA one */
+  keyring: Keyring;
+  /** a file sent to a request: its objects' encryption context names the request too */
+  requestId?: string;
 }
 
 const FILE_ID = new RegExp(FILE_ID_PATTERN);
@@ -75,9 +78,9 @@ export async function fetchLink(api: Api, id: string, secret: Uint8Array, signal
 /** Derives the key (with the password, if the link has one) and decrypts the meta object. */
 export async function unlockLink(objects: LinkObjects, secret: Uint8Array, password?: string): Promise<OpenedLink> {
   if (objects.passwordParams && password === undefined) throw new LinkError('PasswordRequired', 'This link is protected by a password');
-  const { wrappingKey, keyName } = await linkKey(secret, password, objects.passwordParams);
-  const meta = await openMeta(wrappingKey, objects.id, objects.metaBytes, keyName);
-  return { id: objects.id, meta, info: objects.info, wrappingKey, keyName, storeHeaders: objects.storeHeaders };
+  const keyring = await linkKey(secret, password, objects.passwordParams);
+  const meta = await openMeta(keyring, objects.id, objects.metaBytes);
+  return { id: objects.id, meta, info: objects.info, keyring, storeHeaders: objects.storeHeaders };
 }
 
 export async function openLink(api: Api, id: string, secret: Uint8Array, password?: string, signal?: AbortSignal): Promise<OpenedLink> {

@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { DecryptOptions, EncryptOptions } from '../crypto/message.ts';
 import { decryptStream, encryptStream } from '../crypto/message.ts';
 import type { RandomAccessSource } from '../crypto/random-access.ts';
@@ -107,8 +108,8 @@ async function transformFile(input: string, target: string, transform: Transform
   }
 }
 
-export const encryptFile = (input: string, target: string, wrappingKey: CryptoKey, options: EncryptOptions) =>
-  transformFile(input, target, encryptStream(wrappingKey, options));
+export const encryptFile = (input: string, target: string, keyring: Keyring, options: EncryptOptions) =>
+  transformFile(input, target, encryptStream(keyring, options));
 
-export const decryptFile = (input: string, target: string, wrappingKey: CryptoKey, options: DecryptOptions) =>
-  transformFile(input, target, decryptStream(wrappingKey, options));
+export const decryptFile = (input: string, target: string, keyring: Keyring, options: DecryptOptions) =>
+  transformFile(input, target, decryptStream(keyring, options));

@@ -12,7 +12,7 @@ import { DEFAULT_FRAME_LENGTH, MESSAGE_ID_LENGTH, sealedHeaderLength } from '../
 import type { FrameKeys } from '../crypto/frames.ts';
 import { createMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
-import { keyNameFor, linkKey, newPasswordParams } from '../crypto/password.ts';
+import { linkKey, newPasswordParams } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { LinkError, TransferError } from '../errors.ts';
 import { type PartPlan, partLayout } from '../layout.ts';
@@ -114,16 +114,15 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
   const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
   const secret = newLinkSecret();
   const params = options.password === undefined ? null : newPasswordParams();
-  const { wrappingKey, keyName } = await linkKey(secret, options.password, params);
-  const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data'), keyNameFor(params));
+  const keyring = await linkKey(secret, options.password, params);
+  const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data'), keyring);
   const parts = (options.sealer ?? aesGcmSealer).plan(size, frameLength, headerLength, options.partPlaintextSize);
 
   const layout = partLayout(parts, headerLength);
   const metaFields = { name: source.name, type: source.type, size, lastModified: source.lastModified };
   // The server signs the meta PUT for its exact size, before the id it is sealed under exists:
   // ids have one length, so sealing under a stand-in id gives the size.
-  const metaSize = (await sealMeta(wrappingKey, STAND_IN_ID, { ...metaFields, dataMessageId: toBase64Url(new Uint8Array(MESSAGE_ID_LENGTH)) }, keyName))
-    .byteLength;
+  const metaSize = (await sealMeta(keyring, STAND_IN_ID, { ...metaFields, dataMessageId: toBase64Url(new Uint8Array(MESSAGE_ID_LENGTH)) })).byteLength;
   const created = await api.createUpload({ ...layout, metaSize, expiresInSeconds: options.expiresInSeconds }, signal);
   const { id, metaUrl, expiresAt } = created;
   // Under SSE-C every store request carries the file's customer key (derived from the link secret).
@@ -132,9 +131,9 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
   let uploadId = created.uploadId ?? '';
   try {
     if (created.create) uploadId = await createMultipart(created.create, storeHeaders, signal);
-    const message = await createMessage(wrappingKey, objectContext(id, 'data'), frameLength, keyName);
+    const message = await createMessage(keyring, objectContext(id, 'data'), frameLength);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
-    const meta = await sealMeta(wrappingKey, id, { ...metaFields, dataMessageId: toBase64Url(message.messageId) }, keyName);
+    const meta = await sealMeta(keyring, id, { ...metaFields, dataMessageId: toBase64Url(message.messageId) });
     if (meta.byteLength !== metaSize) throw new Error('meta object length differs from the plan');
     await withRetries(
       async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta, headers: metaHeaders, signal }), [200], 'Upload of the file details'),

@@ -3,6 +3,7 @@ import { layoutPartSize, layoutProblem } from '../../src/contract/layout.ts';
 import { MAX_PARTS, MIN_PART_SIZE } from '../../src/contract/limits.ts';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { ciphertextSize, finalFrameSize, KiB, MiB, regularFrameSize, sealedHeaderLength } from '../../src/crypto/format.ts';
+import { aesKeyring } from '../../src/crypto/keyring.ts';
 import { createMessage } from '../../src/crypto/message.ts';
 import { objectContext } from '../../src/crypto/objects.ts';
 import { coveringRun, frameRun, messageLayout, objectLayout, partLayout, partPlaintextSize, planParts, planRanges, sealedRunSize } from '../../src/layout.ts';
@@ -12,10 +13,10 @@ const F = 512 * KiB;
 
 describe('sealedHeaderLength', () => {
   it('predicts the real header length', async () => {
-    const key = await importWrappingKey(randomData(32));
+    const key = aesKeyring(await importWrappingKey(randomData(32)));
     for (const context of [objectContext('A'.repeat(22), 'data'), objectContext('B'.repeat(22), 'meta'), {}]) {
       const message = await createMessage(key, context, F);
-      expect(sealedHeaderLength(context)).toBe(message.header.byteLength);
+      expect(sealedHeaderLength(context, key)).toBe(message.header.byteLength);
     }
   });
 });

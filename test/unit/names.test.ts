@@ -8,6 +8,7 @@ import { progressBar } from '../../src/cli/progress.ts';
 import { toBase64Url } from '../../src/crypto/bytes.ts';
 import { importWrappingKey } from '../../src/crypto/cipher.ts';
 import { parseCompleteHeader } from '../../src/crypto/format.ts';
+import { aesKeyring, type Keyring } from '../../src/crypto/keyring.ts';
 import { encodeLinkSecret, objectContext, sealMeta } from '../../src/crypto/objects.ts';
 import {
   DISPLAY_MAX_CHARS,
@@ -189,7 +190,7 @@ describe('the CLI with hostile names', () => {
   let dir: string;
   let data: string;
   let secret: string;
-  let key: CryptoKey;
+  let key: Keyring;
   let dataMessageId: string;
   const id = 'NamesNamesNamesNamesNa';
 
@@ -197,7 +198,7 @@ describe('the CLI with hostile names', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-names-'));
     const secretBytes = randomData(32);
     secret = encodeLinkSecret(secretBytes);
-    key = await importWrappingKey(secretBytes);
+    key = aesKeyring(await importWrappingKey(secretBytes));
     const plain = path.join(dir, 'plain');
     writeFileSync(plain, 'hello');
     data = path.join(dir, 'data');

@@ -12,6 +12,7 @@ import { createStorage } from '../../../server/storage.ts';
 import { parseDuration } from '../../../src/cli/main.ts';
 import type { FileInfoResponse } from '../../../src/contract/api.ts';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
+import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { encodeLinkSecret, objectContext } from '../../../src/crypto/objects.ts';
 import { encryptFile } from '../../../src/node/files.ts';
 import { runCli } from '../../support/cli.ts';
@@ -157,7 +158,7 @@ describe('cipherdrop CLI', () => {
     expect(secret.startsWith('-')).toBe(true);
     const plain = file('dash.in', 5000);
     const data = path.join(dir, 'dash.data');
-    await encryptFile(plain, data, await importWrappingKey(secretBytes), { context: objectContext('DashDashDashDashDashDa', 'data') });
+    await encryptFile(plain, data, aesKeyring(await importWrappingKey(secretBytes)), { context: objectContext('DashDashDashDashDashDa', 'data') });
     const spaced = await runCli(['decrypt', data, '--key', secret, '-o', path.join(dir, 'dash.out')]);
     expect(spaced.code).toBe(2);
     expect(spaced.stderr).toContain('--key=VALUE');

@@ -12,6 +12,7 @@ import {
 } from '../../../src/crypto/errors.ts';
 import { ciphertextSize, DEFAULT_FRAME_LENGTH, KiB, parseCompleteHeader, SUITE_ID } from '../../../src/crypto/format.ts';
 import { openRun, sealRun } from '../../../src/crypto/frames.ts';
+import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { createMessage, decryptBytes, decryptStream, encryptBytes, encryptStream } from '../../../src/crypto/message.ts';
 import { sealedRunSize } from '../../../src/layout.ts';
 import { aws, awsKeyring, COMMIT_SUITE, chunked, randomData, readAll, SIGNED_SUITE } from '../helpers.ts';
@@ -19,7 +20,7 @@ import { aws, awsKeyring, COMMIT_SUITE, chunked, randomData, readAll, SIGNED_SUI
 const F = DEFAULT_FRAME_LENGTH;
 const context = { 'cipherdrop:id': 'AAAAAAAAAAAAAAAAAAAAAA', 'cipherdrop:object': 'data' };
 const secret = randomData(32);
-const key = await importWrappingKey(secret);
+const key = aesKeyring(await importWrappingKey(secret));
 
 async function ours(plain: Uint8Array, frameLength: number, chunk = 64 * KiB): Promise<Uint8Array> {
   return readAll(chunked(plain, chunk).pipeThrough(encryptStream(key, { context, frameLength })));
@@ -125,7 +126,7 @@ describe('refusals', () => {
   const messagePromise = ours(plain, tiny);
 
   it('a wrong key is WrongKey', async () => {
-    const other = await importWrappingKey(randomData(32));
+    const other = aesKeyring(await importWrappingKey(randomData(32)));
     await expect(decryptOurs(await messagePromise, 64, context, other)).rejects.toBeInstanceOf(WrongKeyError);
   });
 

@@ -3,12 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
 import { FormatError } from '../../../src/crypto/errors.ts';
+import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { decryptStream, encryptStream } from '../../../src/crypto/message.ts';
 import { objectContext } from '../../../src/crypto/objects.ts';
 import { chunked, randomData, readAll } from '../helpers.ts';
 
 const context = objectContext('PropertyPropertyProper', 'data');
-const key = await importWrappingKey(randomData(32));
+const key = aesKeyring(await importWrappingKey(randomData(32)));
 const frameLengths = fc.constantFrom(16, 32, 48, 64, 128, 4096);
 
 async function encrypt(plain: Uint8Array, frameLength: number, chunk: number) {

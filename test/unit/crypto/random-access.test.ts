@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
 import { CorruptedError, TruncatedError } from '../../../src/crypto/errors.ts';
 import { parseCompleteHeader, regularFrameSize } from '../../../src/crypto/format.ts';
+import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { encryptStream } from '../../../src/crypto/message.ts';
 import { objectContext } from '../../../src/crypto/objects.ts';
 import { blobSource, decryptRange, openRandomAccess, type RandomAccessSource } from '../../../src/crypto/random-access.ts';
@@ -9,7 +10,7 @@ import { chunked, randomData, readAll } from '../helpers.ts';
 
 const F = 64;
 const context = objectContext('RandomRandomRandomRand', 'data');
-const key = await importWrappingKey(randomData(32));
+const key = aesKeyring(await importWrappingKey(randomData(32)));
 
 async function message(size: number) {
   const plain = randomData(size);

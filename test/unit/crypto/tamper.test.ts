@@ -17,6 +17,7 @@ import {
   WrongKeyError,
 } from '../../../src/crypto/errors.ts';
 import { FINAL_FRAME_OVERHEAD, parseCompleteHeader, REGULAR_FRAME_OVERHEAD } from '../../../src/crypto/format.ts';
+import { aesKeyring, type Keyring } from '../../../src/crypto/keyring.ts';
 import { decryptStream, encryptStream } from '../../../src/crypto/message.ts';
 import { objectContext } from '../../../src/crypto/objects.ts';
 import { linkKey, MIN_PBKDF2_ITERATIONS } from '../../../src/crypto/password.ts';
@@ -27,7 +28,7 @@ const SIZE = 4 * F + 44; // four regular frames and a final frame of 44 bytes
 const ID = 'TamperTamperTamperTamp';
 const context = objectContext(ID, 'data');
 const secret = randomData(32);
-const key = await importWrappingKey(secret);
+const key = aesKeyring(await importWrappingKey(secret));
 const plain = randomData(SIZE);
 const message = await readAll(chunked(plain, 1000).pipeThrough(encryptStream(key, { context, frameLength: F })));
 const header = parseCompleteHeader(message);
@@ -212,7 +213,7 @@ describe('truncation, reordering and extra bytes', () => {
 
 describe('wrong keys and swapped objects', () => {
   it('a wrong link secret is WrongKey, before any output', async () => {
-    const outcome = await decode(message, context, await importWrappingKey(randomData(32)));
+    const outcome = await decode(message, context, aesKeyring(await importWrappingKey(randomData(32))));
     expect(outcome.error).toBeInstanceOf(WrongKeyError);
     expect(outcome.output.byteLength).toBe(0);
   });
@@ -220,14 +221,12 @@ describe('wrong keys and swapped objects', () => {
   it('a wrong password is WrongKey, before any output; the right one opens', async () => {
     const params = { iterations: MIN_PBKDF2_ITERATIONS, salt: randomData(16) };
     const right = await linkKey(secret, 'hunter2', params);
-    const protectedMessage = await readAll(
-      chunked(plain, 1000).pipeThrough(encryptStream(right.wrappingKey, { context, frameLength: F, keyName: right.keyName })),
-    );
+    const protectedMessage = await readAll(chunked(plain, 1000).pipeThrough(encryptStream(right, { context, frameLength: F })));
     const wrong = await linkKey(secret, 'hunter3', params);
-    const reader = (k: CryptoKey) => readAll(chunked(protectedMessage, 4096).pipeThrough(decryptStream(k, { context, keyName: right.keyName })));
-    await expect(reader(wrong.wrappingKey)).rejects.toBeInstanceOf(WrongKeyError);
+    const reader = (k: Keyring) => readAll(chunked(protectedMessage, 4096).pipeThrough(decryptStream(k, { context })));
+    await expect(reader(wrong)).rejects.toBeInstanceOf(WrongKeyError);
     await expect(reader(key)).rejects.toBeInstanceOf(WrongKeyError);
-    expect(Buffer.compare(await reader(right.wrappingKey), plain)).toBe(0);
+    expect(Buffer.compare(await reader(right), plain)).toBe(0);
   });
 
   it("another upload's object (same key, other id) is ContextMismatch", async () => {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toBase64Url } from '../../../src/crypto/bytes.ts';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
 import { ContextMismatchError, TrailingDataError, TruncatedError, WrongKeyError } from '../../../src/crypto/errors.ts';
-import { KEY_NAME, parseCompleteHeader, regularFrameSize } from '../../../src/crypto/format.ts';
+import { parseCompleteHeader, regularFrameSize } from '../../../src/crypto/format.ts';
+import { aesKeyring, type Keyring } from '../../../src/crypto/keyring.ts';
 import { encryptStream } from '../../../src/crypto/message.ts';
 import { objectContext } from '../../../src/crypto/objects.ts';
 import { openDataObject } from '../../../src/download/data-object.ts';
@@ -20,7 +21,7 @@ import { chunked, randomData, readAll } from '../helpers.ts';
 
 const F = 64;
 const ID = 'DataObjectDataObjectDa';
-const key = await importWrappingKey(randomData(32));
+const key = aesKeyring(await importWrappingKey(randomData(32)));
 const plain = randomData(100 * F + 5); // the object is larger than the first header read
 const seal = async (bytes: Uint8Array, id = ID) =>
   readAll(chunked(bytes, 1000).pipeThrough(encryptStream(key, { context: objectContext(id, 'data'), frameLength: F })));
@@ -50,7 +51,7 @@ const hang = (signal: AbortSignal) =>
     signal.addEventListener('abort', aborted);
   });
 
-function link(over: { size?: number; dataMessageId?: string; wrappingKey?: CryptoKey; objectSize?: number } = {}): OpenedLink {
+function link(over: { size?: number; dataMessageId?: string; keyring?: Keyring; objectSize?: number } = {}): OpenedLink {
   return {
     id: ID,
     meta: {
@@ -68,8 +69,7 @@ function link(over: { size?: number; dataMessageId?: string; wrappingKey?: Crypt
       customerKey: false,
       expiresIn: 600,
     },
-    wrappingKey: over.wrappingKey ?? key,
-    keyName: KEY_NAME,
+    keyring: over.keyring ?? key,
   };
 }
 
@@ -144,7 +144,7 @@ describe('openDataObject', () => {
     };
     it('the meta object names another message', () => refused({ dataMessageId: toBase64Url(randomData(32)) }, object, ContextMismatchError));
     it("another file's data object", async () => refused({}, await seal(plain, 'OtherOtherOtherOtherOt'), ContextMismatchError));
-    it('a wrong key', async () => refused({ wrappingKey: await importWrappingKey(randomData(32)) }, object, WrongKeyError));
+    it('a wrong key', async () => refused({ keyring: aesKeyring(await importWrappingKey(randomData(32))) }, object, WrongKeyError));
     it('a truncated object', () => refused({}, object.slice(0, -1), TruncatedError));
     it('an extended object', () => refused({}, Uint8Array.from([...object, 0]), TrailingDataError));
     it('a size other than the meta object says', () => refused({ size: plain.byteLength + 1 }, object, TruncatedError));

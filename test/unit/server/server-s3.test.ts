@@ -17,6 +17,7 @@ import { createStorage } from '../../../server/storage.ts';
 import { sweepExpired } from '../../../server/sweeper.ts';
 import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
+import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { encryptBytes } from '../../../src/crypto/message.ts';
 import { objectContext } from '../../../src/crypto/objects.ts';
 import { randomData } from '../helpers.ts';
@@ -188,7 +189,7 @@ describe('presign API on the real local S3', () => {
 
   it('the audit tells client-side-encrypted objects from anything else, and the script exits 1 on a finding', async () => {
     const client = s3Client(s3.settings, s3.settings.endpoint);
-    const key = await importWrappingKey(randomData(32));
+    const key = aesKeyring(await importWrappingKey(randomData(32)));
     const id = 'AuditAuditAuditAuditAu';
     const message = await encryptBytes(key, randomData(1000), { context: objectContext(id, 'data') });
     await client.send(new PutObjectCommand({ Bucket: s3.settings.bucket, Key: `cipherdrop/${id}/data`, Body: message }));
