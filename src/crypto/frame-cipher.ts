@@ -23,11 +23,12 @@ export interface FrameCipher {
   /** Writes ciphertext ‖ tag (`plaintext.byteLength + TAG_LENGTH` bytes) into `out`. */
   seal(key: CryptoKey, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): Promise<void>;
   /**
-   * Writes the plaintext of `sealed` (ciphertext ‖ tag) into `out` (`sealed.byteLength - TAG_LENGTH`
-   * bytes) and returns true, or returns false when it does not authenticate; `out` then holds zeros.
-   * Any other failure (a key without the usage, say) throws.
+   * The plaintext of `sealed` (ciphertext ‖ tag), written into `into` when given (exactly
+   * `sealed.byteLength - TAG_LENGTH` bytes), else in a buffer of the engine's own, which the caller
+   * then owns; null when it does not authenticate (and `into` then holds zeros). Any other failure
+   * (a key without the usage, say) throws.
    */
-  open(key: CryptoKey, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): Promise<boolean>;
+  open(key: CryptoKey, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, into?: Uint8Array): Promise<Uint8Array | null>;
 }
 
 const TAG_BITS = TAG_LENGTH * 8;
@@ -38,17 +39,18 @@ export const webCryptoFrameCipher: FrameCipher = {
     const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS }, key, buf(plaintext));
     out.set(new Uint8Array(sealed));
   },
-  async open(key, iv, aad, sealed, out) {
-    let plain: ArrayBuffer;
+  async open(key, iv, aad, sealed, into) {
+    let plain: Uint8Array;
     try {
-      plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS }, key, buf(sealed));
+      plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: TAG_BITS }, key, buf(sealed)));
     } catch (error) {
       // WebCrypto reports a tag mismatch, and only that, as OperationError.
-      if (error instanceof DOMException && error.name === 'OperationError') return false;
+      if (error instanceof DOMException && error.name === 'OperationError') return null;
       throw error;
     }
-    out.set(new Uint8Array(plain));
-    return true;
+    if (!into) return plain;
+    into.set(plain);
+    return into;
   },
 };
 
@@ -96,22 +98,32 @@ function nodeFrameCipherOf(nodeCrypto: typeof NodeCrypto): FrameCipher {
       cipher.final();
       out.set(cipher.getAuthTag(), at);
     },
-    async open(key, iv, aad, sealed, out) {
+    async open(key, iv, aad, sealed, into) {
       const length = sealed.byteLength - TAG_LENGTH;
-      if (length < 0) return false;
+      if (length < 0) return null;
       const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', keyObjectOf(key, 'decrypt'), iv, { authTagLength: TAG_LENGTH });
       decipher.setAAD(aad);
       decipher.setAuthTag(sealed.subarray(length));
-      // update() hands out plaintext before the tag is checked: it goes only into `out`, which the
-      // caller releases only when this returns true, and which is wiped when it does not.
-      pump(decipher, sealed.subarray(0, length), out);
+      const ciphertext = sealed.subarray(0, length);
+      // Without `into` the plaintext must be fresh memory anyway: node:crypto's own buffer from one
+      // update() is that, with no second buffer and no copy (measured: 0.5–0.8 CPU-s/GiB against
+      // 0.8–1.0 for a new buffer filled in pieces).
+      let plain: Uint8Array;
+      if (into) {
+        pump(decipher, ciphertext, into);
+        plain = into;
+      } else {
+        plain = decipher.update(ciphertext);
+      }
+      // update() hands out plaintext before the tag is checked: the caller gets it only once
+      // final() has checked the tag, and it is wiped when that fails.
       try {
         decipher.final();
-        return true;
+        return plain;
       } catch {
         // final() throws only for a tag that does not match (node:crypto gives it no code).
-        out.subarray(0, length).fill(0);
-        return false;
+        plain.fill(0);
+        return null;
       }
     },
   };

@@ -111,13 +111,11 @@ export function readFrame(bytes: Uint8Array, offset: number, frameLength: number
 export async function openParsedFrame(keys: FrameKeys, frame: ParsedFrame, into?: Uint8Array): Promise<Uint8Array> {
   const { sequenceNumber, final, sealed } = frame;
   const length = sealed.byteLength - TAG_LENGTH;
-  const out = into ?? new Uint8Array(length);
-  if (out.byteLength !== length) throw new RangeError("the output buffer must be exactly the frame's plaintext length");
+  if (into && into.byteLength !== length) throw new RangeError("the output buffer must be exactly the frame's plaintext length");
   const aad = frameAad(keys.messageId, sequenceNumber, final, length);
-  if (!(await frameCipher().open(keys.contentKey, frameIv(sequenceNumber), aad, sealed, out))) {
-    throw new CorruptedError({ frame: sequenceNumber, field: 'tag' }, 'authentication failed');
-  }
-  return out;
+  const plain = await frameCipher().open(keys.contentKey, frameIv(sequenceNumber), aad, sealed, into);
+  if (!plain) throw new CorruptedError({ frame: sequenceNumber, field: 'tag' }, 'authentication failed');
+  return plain;
 }
 
 /**

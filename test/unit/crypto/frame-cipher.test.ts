@@ -115,7 +115,9 @@ describe('known-answer vectors on the node:crypto path', () => {
   const vectors = JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[];
   const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64url'));
 
+  // The raw AES keyring's vectors: the frames are the same whatever keyring wrapped the data key.
   for (const v of vectors) {
+    if (!('wrappingKey' in v)) continue;
     it(`decrypts: ${v.description}`, async () => {
       const open = vi.spyOn(node, 'open');
       const web = vi.spyOn(webCryptoFrameCipher, 'open');
