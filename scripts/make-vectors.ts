@@ -1,12 +1,26 @@
 /**
  * Writes test/vectors/vectors.json: small messages made once with @aws-crypto/client-node
  * (not with our encoder), with their keys, so every test run checks our decoder against an
- * independent writer. Run once: npx tsx scripts/make-vectors.ts  (the output is committed).
+ * independent writer — and, for the raw RSA keyring of file requests, one message of ours that
+ * client-node must open. Run once: npx tsx scripts/make-vectors.ts  (the output is committed).
+ * `npx tsx scripts/make-vectors.ts rsa` remakes only the raw RSA vectors (a new key pair), keeping the others.
  */
-import { writeFileSync } from 'node:fs';
-import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
+import { constants, generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  AlgorithmSuiteIdentifier,
+  buildClient,
+  CommitmentPolicy,
+  RawAesKeyringNode,
+  RawAesWrappingSuiteIdentifier,
+  RawRsaKeyringNode,
+} from '@aws-crypto/client-node';
+import { REQUEST_KEY_NAME } from '../src/crypto/format.ts';
+import { rsaKeyring } from '../src/crypto/keyring.ts';
+import { encryptBytes } from '../src/crypto/message.ts';
 import { keyNameFor, passwordWrappingKeyBytes } from '../src/crypto/password.ts';
-import type { Vector } from '../test/support/vectors.ts';
+import { requestObjectContext } from '../src/crypto/request-keys.ts';
+import { type AesVector, isRsaVector, type RsaVector, type Vector } from '../test/support/vectors.ts';
 
 const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251);
@@ -18,8 +32,8 @@ async function make(
   keyName: string,
   size: number,
   frameLength: number,
-  extra: Partial<Vector> = {},
-): Promise<Vector> {
+  extra: Partial<AesVector> = {},
+): Promise<AesVector> {
   const context = { 'cipherdrop:id': 'VectorVectorVectorVect', 'cipherdrop:object': 'data' };
   const keyring = new RawAesKeyringNode({
     keyName,
@@ -36,11 +50,54 @@ async function make(
   return { description, keyName, wrappingKey: b64(wrappingKey), context, frameLength, plaintext: b64(plaintext), ciphertext: b64(result), ...extra };
 }
 
+const rsa = generateKeyPairSync('rsa', { modulusLength: 4096, publicExponent: 65537 });
+const spki = rsa.publicKey.export({ type: 'spki', format: 'der' });
+const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'der' });
+
+async function makeRsa(description: string, writer: RsaVector['writer'], size: number, frameLength: number): Promise<RsaVector> {
+  const context = requestObjectContext('VectorVectorVectorVect', 'data', 'RequestRequestRequestR');
+  const plaintext = bytes(size, size);
+  let ciphertext: Uint8Array;
+  if (writer === 'client-node') {
+    const keyring = new RawRsaKeyringNode({
+      keyNamespace: 'cipherdrop',
+      keyName: REQUEST_KEY_NAME,
+      rsaKey: { publicKey: rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string },
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+    });
+    const suiteId = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+    ciphertext = (await encrypt(keyring, plaintext, { encryptionContext: context, frameLength, suiteId })).result;
+  } else {
+    const publicKey = await crypto.subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
+    ciphertext = await encryptBytes(rsaKeyring({ publicKey }), plaintext, { context, frameLength });
+  }
+  return {
+    description,
+    keyring: 'rsa',
+    writer,
+    keyName: REQUEST_KEY_NAME,
+    publicKey: b64(spki),
+    privateKey: b64(pkcs8),
+    context,
+    frameLength,
+    plaintext: b64(plaintext),
+    ciphertext: b64(ciphertext),
+  };
+}
+
+const rsaVectors = [
+  await makeRsa('raw RSA keyring (file request), written by client-node, two frames and one byte', 'client-node', 8193, 4096),
+  await makeRsa('raw RSA keyring (file request), written by Cipherdrop, one short frame', 'cipherdrop', 1000, 4096),
+];
+
 const key = bytes(32, 7);
 const secret = bytes(32, 99);
 const password = 'correct horse battery staple';
 const params = { iterations: 600_000, salt: bytes(16, 3) };
-const vectors = [
+const onlyRsa = process.argv[2] === 'rsa';
+const kept = onlyRsa ? (JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[]).filter((v) => !isRsaVector(v)) : null;
+const vectors: Vector[] = kept ?? [
   await make('empty plaintext, 4 KiB frames', key, 'link-v1', 0, 4096),
   await make('one byte', key, 'link-v1', 1, 4096),
   await make('exactly two frames (empty final frame)', key, 'link-v1', 8192, 4096),
@@ -48,5 +105,6 @@ const vectors = [
   await make('Cipherdrop frame length (512 KiB), short plaintext', key, 'link-v1', 100, 512 * 1024),
   await make('password link', await passwordWrappingKeyBytes(secret, password, params), keyNameFor(params), 1000, 4096, { secret: b64(secret), password }),
 ];
+vectors.push(...rsaVectors);
 writeFileSync('test/vectors/vectors.json', `${JSON.stringify(vectors, null, 1)}\n`);
 console.log(`wrote ${vectors.length} vectors`);
