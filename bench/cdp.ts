@@ -70,7 +70,7 @@ export class Browser {
     await this.send('Browser.close').catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 500));
     this.process.kill('SIGKILL');
-    rmSync(this.userDataDir, { recursive: true, force: true });
+    rmSync(this.userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 
@@ -114,9 +114,13 @@ export class Page {
   }
 
   async setInputFile(selector: string, file: string): Promise<void> {
+    await this.setInputFiles(selector, [file]);
+  }
+
+  async setInputFiles(selector: string, files: string[]): Promise<void> {
     const { root } = (await this.send('DOM.getDocument')) as { root: { nodeId: number } };
     const { nodeId } = (await this.send('DOM.querySelector', { nodeId: root.nodeId, selector })) as { nodeId: number };
-    await this.send('DOM.setFileInputFiles', { nodeId, files: [file] });
+    await this.send('DOM.setFileInputFiles', { nodeId, files });
   }
 
   async heapUsed(): Promise<number> {

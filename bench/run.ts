@@ -5,6 +5,7 @@
  *
  * Options: --size 1GiB  --big 4GiB (memory case; 0 skips)  --frame 512KiB  --part 16MiB
  *          --workers 2  --inflight 4  --rounds 3  --no-readme
+ *          --profile: where the CPU goes instead (profile.ts), by process, thread and stage
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -25,7 +26,10 @@ import { createMessage } from '../src/crypto/message.ts';
 import { objectContext } from '../src/crypto/objects.ts';
 import { Browser, Page } from './cdp.ts';
 import { type CaseUsage, ProcessMonitor } from './procs.ts';
+import { profileTables, runProfile, stageTable, timerTable } from './profile.ts';
 import { Sink } from './sink.ts';
+import { countApiRequests, type SmallFilesResult, smallFilesCase, smallFilesTable, writeSmallFiles } from './small-files.ts';
+import { ThreadMonitor } from './threads.ts';
 import { openAccess, openLimits } from '../server/config.ts';
 
 const KiB = 1024;
@@ -52,6 +56,10 @@ const { values: opts } = parseArgs({
     label: { type: 'string' },
     /** throughput cases only: no save-to-disk, s3rver, memory, Node or API cases */
     quick: { type: 'boolean', default: false },
+    /** where the CPU goes, by process, thread and stage (profile.ts), instead of the throughput cases */
+    profile: { type: 'boolean', default: false },
+    /** how many small files (10 KiB) the many-files case uploads; 0 skips it */
+    small: { type: 'string', default: '1000' },
   },
 });
 const settings = { frameLength: parseSize(opts.frame), partSize: parseSize(opts.part), workers: Number(opts.workers), inFlight: Number(opts.inflight) };
@@ -96,6 +104,7 @@ async function main(): Promise<void> {
   sink.addFileObject('plain/data', file);
   const app = await buildApp({ access: openAccess(), limits: openLimits(), storage: sink.storage(), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  const apiRequests = countApiRequests(app.server);
   const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const local = await startLocalS3(path.join(dir, 's3'));
   const refApp = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(local.settings, 'cipherdrop/', 3600), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
@@ -160,6 +169,39 @@ async function main(): Promise<void> {
       });
     });
 
+  // Untimed: an encrypted upload kept by the sink, the source of the decrypt cases.
+  sink.keep = true;
+  const kept = await page.evaluate<{ linkPath: string }>(`bench.upload(false, ${s})`);
+  sink.keep = false;
+
+  const smallFiles = async (): Promise<SmallFilesResult[]> => {
+    if (Number(opts.small) === 0) return [];
+    log('many small files');
+    await page.setInputFiles('#files', writeSmallFiles(path.join(dir, 'small'), Number(opts.small)));
+    const out: SmallFilesResult[] = [];
+    for (const plain of [true, false]) {
+      out.push(await smallFilesCase(page, monitor, sink, apiRequests, plain ? 'plain, small files' : 'encrypted, small files', `bench.uploadMany(${plain}, ${s})`));
+    }
+    return out;
+  };
+
+  if (opts.profile) {
+    const threads = new ThreadMonitor(browser.pid, () => ({ 'harness (Node: sink, presign app, driver)': process.pid, 's3rver (Node, idle here)': local.pid }));
+    const link = JSON.stringify(kept.linkPath);
+    const cases = [
+      { name: 'up-plain', expression: `bench.upload(true, ${s}, 'plain')` },
+      { name: 'up-read', expression: `bench.upload(true, ${s}, 'read')` },
+      { name: 'up-sealed', expression: `bench.upload(true, ${s}, 'sealed')` },
+      { name: 'up-encrypted', expression: `bench.upload(false, ${s}, 'encrypted')` },
+      { name: 'down-plain', expression: `bench.downloadPlain(${JSON.stringify(`${sink.url}/object/plain/data`)}, ${SIZE}, ${s}, 'plain')` },
+      { name: 'down-decrypt', expression: `bench.downloadDecrypt(${link}, false, ${s}, 'encrypted')` },
+    ];
+    const runs = await runProfile(page, threads, cases, ROUNDS);
+    const small = await smallFiles();
+    profileReport(runs, small);
+    return shutdown();
+  }
+
   // The MD5 case needs a page (and workers) served with the CSP of PART_CHECKSUM=md5, which allows
   // WebAssembly; a server has one mode for its life, so this page is loaded while the sink has it.
   sink.partChecksum = 'md5';
@@ -167,11 +209,6 @@ async function main(): Promise<void> {
   await md5Page.evaluate('bench.ready');
   await md5Page.setInputFile('#file', file);
   sink.partChecksum = null;
-
-  // Untimed: an encrypted upload kept by the sink, the source of the decrypt cases.
-  sink.keep = true;
-  const kept = await page.evaluate<{ linkPath: string }>(`bench.upload(false, ${s})`);
-  sink.keep = false;
 
   for (let round = 1; round <= ROUNDS; round++) {
     await runCase(page, 'plain upload', round, () => timed(page, `bench.upload(true, ${s})`));
@@ -196,9 +233,10 @@ async function main(): Promise<void> {
     });
   }
 
+  const small = await smallFiles();
   if (opts.quick) {
     await shutdown();
-    return report(results, null, null, null);
+    return report(results, null, null, null, small);
   }
   log('reference round against the embedded S3 (s3rver)');
   const refPage = await Page.open(browser, `${refUrl}/`);
@@ -232,7 +270,51 @@ async function main(): Promise<void> {
   const apiResult = await presignThroughput(refUrl);
 
   await shutdown();
-  report(results, memory, node, apiResult);
+  report(results, memory, node, apiResult, small);
+}
+
+const PROFILE_LABELS = {
+  'up-plain': 'plain upload',
+  'up-read': 'upload: + read',
+  'up-sealed': 'upload: + digest, seal',
+  'up-encrypted': 'encrypted upload (+ spool)',
+  'down-plain': 'plain download',
+  'down-decrypt': 'download + decrypt',
+};
+
+function profileReport(runs: Awaited<ReturnType<typeof runProfile>>, small: SmallFilesResult[]): void {
+  const date = `${new Date().toISOString().slice(0, 10)}-profile${opts.label ? `-${opts.label}` : ''}`;
+  const md = [
+    `Profile of ${date}: ${SIZE / GiB} GiB, frame ${settings.frameLength / KiB} KiB, parts/ranges ${settings.partSize / MiB} MiB, ${settings.workers} workers, ${settings.inFlight} in flight, ${ROUNDS} alternating rounds (means); the benchmark's loopback sink.`,
+    '',
+    '**By stage** (CPU-s/GiB each step adds, by process; the upload steps are ablation cases, see bench/profile.ts):',
+    '',
+    stageTable(runs, [
+      ['plain upload (File.slice body: file read by the browser, request body)', 'up-plain', null],
+      ['+ read the part into a pooled buffer (File → worker)', 'up-read', 'up-plain'],
+      ['+ digest and seal (crypto.subtle), sealed bytes dropped', 'up-sealed', 'up-read'],
+      ['+ spool write, and the PUT body read from the spool file (= the real encrypted upload)', 'up-encrypted', 'up-sealed'],
+      ['**encrypted upload − plain upload**', 'up-encrypted', 'up-plain'],
+      ['plain download (GET, BYOB body into a fresh buffer, transfer to the page)', 'down-plain', null],
+      ['**download + decrypt − plain download** (body into a pooled buffer, open into fresh memory)', 'down-decrypt', 'down-plain'],
+    ]),
+    '',
+    profileTables(runs, PROFILE_LABELS),
+    '',
+    '**Inside the workers, encrypted upload** (stage timers, bench/page/stage-timers.ts):',
+    '',
+    timerTable(runs, 'up-encrypted'),
+    '',
+    '**Inside the workers, download + decrypt**:',
+    '',
+    timerTable(runs, 'down-decrypt'),
+    '',
+    small.length ? smallFilesTable(small) : '',
+  ].join('\n');
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, settings, size: SIZE, rounds: ROUNDS, runs, small }, null, 1)}\n`);
+  writeFileSync(`bench/results/${date}.md`, `${md}\n`);
+  console.log(md);
 }
 
 let bigLink = '';
@@ -280,6 +362,7 @@ function report(
   memory: { bigBytes: number; cases: CaseResult[] } | null,
   node: { encryptMBps: number; decryptMBps: number } | null,
   api: { urlsPerSecond: number; p50ms: number; p99ms: number } | null,
+  small: SmallFilesResult[] = [],
 ): void {
   const names = [...new Set(results.map((r) => r.name))];
   const rows = names.map((name) => {
@@ -350,9 +433,10 @@ function report(
     '| target | measured | met |',
     '|---|---|---|',
     ...targets.map((t) => `| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
+    ...(small.length ? ['', smallFilesTable(small)] : []),
   ].join('\n');
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, settings, size: SIZE, rounds: ROUNDS, results, rows, memory, node, api, targets }, null, 1)}\n`);
+  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, settings, size: SIZE, rounds: ROUNDS, results, rows, memory, node, api, targets, small }, null, 1)}\n`);
   writeFileSync(`bench/results/${date}.md`, `${md}\n`);
   console.log(md);
   if (!opts['no-readme'] && !opts.label) {

@@ -28,6 +28,15 @@ export class Sink {
   keep = false;
   /** the checksum the page computes per part (the sink does not check it: only its cost is measured) */
   partChecksum: PartChecksum | null = null;
+  /**
+   * Requests the store received, by kind: the browser's (`PUT part`, `PUT object`, `GET object`,
+   * `OPTIONS` preflights) and the presign server's calls that are requests on a real S3
+   * (`server: createUpload`, `server: complete`…); signing a URL is no request and is not counted.
+   */
+  readonly requests = new Map<string, number>();
+  private count(kind: string): void {
+    this.requests.set(kind, (this.requests.get(kind) ?? 0) + 1);
+  }
   private readonly uploads = new Map<string, { id: string; keep: boolean; parts: Map<number, { file?: string; size: number }> }>();
   private readonly objects = new Map<string, StoredObject>();
 
@@ -70,8 +79,9 @@ export class Sink {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.cors(res);
     const url = new URL(req.url ?? '/', this.url);
-    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     const [, kind, a, b] = url.pathname.split('/');
+    this.count(req.method === 'OPTIONS' ? 'OPTIONS (preflight)' : `${req.method} ${kind}`);
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     if (req.method === 'PUT' && kind === 'part') return this.putPart(req, res, a, Number(b));
     if (req.method === 'PUT' && kind === 'object') return this.putObject(req, res, `${a}/${b}`);
     if (req.method === 'GET' && kind === 'object') return this.get(req, res, `${a}/${b}`);
@@ -137,6 +147,7 @@ export class Sink {
         return sink.partChecksum;
       },
       createUpload: async (id) => {
+        this.count('server: createUpload');
         const uploadId = randomBytes(8).toString('hex');
         this.uploads.set(uploadId, { id, keep: this.keep, parts: new Map() });
         return { uploadId };
@@ -144,6 +155,7 @@ export class Sink {
       presignPart: async (_id, uploadId, partNumber) => `${this.url}/part/${uploadId}/${partNumber}`,
       presignMetaPut: async (id) => ({ url: `${this.url}/object/${id}/meta`, headers: {} }),
       complete: async (id, uploadId) => {
+        this.count('server: complete');
         const upload = this.uploads.get(uploadId);
         if (!upload) throw new Error('no such upload');
         const parts = [...upload.parts.entries()].sort(([x], [y]) => x - y).map(([, p]) => p);
@@ -151,10 +163,20 @@ export class Sink {
         this.objects.set(`${id}/data`, { pieces, size: parts.reduce((n, p) => n + p.size, 0) });
         this.uploads.delete(uploadId);
       },
-      listParts: async () => null,
-      abort: async (_id, uploadId) => this.uploads.delete(uploadId),
-      remove: async (id, role) => void this.objects.delete(`${id}/${role}`),
+      listParts: async () => {
+        this.count('server: listParts');
+        return null;
+      },
+      abort: async (_id, uploadId) => {
+        this.count('server: abort');
+        return this.uploads.delete(uploadId);
+      },
+      remove: async (id, role) => {
+        this.count('server: remove');
+        this.objects.delete(`${id}/${role}`);
+      },
       stat: async (id, role): Promise<ObjectStat | null> => {
+        this.count('server: stat');
         const object = this.objects.get(`${id}/${role}`);
         return object ? { size: object.size, expiresAt: null, customerKey: false, modifiedAt: null } : null;
       },
