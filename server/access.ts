@@ -26,11 +26,27 @@ export function checkUploadToken(access: AccessSettings, authorization: string |
   if (!ok) throw new ApiError('Forbidden', 'This access token is not valid');
 }
 
-/** The owner token of a file: an HMAC of its id, so the server keeps no state to honour it. */
-export function ownerToken(access: AccessSettings, id: string): string {
-  return createHmac('sha256', access.ownerSecret).update(`cipherdrop owner v1:${id}`).digest('base64url');
+/**
+ * The owner token of a file: an HMAC of its id, so the server keeps no state to honour it. A file
+ * sent to a file request has the request's id in it too: its token acts there and nowhere else.
+ */
+export function ownerToken(access: AccessSettings, id: string, requestId?: string): string {
+  const subject = requestId === undefined ? id : `request:${requestId}:${id}`;
+  return createHmac('sha256', access.ownerSecret).update(`cipherdrop owner v1:${subject}`).digest('base64url');
 }
 
-export function checkOwnerToken(access: AccessSettings, id: string, token: string): void {
-  if (!safeEqual(ownerToken(access, id), token)) throw new ApiError('Forbidden', 'This owner token does not match the file');
+export function checkOwnerToken(access: AccessSettings, id: string, token: string, requestId?: string): void {
+  if (!safeEqual(ownerToken(access, id, requestId), token)) throw new ApiError('Forbidden', 'This owner token does not match the file');
+}
+
+/** The owner token of a file request (its inbox link carries it): lists, fetches and deletes its files. */
+export function requestOwnerToken(access: AccessSettings, requestId: string): string {
+  return createHmac('sha256', access.ownerSecret).update(`cipherdrop request owner v1:${requestId}`).digest('base64url');
+}
+
+/** 401 without `Authorization: Bearer …`, 403 with anything but this request's owner token. */
+export function checkRequestOwner(access: AccessSettings, requestId: string, authorization: string | undefined): void {
+  const token = bearerToken(authorization);
+  if (!token) throw new ApiError('Unauthorized', "This needs the request's owner token (Authorization: Bearer …)");
+  if (!safeEqual(requestOwnerToken(access, requestId), token)) throw new ApiError('Forbidden', 'This owner token does not match the request');
 }

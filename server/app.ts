@@ -12,7 +12,9 @@ import { type AccessSettings, type EdgeSettings, type LimitSettings, loopbackEdg
 import { ApiError, errorBody, fromFrameworkError } from './errors.ts';
 import { securityHeaders } from './headers.ts';
 import { registerLimits } from './limits.ts';
+import { reservations } from './requests.ts';
 import { fileRoutes } from './routes/files.ts';
+import { requestRoutes } from './routes/requests.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import type { Storage } from './storage.ts';
 
@@ -114,8 +116,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
   app.get('/api/config', async () => ({ openUploads: options.access.openUploads, abuseContact: options.access.abuseContact }) satisfies PublicConfigResponse);
-  await uploadRoutes(app, { storage, access: options.access, chargeUpload: (request, amounts) => limits.chargeUpload(request, amounts) });
+  const chargeUpload = limits.chargeUpload;
+  const requests = storage.requests ? { store: storage.requests, reservations: reservations(storage.requests) } : undefined;
+  await uploadRoutes(app, { storage, access: options.access, chargeUpload, requests });
   await fileRoutes(app, { storage, access: options.access, presignExpiresSeconds: options.presignExpiresSeconds });
+  if (requests) await requestRoutes(app, { store: requests.store, access: options.access, presignExpiresSeconds: options.presignExpiresSeconds, chargeUpload });
 
   if (options.staticDir && existsSync(options.staticDir)) {
     await app.register(fastifyStatic, {
@@ -133,6 +138,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const page = (_request: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
     app.get('/', page);
     app.get('/d/:id', { schema: { params: idParams } }, page);
+    // File requests: the request link (senders) and the inbox link (its owner).
+    app.get('/r/:id', { schema: { params: idParams } }, page);
+    app.get('/i/:id', { schema: { params: idParams } }, page);
+    // The page that makes a file request.
+    app.get('/request', page);
   }
 
   return app;

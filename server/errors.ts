@@ -18,7 +18,13 @@ export type ApiErrorCode =
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'StorageUnavailable'
-  | 'Internal';
+  | 'Internal'
+  // File requests (docs/REQUESTS.md)
+  | 'RequestNotFound'
+  | 'RequestClosed'
+  | 'RequestExpired'
+  | 'RequestFull'
+  | 'BadPublicKey';
 
 const STATUS: Record<ApiErrorCode, number> = {
   BadRequest: 400,
@@ -40,6 +46,11 @@ const STATUS: Record<ApiErrorCode, number> = {
   UnsupportedMediaType: 415,
   StorageUnavailable: 503,
   Internal: 500,
+  RequestNotFound: 404,
+  RequestClosed: 410,
+  RequestExpired: 410,
+  RequestFull: 413,
+  BadPublicKey: 400,
 };
 
 export class ApiError extends Error {

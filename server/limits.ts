@@ -24,8 +24,14 @@ export interface Limits {
    * when the upload alone is over the quota, 503 QuotaUnavailable when Redis cannot answer.
    * A refused upload is not counted.
    */
-  chargeUpload(request: FastifyRequest, amount: { bytes: number; files: number }): Promise<void>;
+  chargeUpload(request: FastifyRequest, amount: { bytes: number; files: number }, alsoCharge?: string | null): Promise<void>;
 }
+
+/**
+ * The quota key of an access token. Only a digest of the token is kept (in Redis, and in a file
+ * request's record, whose uploads `alsoCharge` it): the token itself stays secret.
+ */
+export const tokenQuotaKey = (token: string): string => `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
 
 /** A Redis command waits at most this long: no request hangs on a Redis that does not answer. */
 const COMMAND_TIMEOUT_MS = 1000;
@@ -101,10 +107,16 @@ export async function registerLimits(app: FastifyInstance, settings: LimitSettin
 
   const unavailable = () => new ApiError('QuotaUnavailable', 'The quota store is not answering', QUOTA_UNAVAILABLE_RETRY_SECONDS);
   const store: QuotaStore = redis ? redisQuota(redis, QUOTA_WAIT_MS, unavailable) : memoryQuota();
-  return { chargeUpload: (request, amount) => chargeUpload(store, settings, request, amount) };
+  return { chargeUpload: (request, amount, alsoCharge) => chargeUpload(store, settings, request, amount, alsoCharge ?? null) };
 }
 
-async function chargeUpload(store: QuotaStore, settings: LimitSettings, request: FastifyRequest, amount: { bytes: number; files: number }) {
+async function chargeUpload(
+  store: QuotaStore,
+  settings: LimitSettings,
+  request: FastifyRequest,
+  amount: { bytes: number; files: number },
+  alsoCharge: string | null,
+) {
   const { quotaBytesPerDay, quotaFilesPerDay } = settings;
   // Waiting would never help this one.
   if (amount.bytes > quotaBytesPerDay || amount.files > quotaFilesPerDay) {
@@ -112,8 +124,10 @@ async function chargeUpload(store: QuotaStore, settings: LimitSettings, request:
   }
   const subjects = [{ key: `client:${requestClient(request)}`, who: 'from your network' }];
   const token = bearerToken(request.headers.authorization);
-  // Only a digest of the token is kept (and in Redis, shared): the token itself stays secret.
-  if (token) subjects.unshift({ key: `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`, who: 'with this access token' });
+  const own = token ? tokenQuotaKey(token) : null;
+  if (own) subjects.unshift({ key: own, who: 'with this access token' });
+  // A file request's sender spends its creator's quota as well: a request is no way around it.
+  if (alsoCharge && alsoCharge !== own) subjects.unshift({ key: alsoCharge, who: "with this request's access token" });
   const counters: (Counter & { what: string })[] = subjects.flatMap(({ key, who }) => [
     { key: `${key}:bytes`, amount: amount.bytes, limit: quotaBytesPerDay, what: `${formatBytes(quotaBytesPerDay)} a day ${who}` },
     { key: `${key}:files`, amount: amount.files, limit: quotaFilesPerDay, what: `${quotaFilesPerDay} files a day ${who}` },

@@ -15,6 +15,7 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  type S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -34,6 +35,7 @@ import {
   TAGGING_HEADER,
   expiryTags as tagsFor,
 } from './object-headers.ts';
+import { createRequestStore, type RequestStore } from './request-store.ts';
 import { mapS3Error, s3Client, UNSUPPORTED } from './s3-client.ts';
 
 export interface CompletedPart {
@@ -96,11 +98,20 @@ export interface Storage {
   listIds(): AsyncIterable<string>;
   /** Multipart uploads under the prefix that were never completed, or null when the store cannot list them. */
   listUnfinished(): Promise<UnfinishedUpload[] | null>;
+  /** File requests (docs/REQUESTS.md); a store without them (test stubs, the bench's sink) answers none. */
+  readonly requests?: RequestStore;
 }
 
 export function createStorage(settings: S3Settings, prefix: string, expiresIn: number): Storage {
   const client = s3Client(settings, settings.endpoint);
   const signer = s3Client(settings, settings.publicEndpoint);
+  // A request's files are never SSE-C: their recipient could not derive the key before opening them.
+  const plain: S3Settings = { ...settings, sse: settings.sse?.mode === 'sse-c' ? { mode: 'none' } : settings.sse };
+  const requests = createRequestStore(client, settings.bucket, prefix, (folder) => storageAt(plain, prefix + folder, expiresIn, client, signer));
+  return { ...storageAt(settings, prefix, expiresIn, client, signer), requests };
+}
+
+function storageAt(settings: S3Settings, prefix: string, expiresIn: number, client: S3Client, signer: S3Client): Storage {
   const Bucket = settings.bucket;
   const key = (id: string, role: ObjectRole) => objectKey(prefix, id, role);
   const publicOrigin = new URL(settings.publicEndpoint ?? `https://s3.${settings.region}.amazonaws.com`).origin;

@@ -6,6 +6,7 @@
  * UNFINISHED_UPLOAD_SECONDS — by then the upload's ticket no longer works, so nothing can finish it.
  */
 import { UNFINISHED_UPLOAD_SECONDS } from '../src/contract/limits.ts';
+import type { RequestStore } from './request-store.ts';
 import type { Storage } from './storage.ts';
 
 export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -18,6 +19,19 @@ export interface SweepResult {
   orphaned: string[];
   /** multipart uploads aborted because they were abandoned */
   aborted: string[];
+  /** file requests, where the store has them */
+  requests?: RequestSweepResult;
+}
+
+export interface RequestSweepResult {
+  /** requests deleted with every file because they expired */
+  expired: string[];
+  /** request folders left without their record (a delete raced an upload): removed */
+  leftover: string[];
+  /** `requestId/fileId` of reservations whose upload was abandoned: released */
+  released: string[];
+  /** what their files' abandoned uploads left, by request id (as `sweep` for plain files) */
+  files: Record<string, Omit<SweepResult, 'requests' | 'expired'>>;
 }
 
 export async function sweep(storage: Storage, now = Date.now()): Promise<SweepResult> {
@@ -39,6 +53,33 @@ export async function sweep(storage: Storage, now = Date.now()): Promise<SweepRe
     await storage.abort(upload.id, upload.uploadId);
     result.aborted.push(upload.id);
   }
+  if (storage.requests) result.requests = await sweepRequests(storage.requests, now);
+  return result;
+}
+
+/**
+ * Expired requests go with all their files (their files expire with them anyway); in live ones,
+ * abandoned uploads are cleared as plain files' are, and their reservations given back.
+ */
+export async function sweepRequests(store: RequestStore, now = Date.now()): Promise<RequestSweepResult> {
+  const result: RequestSweepResult = { expired: [], leftover: [], released: [], files: {} };
+  const old = (at: number | null) => at !== null && at <= now - ABANDONED_MS;
+  for await (const id of store.listIds()) {
+    const record = await store.read(id);
+    if (!record || record.expiresAt <= now) {
+      await store.removeAll(id);
+      (record ? result.expired : result.leftover).push(id);
+      continue;
+    }
+    const { expired: _, requests: __, ...files } = await sweep(store.files(id), now);
+    if (files.orphaned.length || files.aborted.length) result.files[id] = files;
+    for (const file of (await store.contents(id)).files) {
+      if (file.data === null && old(file.reservedAt)) {
+        await store.removeFile(id, file.id);
+        result.released.push(`${id}/${file.id}`);
+      }
+    }
+  }
   return result;
 }
 
@@ -57,8 +98,10 @@ export function startSweeper(storage: Storage, log: (line: string) => void, inte
     if (running) return;
     running = true;
     try {
-      const { expired, orphaned, aborted } = await sweep(storage);
+      const { expired, orphaned, aborted, requests } = await sweep(storage);
       if (expired.length) log(`sweeper: deleted ${expired.length} expired file(s)`);
+      if (requests?.expired.length) log(`sweeper: deleted ${requests.expired.length} expired file request(s) and their files`);
+      if (requests?.released.length) log(`sweeper: gave back ${requests.released.length} reservation(s) of abandoned uploads to requests`);
       if (orphaned.length) log(`sweeper: removed what ${orphaned.length} abandoned upload(s) left`);
       if (aborted.length) log(`sweeper: aborted ${aborted.length} abandoned multipart upload(s)`);
     } catch (error) {

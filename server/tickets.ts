@@ -18,6 +18,8 @@ export interface TicketClaims extends PartLayout {
   expiresAt: number | null;
   /** when this ticket stops working (ms since epoch) */
   until: number;
+  /** the file request the upload goes to (its objects live there), absent for a plain upload */
+  requestId?: string;
 }
 
 const VERSION = 1;
@@ -32,12 +34,21 @@ export function issueTicket(secret: string, claims: Omit<TicketClaims, 'until'>,
 
 /** The ticket's claims, if it is genuine, unexpired and for this file; else a 403. */
 export function readTicket(secret: string, ticket: string, id: string, now = Date.now()): TicketClaims {
+  const claims = genuineTicket(secret, ticket, id);
+  if (claims.until <= now) throw new ApiError('Forbidden', 'This upload ticket has expired; start the upload again');
+  return claims;
+}
+
+/**
+ * The ticket's claims if it is genuine and for this file, expired or not: what it says stays true
+ * (which file request an upload went to), only the right to go on with the upload ends.
+ */
+export function genuineTicket(secret: string, ticket: string, id: string): TicketClaims {
   const [payload, signature] = ticket.split('.');
   const given = Buffer.from(signature ?? '', 'base64url');
   const expected = mac(secret, payload ?? '');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError('Forbidden', 'This upload ticket is not valid');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TicketClaims & { v: number };
   if (claims.v !== VERSION || claims.id !== id) throw new ApiError('Forbidden', 'This upload ticket is for another file');
-  if (claims.until <= now) throw new ApiError('Forbidden', 'This upload ticket has expired; start the upload again');
   return claims;
 }

@@ -32,17 +32,23 @@ import { checkOwnerToken, checkUploadToken, ownerToken } from '../access.ts';
 import type { AccessSettings } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { newFileId } from '../ids.ts';
+import type { RequestStore } from '../request-store.ts';
+import type { Reservations } from '../requests.ts';
 import type { Storage } from '../storage.ts';
-import { issueTicket, readTicket, type TicketClaims } from '../tickets.ts';
+import { genuineTicket, issueTicket, readTicket, type TicketClaims } from '../tickets.ts';
 
 export interface UploadRouteOptions {
   storage: Storage;
   access: AccessSettings;
-  /** counts a new upload against the caller's quotas; throws when over */
-  chargeUpload(request: FastifyRequest, amounts: { bytes: number; files: number }): Promise<void>;
+  /** counts a new upload against the caller's quotas (and `alsoCharge`'s); throws when over */
+  chargeUpload(request: FastifyRequest, amounts: { bytes: number; files: number }, alsoCharge?: string | null): Promise<void>;
+  /** file requests, where the store has them */
+  requests?: { store: RequestStore; reservations: Reservations };
 }
 
 type IdParams = { id: string };
+/** What the authorization hook reads of any upload route's body. */
+type AnyUploadBody = { requestId?: string; ticket?: string };
 
 /** With PART_CHECKSUM on, every part is signed with its digest; without it, none may be. */
 function checkChecksums(algorithm: PartChecksum | null, partNumbers: number[], checksums: string[] | undefined): void {
@@ -68,62 +74,109 @@ function checkPartList(parts: CompleteRequest['parts'], claims: TicketClaims): v
 export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOptions): Promise<void> {
   const { storage, access } = options;
   const secret = access.ownerSecret;
-  /** Every upload route needs a valid bearer token unless uploads are open. */
-  const onRequest = async (request: FastifyRequest) => checkUploadToken(access, request.headers.authorization);
+  /**
+   * Every upload route needs a valid bearer token unless uploads are open, or unless the upload
+   * goes to a file request: then the request's id (at create) or the ticket that names it is what
+   * lets the sender in, and the request's limits and its creator's quota hold.
+   */
+  const preValidation = async (request: FastifyRequest) => {
+    if (!forRequest(request.body, (request.params as Partial<IdParams>).id)) checkUploadToken(access, request.headers.authorization);
+  };
+  /** Before validation (so a caller without a token learns nothing more): the body is still unknown. */
+  const forRequest = (body: unknown, id: string | undefined): boolean => {
+    if (typeof body !== 'object' || body === null) return false;
+    const { requestId, ticket } = body as AnyUploadBody;
+    if (typeof requestId === 'string') return true;
+    if (typeof ticket !== 'string' || id === undefined) return false;
+    try {
+      return genuineTicket(secret, ticket, id).requestId !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  /** Where an upload's objects are: its file request's folder, or the files' own prefix. */
+  const filesOf = (requestId: string | undefined): Storage => {
+    if (requestId === undefined) return storage;
+    if (!options.requests) throw new ApiError('RequestNotFound', 'This server has no file requests');
+    return options.requests.store.files(requestId);
+  };
 
-  app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody }, onRequest }, async (request, reply) => {
-    const { size, partCount, partSize, headerSize, metaSize, expiresInSeconds } = request.body;
+  /** A file for a request completes only while the request is there and its reservation stands. */
+  const checkStillWanted = async (requestId: string, id: string, expiresAt: number | null) => {
+    const store = options.requests?.store;
+    if (!store || !(await store.read(requestId))) throw new ApiError('RequestNotFound', 'The file request this upload was for is gone');
+    if (expiresAt !== null && expiresAt <= Date.now()) throw new ApiError('RequestExpired', 'The file request this upload was for has expired');
+    if ((await store.reservation(requestId, id)) === null) throw new ApiError('UploadNotFound', "This upload was removed by the request's owner");
+  };
+
+  app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody }, preValidation }, async (request, reply) => {
+    const { size, partCount, partSize, headerSize, metaSize, expiresInSeconds, requestId } = request.body;
     const layout = { size, partCount, partSize, headerSize };
     const problem = layoutProblem(layout);
     if (problem) throw new ApiError('BadRequest', `Impossible part layout: ${problem}`);
     if (size > access.maxFileSize) throw new ApiError('PayloadTooLarge', 'File too large for this server');
-    await options.chargeUpload(request, { bytes: size + metaSize, files: 1 });
+    if (requestId !== undefined && expiresInSeconds !== undefined)
+      throw new ApiError('BadRequest', 'A file sent to a request expires with it: leave out expiresInSeconds');
     const id = newFileId();
-    const expiresAt = expiresInSeconds === undefined ? null : Date.now() + expiresInSeconds * 1000;
-    const start = await storage.createUpload(id, expiresAt);
-    const meta = await storage.presignMetaPut(id, metaSize, expiresAt);
-    const { ticket, until } = issueTicket(secret, { id, ...layout, metaSize, expiresAt });
+    const files = filesOf(requestId);
+    let expiresAt = expiresInSeconds === undefined ? null : Date.now() + expiresInSeconds * 1000;
+    if (requestId === undefined) {
+      await options.chargeUpload(request, { bytes: size + metaSize, files: 1 });
+    } else {
+      const requests = options.requests as NonNullable<UploadRouteOptions['requests']>;
+      // Room first, then quota: a refused upload costs no quota; a quota refusal gives its room back.
+      const record = await requests.reservations.reserve(requestId, id, size);
+      expiresAt = record.expiresAt;
+      await options.chargeUpload(request, { bytes: size + metaSize, files: 1 }, record.quotaKey).catch(async (error: unknown) => {
+        await requests.store.release(requestId, id);
+        throw error;
+      });
+    }
+    const start = await files.createUpload(id, expiresAt);
+    const meta = await files.presignMetaPut(id, metaSize, expiresAt);
+    const { ticket, until } = issueTicket(secret, { id, ...layout, metaSize, expiresAt, ...(requestId === undefined ? {} : { requestId }) });
     const body: CreateUploadResponse = {
       id,
       ...('uploadId' in start ? { uploadId: start.uploadId } : { uploadId: null, create: { url: start.createUrl, headers: start.createHeaders } }),
       ticket,
       resumableUntil: until,
-      customerKey: storage.customerKeys,
-      partChecksum: storage.partChecksum,
+      customerKey: files.customerKeys,
+      partChecksum: files.partChecksum,
       metaUrl: meta.url,
       metaHeaders: meta.headers,
       expiresAt,
-      ownerToken: ownerToken(access, id),
+      ownerToken: ownerToken(access, id, requestId),
     };
     return reply.status(201).send(body);
   });
 
   app.post<{ Params: IdParams; Body: UploadedRequest }>(
     '/api/uploads/:id/uploaded',
-    { schema: { params: idParams, body: uploadedBody }, onRequest },
+    { schema: { params: idParams, body: uploadedBody }, preValidation },
     async (request) => {
       const { id } = request.params;
-      readTicket(secret, request.body.ticket, id);
-      const parts = await storage.listParts(id, request.body.uploadId);
+      const claims = readTicket(secret, request.body.ticket, id);
+      const parts = await filesOf(claims.requestId).listParts(id, request.body.uploadId);
       return { supported: parts !== null, parts: parts ?? [] } satisfies UploadedPartsResponse;
     },
   );
 
   app.post<{ Params: IdParams; Body: PartsRequest }>(
     '/api/uploads/:id/parts',
-    { schema: { params: idParams, body: partsBody }, onRequest },
+    { schema: { params: idParams, body: partsBody }, preValidation },
     async (request) => {
       const { id } = request.params;
       const { ticket, uploadId, partNumbers, checksums } = request.body;
       const claims = readTicket(secret, ticket, id);
       const outside = partNumbers.find((n) => n > claims.partCount);
       if (outside !== undefined) throw new ApiError('InvalidParts', `Part ${outside} is outside this upload's parts 1..${claims.partCount}`);
-      const algorithm = storage.partChecksum;
+      const files = filesOf(claims.requestId);
+      const algorithm = files.partChecksum;
       checkChecksums(algorithm, partNumbers, checksums);
       const urls = await Promise.all(
         partNumbers.map(async (partNumber, i) => {
           const checksum = checksums?.[i];
-          const url = await storage.presignPart(id, uploadId, partNumber, layoutPartSize(claims, partNumber), checksum);
+          const url = await files.presignPart(id, uploadId, partNumber, layoutPartSize(claims, partNumber), checksum);
           return algorithm && checksum ? { partNumber, url, headers: { [PART_CHECKSUM_HEADER[algorithm]]: checksum } } : { partNumber, url };
         }),
       );
@@ -133,12 +186,14 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
 
   app.post<{ Params: IdParams; Body: CompleteRequest }>(
     '/api/uploads/:id/complete',
-    { schema: { params: idParams, body: completeBody }, onRequest },
+    { schema: { params: idParams, body: completeBody }, preValidation },
     async (request) => {
       const { id } = request.params;
       const { ticket, uploadId, parts } = request.body;
       const claims = readTicket(secret, ticket, id);
       checkPartList(parts, claims);
+      if (claims.requestId !== undefined) await checkStillWanted(claims.requestId, id, claims.expiresAt);
+      const storage = filesOf(claims.requestId);
       const [meta, data] = await Promise.all([storage.stat(id, 'meta'), storage.stat(id, 'data')]);
       // Write once: a finished file is never completed (re-published) again.
       if (data !== null) throw new ApiError('AlreadyComplete', 'This upload is already complete');
@@ -165,14 +220,22 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
 
   app.post<{ Params: IdParams; Body: AbortRequest }>(
     '/api/uploads/:id/abort',
-    { schema: { params: idParams, body: abortBody }, onRequest },
+    { schema: { params: idParams, body: abortBody }, preValidation },
     async (request) => {
       const { id } = request.params;
-      checkOwnerToken(access, id, request.body.ownerToken);
-      const multipartAborted = await storage.abort(id, request.body.uploadId);
-      // A finished file is deleted with POST /api/files/:id/delete; aborting only clears what an
-      // unfinished upload left (its meta object), so no data object is ever left without one.
-      if ((await storage.stat(id, 'data')) === null) await storage.remove(id, 'meta');
+      const { ownerToken, uploadId, ticket } = request.body;
+      // Expired or not, the ticket says where the upload went; a request file's token is bound to it.
+      const requestId = ticket === undefined ? undefined : genuineTicket(secret, ticket, id).requestId;
+      checkOwnerToken(access, id, ownerToken, requestId);
+      const storage = filesOf(requestId);
+      const multipartAborted = await storage.abort(id, uploadId);
+      // A finished file is deleted with POST /api/files/:id/delete (a request's by its owner only);
+      // aborting only clears what an unfinished upload left (its meta object, its reservation), so
+      // no data object is ever left without one.
+      if ((await storage.stat(id, 'data')) === null) {
+        await storage.remove(id, 'meta');
+        if (requestId !== undefined) await options.requests?.store.release(requestId, id);
+      }
       return { multipartAborted } satisfies AbortUploadResponse;
     },
   );
