@@ -9,6 +9,7 @@ import {
   type CorruptionSite,
   FormatError,
   type FormatErrorCode,
+  KeyMismatchError,
   TrailingDataError,
   TruncatedError,
   UnsupportedSuiteError,
@@ -101,6 +102,7 @@ const FORMAT_CLASSES: Record<Exclude<FormatErrorCode, 'Corrupted'>, new (message
   UnsupportedSuite: UnsupportedSuiteError,
   UnsupportedVersion: UnsupportedVersionError,
   ContextMismatch: ContextMismatchError,
+  KeyMismatch: KeyMismatchError,
 };
 
 export function reviveError(data: SerializedError): Error {

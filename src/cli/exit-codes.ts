@@ -58,6 +58,8 @@ export function messageOf(error: unknown): string {
     switch (error.code) {
       case 'WrongKey':
         return `Wrong key or password: ${error.message}`;
+      case 'KeyMismatch':
+        return `Refused: ${error.message}. Nothing was sent.`;
       case 'UnsupportedSuite':
       case 'UnsupportedVersion':
         return `Unsupported format: ${error.message}`;

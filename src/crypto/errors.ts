@@ -2,7 +2,15 @@
  * Typed errors of the message format. Each has a stable `code`; UI text and CLI exit codes are
  * mapped from the code elsewhere (src/ui/messages.ts), never parsed out of `message`.
  */
-export type FormatErrorCode = 'WrongKey' | 'Corrupted' | 'Truncated' | 'TrailingData' | 'UnsupportedSuite' | 'UnsupportedVersion' | 'ContextMismatch';
+export type FormatErrorCode =
+  | 'WrongKey'
+  | 'Corrupted'
+  | 'Truncated'
+  | 'TrailingData'
+  | 'UnsupportedSuite'
+  | 'UnsupportedVersion'
+  | 'ContextMismatch'
+  | 'KeyMismatch';
 
 export abstract class FormatError extends Error {
   abstract readonly code: FormatErrorCode;
@@ -49,4 +57,9 @@ export class UnsupportedVersionError extends FormatError {
 /** The object is bound (by its encryption context) to another file id or object role. */
 export class ContextMismatchError extends FormatError {
   readonly code = 'ContextMismatch';
+}
+
+/** A file request's public key is not the one its link names (by fingerprint), or not a request key: nothing may be encrypted to it. */
+export class KeyMismatchError extends FormatError {
+  readonly code = 'KeyMismatch';
 }

@@ -6,7 +6,7 @@
  * request, the request id, so the server cannot swap one file's objects for another's, and learns
  * nothing it lacks.
  */
-import { MAX_META_SIZE } from '../contract/limits.ts';
+import { MAX_META_SIZE, MAX_REQUEST_MESSAGE_LENGTH } from '../contract/limits.ts';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './bytes.ts';
 import { CorruptedError } from './errors.ts';
 import { DATA_KEY_LENGTH, type EncryptionContext } from './format.ts';
@@ -18,8 +18,6 @@ export type ObjectRole = 'data' | 'meta';
 export const CONTEXT_ID = 'cipherdrop:id';
 export const CONTEXT_OBJECT = 'cipherdrop:object';
 export const CONTEXT_REQUEST = 'cipherdrop:request';
-/** The longest message a request's sender may add to a file, in UTF-16 code units (as `String.length`). */
-export const MAX_SENDER_MESSAGE_LENGTH = 2000;
 
 /** A shared file's context; a file sent to a request also names the request (`requestId`). */
 export const objectContext = (id: string, role: ObjectRole, requestId?: string): EncryptionContext =>
@@ -32,17 +30,17 @@ export interface FileMeta {
   lastModified: number;
   /** base64url message ID of the data object, checked against the data header on download. */
   dataMessageId: string;
-  /** what a request's sender wrote to the requester (at most MAX_SENDER_MESSAGE_LENGTH); absent for share links */
+  /** what a request's sender wrote to the requester (at most MAX_REQUEST_MESSAGE_LENGTH); absent for share links */
   message?: string;
 }
 
 const META_VERSION = 1;
 
-const validMessage = (message: unknown): boolean => message === undefined || (typeof message === 'string' && message.length <= MAX_SENDER_MESSAGE_LENGTH);
+const validMessage = (message: unknown): boolean => message === undefined || (typeof message === 'string' && message.length <= MAX_REQUEST_MESSAGE_LENGTH);
 
 /** The meta object of file `id` (sent to request `requestId`, if given). */
 export async function sealMeta(keyring: Keyring, id: string, meta: FileMeta, requestId?: string): Promise<Uint8Array<ArrayBuffer>> {
-  if (!validMessage(meta.message)) throw new RangeError(`a message is at most ${MAX_SENDER_MESSAGE_LENGTH} characters`);
+  if (!validMessage(meta.message)) throw new RangeError(`a message is at most ${MAX_REQUEST_MESSAGE_LENGTH} characters`);
   const json = utf8(JSON.stringify({ v: META_VERSION, ...meta }));
   return (await encryptBytes(keyring, json, { context: objectContext(id, 'meta', requestId) })) as Uint8Array<ArrayBuffer>;
 }

@@ -19,6 +19,8 @@ export function describeError(error: unknown): string {
         return `The stored file has unexpected extra data at its end. ${NOTHING_SAVED}`;
       case 'ContextMismatch':
         return `The stored objects do not belong to this link (they were swapped or replaced). ${NOTHING_SAVED}`;
+      case 'KeyMismatch':
+        return "This request's key is not the one its link names: the server may have replaced it. Nothing was sent; ask the requester for a new link.";
       case 'UnsupportedSuite':
       case 'UnsupportedVersion':
         return `This file uses an encryption format Cipherdrop does not support. ${NOTHING_SAVED}`;
@@ -71,7 +73,10 @@ export function describeError(error: unknown): string {
         return `The server refused the request: ${error.message}`;
     }
   }
-  return 'Something went wrong. Please try again.';
+  // Unexpected: say what it was (a bug report needs it), and leave its stack in the console.
+  console.error(error);
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return `Something went wrong (${what}). Please try again.`;
 }
 
 export function formatBytes(n: number): string {
