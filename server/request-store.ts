@@ -101,7 +101,16 @@ export function createRequestStore(client: S3Client, Bucket: string, prefix: str
   };
   const put = (Key: string, body: string, expiresAt: number) =>
     call(() =>
-      client.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType: OCTET_STREAM, Tagging: expiryTags(expiresAt, false)[TAGGING_HEADER] })),
+      client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+          ContentType: OCTET_STREAM,
+          Tagging: expiryTags(expiresAt, false)[TAGGING_HEADER],
+        }),
+      ),
     );
   const remove = (Key: string) => call(() => client.send(new DeleteObjectCommand({ Bucket, Key })));
   async function* list(Prefix: string): AsyncIterable<Listed> {
