@@ -1,10 +1,9 @@
 /**
- * cipherdrop — upload, download and decrypt Cipherdrop files from a terminal or a script,
- * with the same format module and transfer engine as the page. See `cipherdrop --help`.
+ * cipherdrop — upload, download and decrypt Cipherdrop files from a terminal or a script, and file
+ * requests (requests.ts), with the same format module and transfer engine as the page. See
+ * `cipherdrop --help`.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { MAX_META_SIZE } from '../contract/limits.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, CorruptedError } from '../crypto/errors.ts';
@@ -13,28 +12,29 @@ import { keyNameOf, linkKey, parseKeyName } from '../crypto/password.ts';
 import { readHeader } from '../crypto/random-access.ts';
 import { openDataObject } from '../download/data-object.ts';
 import { downloadTo, fetchLink, parseLink, unlockLink } from '../download/downloader.ts';
-import { LinkError } from '../errors.ts';
-import { displayName, displayText, MAX_NAME_BYTES, safeFileName } from '../names.ts';
+import { displayName, displayText } from '../names.ts';
 import { decryptFile, FileSink, fileRandomAccess, fileSource } from '../node/files.ts';
 import { createApi } from '../transfer/api.ts';
 import { directRunner } from '../transfer/parts.ts';
 import { directFrameRunner } from '../transfer/ranges.ts';
 import { uploadFile } from '../upload/uploader.ts';
+import { type Args, checkTarget, DEFAULT_SERVER, linkUrl, parse, parseDuration, savedName, serverOf } from './args.ts';
 import { EXIT, exitCodeOf, messageOf, UsageError } from './exit-codes.ts';
 import { progressBar } from './progress.ts';
 import { readPassword } from './prompt.ts';
-
-const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-/** FileSink writes to `<name>.cipherdrop-partial` first, and that name must fit the file system too. */
-const SAVE_NAME_BYTES = MAX_NAME_BYTES - '.cipherdrop-partial'.length;
+import { inbox, REQUEST_HELP, request, send } from './requests.ts';
 
 const HELP: Record<string, string> = {
+  ...REQUEST_HELP,
   main: `Usage: cipherdrop <command> [options]
 
 Commands:
   upload FILE...        encrypt and upload files, print one share link per file
   download LINK         download, verify and decrypt a share link
   decrypt CIPHERTEXT    decrypt a downloaded data object offline
+  request create        ask someone for files: prints a request link and an inbox link
+  send LINK FILE...     send files to a request link (only the requester can open them)
+  inbox LINK            list (--download DIR: save) the files sent to your request
 
 Run "cipherdrop <command> --help" for a command's options.
 
@@ -69,34 +69,6 @@ $CIPHERDROP_PASSWORD. Nothing is left behind unless every byte verified.`,
 Works fully offline. The password, if any, as for download.`,
 };
 
-type Args = string[];
-
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: Args, options: T) {
-  try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    // A link secret may begin with "-" (base64url), which parseArgs takes for an option.
-    const hint = (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? ' (write values that begin with "-" as --key=VALUE)' : '';
-    throw new UsageError(`${(error as Error).message}${hint}`);
-  }
-}
-
-/** "30m", "12h", "7d", "3600s", or "never". */
-export function parseDuration(text: string): number | undefined {
-  if (text === 'never') return undefined;
-  const match = /^(\d+)([smhd])$/.exec(text);
-  if (!match) throw new UsageError(`--expires takes a duration like 30m, 12h or 7d, or "never" (got ${JSON.stringify(text)})`);
-  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit;
-}
-
-/** The default place to save a file named by its uploader (authenticated, but theirs to choose); `-o` is used as given. */
-const savedName = (name: string): string => safeFileName(name, { maxBytes: SAVE_NAME_BYTES });
-
-function checkTarget(target: string, force: boolean): void {
-  if (target !== '-' && existsSync(target) && !force) throw new UsageError(`${target} exists; pass --force to overwrite it`);
-}
-
 async function upload(args: Args, signal: AbortSignal): Promise<void> {
   const { values, positionals } = parse(args, {
     server: { type: 'string' },
@@ -106,7 +78,7 @@ async function upload(args: Args, signal: AbortSignal): Promise<void> {
   });
   if (values.help) return void console.log(HELP.upload);
   if (!positionals.length) throw new UsageError('upload needs at least one FILE');
-  const server = (values.server ?? process.env.CIPHERDROP_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+  const server = serverOf(values.server);
   const api = createApi({ base: server, token: values.token ?? process.env.CIPHERDROP_TOKEN });
   const expiresInSeconds = parseDuration(values.expires ?? '7d');
   const password = values.password ? await readPassword(true) : undefined;
@@ -123,12 +95,7 @@ async function download(args: Args, signal: AbortSignal): Promise<void> {
   const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } });
   if (values.help) return void console.log(HELP.download);
   if (positionals.length !== 1) throw new UsageError('download needs exactly one LINK');
-  let url: URL;
-  try {
-    url = new URL(positionals[0]);
-  } catch {
-    throw new LinkError('BadLink', 'That is not a link');
-  }
+  const url = linkUrl(positionals[0]);
   const { id, secret } = parseLink(url.pathname, url.hash);
   const api = createApi({ base: url.origin });
   const objects = await fetchLink(api, id, secret, signal);
@@ -198,7 +165,7 @@ async function decrypt(args: Args): Promise<void> {
   if (target !== '-') console.error(`Decrypted and verified ${name === undefined ? input : displayName(name)} to ${target}`);
 }
 
-const COMMANDS: Record<string, (args: Args, signal: AbortSignal) => Promise<void>> = { upload, download, decrypt };
+const COMMANDS: Record<string, (args: Args, signal: AbortSignal) => Promise<void>> = { upload, download, decrypt, request, send, inbox };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -44,7 +44,7 @@ export async function getRange(url: string, start: number, end: number, signal?:
 
 /** After a 403 (expired presigned URLs), fetch fresh ones into the link. */
 const refresher = (link: OpenedLink, api: Api, signal?: AbortSignal) => async () => {
-  link.info = await api.fileInfo(link.id, signal);
+  link.info = await (link.refreshInfo ? link.refreshInfo(signal) : api.fileInfo(link.id, signal));
 };
 
 /**

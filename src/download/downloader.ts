@@ -37,6 +37,8 @@ export interface OpenedLink {
   keyring: Keyring;
   /** a file sent to a request: its objects' encryption context names the request too */
   requestId?: string;
+  /** fresh presigned URLs (after a 403); a request's file asks the request's owner route, not `/api/files` */
+  refreshInfo?: (signal?: AbortSignal) => Promise<FileInfoResponse>;
 }
 
 const FILE_ID = new RegExp(FILE_ID_PATTERN);
@@ -66,13 +68,18 @@ export interface LinkObjects {
 export async function fetchLink(api: Api, id: string, secret: Uint8Array, signal?: AbortSignal): Promise<LinkObjects> {
   const info = await api.fileInfo(id, signal);
   const storeHeaders = info.customerKey ? await customerKeyHeaders(secret) : undefined;
+  const metaBytes = await fetchMetaBytes(info, storeHeaders, signal);
+  const keyName = keyNameOf(parseCompleteHeader(metaBytes));
+  return { id, info, metaBytes, keyName, passwordParams: parseKeyName(keyName), storeHeaders };
+}
+
+/** The meta object's bytes, at most MAX_META_SIZE of them. */
+export async function fetchMetaBytes(info: FileInfoResponse, storeHeaders?: Record<string, string>, signal?: AbortSignal): Promise<Uint8Array> {
   const response = await request(info.metaUrl, { headers: storeHeaders, signal });
   await expectStatus(response, [200], 'Download of the file details');
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   if (!(length <= MAX_META_SIZE)) throw new TransferError('HttpStatus', 'The file details object is missing or too large', response.status);
-  const metaBytes = await readExactly(response, length);
-  const keyName = keyNameOf(parseCompleteHeader(metaBytes));
-  return { id, info, metaBytes, keyName, passwordParams: parseKeyName(keyName), storeHeaders };
+  return readExactly(response, length);
 }
 
 /** Derives the key (with the password, if the link has one) and decrypts the meta object. */

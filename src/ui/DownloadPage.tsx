@@ -10,7 +10,7 @@ import { describeError, formatBytes, formatExpiry } from './messages.ts';
 
 let engine: DownloadEngine | undefined;
 /** One engine for the page: it registers the service worker once. */
-function pageEngine(): DownloadEngine {
+export function pageEngine(): DownloadEngine {
   engine ??= browserDownloadEngine(api);
   return engine;
 }
@@ -110,7 +110,7 @@ function FileBody({ s, session }: { s: DownloadState & { link: OpenedLink }; ses
 
 function FileDetails({ link, children }: { link: OpenedLink; children: ReactNode }) {
   return (
-    <section className="file" aria-label="Shared file">
+    <section className="file" aria-label={link.requestId ? 'Received file' : 'Shared file'}>
       <h2 className="name">{link.meta.name}</h2>
       <p>
         <span className="size">{formatBytes(link.meta.size)}</span>
@@ -130,17 +130,12 @@ function alertOf(s: DownloadState): string | null {
   return null;
 }
 
-export function DownloadPage() {
-  const [session] = useState(() => new DownloadSession({ engine: pageEngine(), describe: describeError, pathname: location.pathname, hash: location.hash }));
-  useEffect(() => {
-    session.open();
-    return () => session.close();
-  }, [session]);
-  const { page, abuseHref } = useSyncExternalStore(session.subscribe, session.getSnapshot);
+/** Everything about one file: opening, the password, details, preview, download, and how it ended. */
+export function SessionView({ session }: { session: DownloadSession }) {
+  const { page } = useSyncExternalStore(session.subscribe, session.getSnapshot);
   const alert = alertOf(page);
   return (
-    <main>
-      <h1>Cipherdrop</h1>
+    <>
       {page.state === 'opening' && <p role="status">Opening the link…</p>}
       {(page.state === 'password' || page.state === 'unlocking') && <PasswordForm wrong={page.wrong} onSubmit={(password) => session.unlock(password)} />}
       {'link' in page && (
@@ -153,6 +148,21 @@ export function DownloadPage() {
           {alert}
         </p>
       )}
+    </>
+  );
+}
+
+export function DownloadPage() {
+  const [session] = useState(() => new DownloadSession({ engine: pageEngine(), describe: describeError, pathname: location.pathname, hash: location.hash }));
+  useEffect(() => {
+    session.open();
+    return () => session.close();
+  }, [session]);
+  const { abuseHref } = useSyncExternalStore(session.subscribe, session.getSnapshot);
+  return (
+    <main>
+      <h1>Cipherdrop</h1>
+      <SessionView session={session} />
       <p>
         <a href="/">Send your own file</a>
         {abuseHref && (

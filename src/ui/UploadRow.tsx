@@ -37,7 +37,7 @@ export function statusText(entry: QueueEntry, deleted: boolean): string {
     case 'completing':
       return 'Finishing the upload';
     case 'done':
-      return 'Done: encrypted and uploaded';
+      return s.result.requestId ? 'Sent: only the person who asked can open it' : 'Done: encrypted and uploaded';
     case 'failed':
       return s.message;
     case 'cancelled':
@@ -149,7 +149,7 @@ export const UploadRow = memo(function UploadRow({ entry, queue, onRepick, onDel
         </span>
       </div>
       {entry.notice && <p className="note">{entry.notice}</p>}
-      {s.state === 'done' && !deleted && (
+      {s.state === 'done' && !deleted && !s.result.requestId && (
         <>
           <ShareLink name={entry.name} link={`${location.origin}${s.result.linkPath}`} />
           <p className="note">

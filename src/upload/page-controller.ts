@@ -8,6 +8,7 @@ import type { Api } from '../transfer/api.ts';
 import type { Progress } from '../transfer/speed.ts';
 import type { FileOptions, QueueEntry, UploadQueue } from './queue.ts';
 import { allowed, isLive, type StateName, type UploadState } from './states.ts';
+import type { RequestTarget } from './uploader.ts';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -75,7 +76,6 @@ export function totalsOf(entries: QueueEntry[]): Totals | null {
 
 /** What the live region says when a file reaches a state; other states are not announced. */
 const ANNOUNCED: Partial<Record<StateName, string>> = {
-  done: 'is uploaded. Its share link is ready.',
   failed: 'upload failed.',
   cancelled: 'cancelled.',
   paused: 'paused.',
@@ -92,7 +92,7 @@ export class Announcer {
       const s = e.state;
       if (this.seen.get(e.key) !== s.state) {
         this.seen.set(e.key, s.state);
-        const said = ANNOUNCED[s.state];
+        const said = s.state === 'done' ? (s.result.requestId ? 'is sent.' : 'is uploaded. Its share link is ready.') : ANNOUNCED[s.state];
         if (said) lines.push(`${e.path} ${said}`);
       }
       if (s.state === 'uploading') {
@@ -147,6 +147,8 @@ export class UploadPageController {
   private expiry: ExpiryChoice = DEFAULT_EXPIRY;
   private customHours = DEFAULT_CUSTOM_HOURS;
   private password = '';
+  /** a request link's page: files go to this request, with this message */
+  private request: RequestTarget | null = null;
   private needsToken = false;
   private dropError: string | null = null;
   private announcement = '';
@@ -193,11 +195,19 @@ export class UploadPageController {
   setCustomHours = (hours: number): void => this.update(() => (this.customHours = hours));
   setPassword = (password: string): void => this.update(() => (this.password = password));
   setToken = (token: string): void => this.options.setToken(token || undefined);
+  /** A request link's page: from now on files are sent to this request (no expiry or password of their own). */
+  setRequest = (request: RequestTarget | null): void => this.update(() => (this.request = request));
+  setMessage = (message: string): void =>
+    this.update(() => {
+      if (this.request) this.request = { ...this.request, message: message || undefined };
+    });
 
   /** Adds picked files with the options as they are now: options apply to the files chosen after they are set. */
   add = (files: { file: File; path?: string }[]): void => {
     this.update(() => (this.dropError = null));
-    const options: FileOptions = { password: this.password || undefined, expiresInSeconds: expiresInSeconds(this.expiry, this.customHours) };
+    const options: FileOptions = this.request
+      ? { request: this.request }
+      : { password: this.password || undefined, expiresInSeconds: expiresInSeconds(this.expiry, this.customHours) };
     void this.options.queue.add(files, options);
   };
 
@@ -236,7 +246,7 @@ export class UploadPageController {
       expiry: this.expiry,
       customHours: this.customHours,
       customValid,
-      canChoose: this.expiry !== 'custom' || customValid,
+      canChoose: this.request ? true : this.expiry !== 'custom' || customValid,
       password: this.password,
       needsToken: this.needsToken,
       dropError: this.dropError,

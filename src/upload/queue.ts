@@ -16,7 +16,7 @@ import { fingerprint, sameFingerprint } from './fingerprint.ts';
 import { noPlainDigests } from './part-digest.ts';
 import type { ResumeStore, SavedUpload } from './resume-store.ts';
 import { QUEUED, transition, type UploadEvent, type UploadState } from './states.ts';
-import { bytesDone, completeUpload, DEFAULT_PARTS_IN_FLIGHT, reconcile, sendParts, startUpload, type UploadRecord } from './uploader.ts';
+import { bytesDone, completeUpload, DEFAULT_PARTS_IN_FLIGHT, type RequestTarget, reconcile, sendParts, startUpload, type UploadRecord } from './uploader.ts';
 
 /** Files set up, sending or completing at once: small files are bound by round trips, not parts. */
 export const FILES_IN_FLIGHT = 3;
@@ -37,11 +37,18 @@ export interface QueueOptions {
   /** for tests: a smaller part size makes short files span many parts */
   partPlaintextSize?: number;
   frameLength?: number;
+  /**
+   * The file request this queue sends to (a request link's page): it restores only its own
+   * unfinished uploads, as the upload page (no request) restores only those sent to none.
+   */
+  requestId?: string;
 }
 
 export interface FileOptions {
   password?: string;
   expiresInSeconds?: number;
+  /** send to a file request instead of making a share link (docs/REQUESTS.md) */
+  request?: RequestTarget;
 }
 
 /** A file as the page shows it. */
@@ -113,8 +120,8 @@ export class UploadQueue {
   private async restoreSaved(): Promise<void> {
     const known = new Set(this.entries.map((e) => e.record?.id));
     for (const saved of await this.options.store.list()) {
-      if (known.has(saved.id)) continue;
       const { record } = saved;
+      if (known.has(saved.id) || record.requestId !== this.options.requestId) continue;
       // Saved before part digests were kept: its parts in flight then are held to the fingerprint only.
       record.plainDigests ??= noPlainDigests(record.parts.length);
       // Records from before upload tickets, or past their ticket's life, can no longer be resumed.
@@ -308,6 +315,7 @@ export class UploadQueue {
             signal,
             password: entry.options.password || undefined,
             expiresInSeconds: entry.options.expiresInSeconds,
+            request: entry.options.request,
             fingerprint: await fingerprint(file, file.lastModified),
             partPlaintextSize: this.options.partPlaintextSize,
             frameLength: this.options.frameLength,

@@ -10,6 +10,7 @@ import type { PartChecksum } from '../contract/api.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
 import { DEFAULT_FRAME_LENGTH, MESSAGE_ID_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import type { FrameKeys } from '../crypto/frames.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import { createMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
 import { linkKey, newPasswordParams } from '../crypto/password.ts';
@@ -38,8 +39,19 @@ export interface UploadSource {
   lastModified: number;
 }
 
+/** A file request to send to (docs/REQUESTS.md): sealed to its public key, so only the requester opens it. */
+export interface RequestTarget {
+  id: string;
+  /** the request's raw RSA keyring, holding only its public key */
+  keyring: Keyring;
+  /** the sender's message, sealed in the meta object */
+  message?: string;
+}
+
 export interface StartOptions {
   api: Api;
+  /** send to this file request instead of making a share link: no link secret, password or expiry of its own */
+  request?: RequestTarget;
   signal?: AbortSignal;
   /** with a password, the link alone opens nothing */
   password?: string;
@@ -75,8 +87,10 @@ export interface UploadRecord {
   /** ms since epoch: the ticket stops working then, so the upload cannot be resumed after it */
   resumableUntil: number;
   expiresAt: number | null;
-  /** base64url link secret */
+  /** base64url link secret; empty for a file sent to a request (its keyring is the request's public key) */
   secret: string;
+  /** the file request this upload sends to */
+  requestId?: string;
   password: boolean;
   /** SSE-C: every store request carries the key derived from the secret */
   customerKey: boolean;
@@ -106,34 +120,45 @@ export interface UploadResult {
   expiresAt: number | null;
   /** deletes the file early (api.deleteFile); stays with the uploader, never in the link */
   ownerToken: string;
+  /** sent to this file request: there is no share link (linkPath is empty), only the requester opens it */
+  requestId?: string;
 }
 
 export async function startUpload(source: UploadSource, options: StartOptions): Promise<UploadRecord> {
   const { api, signal } = options;
   const size = source.blob.size;
   const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
-  const secret = newLinkSecret();
-  const params = options.password === undefined ? null : newPasswordParams();
-  const keyring = await linkKey(secret, options.password, params);
-  const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data'), keyring);
+  const target = options.request;
+  const requestId = target?.id;
+  // A share link's file is sealed under a fresh link secret (and password); a request's, to its public key.
+  const secret = target ? null : newLinkSecret();
+  const params = target || options.password === undefined ? null : newPasswordParams();
+  const keyring = secret ? await linkKey(secret, options.password, params) : (target as RequestTarget).keyring;
+  const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data', requestId), keyring);
   const parts = (options.sealer ?? aesGcmSealer).plan(size, frameLength, headerLength, options.partPlaintextSize);
 
   const layout = partLayout(parts, headerLength);
-  const metaFields = { name: source.name, type: source.type, size, lastModified: source.lastModified };
+  const metaFields = { name: source.name, type: source.type, size, lastModified: source.lastModified, ...(target?.message ? { message: target.message } : {}) };
   // The server signs the meta PUT for its exact size, before the id it is sealed under exists:
   // ids have one length, so sealing under a stand-in id gives the size.
-  const metaSize = (await sealMeta(keyring, STAND_IN_ID, { ...metaFields, dataMessageId: toBase64Url(new Uint8Array(MESSAGE_ID_LENGTH)) })).byteLength;
-  const created = await api.createUpload({ ...layout, metaSize, expiresInSeconds: options.expiresInSeconds }, signal);
+  const metaSize = (await sealMeta(keyring, STAND_IN_ID, { ...metaFields, dataMessageId: toBase64Url(new Uint8Array(MESSAGE_ID_LENGTH)) }, requestId))
+    .byteLength;
+  const created = await api.createUpload(
+    requestId ? { ...layout, metaSize, requestId } : { ...layout, metaSize, expiresInSeconds: options.expiresInSeconds },
+    signal,
+  );
   const { id, metaUrl, expiresAt } = created;
   // Under SSE-C every store request carries the file's customer key (derived from the link secret).
-  const storeHeaders = created.customerKey ? await customerKeyHeaders(secret) : undefined;
+  if (created.customerKey && !secret)
+    throw new TransferError('Api', 'The server asked for SSE-C on a file request, which has no link secret to derive it from');
+  const storeHeaders = created.customerKey && secret ? await customerKeyHeaders(secret) : undefined;
   const metaHeaders = { ...created.metaHeaders, ...storeHeaders };
   let uploadId = created.uploadId ?? '';
   try {
     if (created.create) uploadId = await createMultipart(created.create, storeHeaders, signal);
-    const message = await createMessage(keyring, objectContext(id, 'data'), frameLength);
+    const message = await createMessage(keyring, objectContext(id, 'data', requestId), frameLength);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
-    const meta = await sealMeta(keyring, id, { ...metaFields, dataMessageId: toBase64Url(message.messageId) });
+    const meta = await sealMeta(keyring, id, { ...metaFields, dataMessageId: toBase64Url(message.messageId) }, requestId);
     if (meta.byteLength !== metaSize) throw new Error('meta object length differs from the plan');
     await withRetries(
       async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta, headers: metaHeaders, signal }), [200], 'Upload of the file details'),
@@ -142,8 +167,8 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       },
       signal,
     );
-    const encoded = encodeLinkSecret(secret);
-    secret.fill(0);
+    const encoded = secret ? encodeLinkSecret(secret) : '';
+    secret?.fill(0);
     return {
       id,
       uploadId,
@@ -152,6 +177,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       resumableUntil: created.resumableUntil,
       expiresAt,
       secret: encoded,
+      requestId,
       password: params !== null,
       customerKey: Boolean(created.customerKey),
       partChecksum: created.partChecksum ?? null,
@@ -279,9 +305,10 @@ export async function completeUpload(record: UploadRecord, api: Api, signal?: Ab
   return {
     id: record.id,
     secret: record.secret,
-    linkPath: `/d/${record.id}#${record.secret}`,
+    linkPath: record.requestId ? '' : `/d/${record.id}#${record.secret}`,
     expiresAt: record.expiresAt,
     ownerToken: record.ownerToken,
+    requestId: record.requestId,
   };
 }
 

@@ -9,7 +9,7 @@ import { buildApp } from '../../../server/app.ts';
 import { openAccess, openLimits } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import { createStorage } from '../../../server/storage.ts';
-import { parseDuration } from '../../../src/cli/main.ts';
+import { parseDuration } from '../../../src/cli/args.ts';
 import type { FileInfoResponse } from '../../../src/contract/api.ts';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
 import { aesKeyring } from '../../../src/crypto/keyring.ts';
