@@ -129,7 +129,10 @@ export async function requestRoutes(app: FastifyInstance, options: RequestRouteO
 
   app.post<{ Params: FileParams }>('/api/requests/:id/files/:fileId/delete', { schema: { params: requestFileParams } }, async (request) => {
     const record = await owned(request);
-    await store.removeFile(record.id, request.params.fileId);
+    const { fileId } = request.params;
+    // A clear 404 for a file that is not this request's, rather than a "deleted" that did nothing.
+    if (!(await store.contents(record.id)).files.some((f) => f.id === fileId)) throw new ApiError('NotFound', 'This request has no file with this id');
+    await store.removeFile(record.id, fileId);
     return { deleted: true } satisfies DeletedResponse;
   });
 

@@ -192,8 +192,15 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
       const { ticket, uploadId, parts } = request.body;
       const claims = readTicket(secret, ticket, id);
       checkPartList(parts, claims);
-      if (claims.requestId !== undefined) await checkStillWanted(claims.requestId, id, claims.expiresAt);
       const storage = filesOf(claims.requestId);
+      if (claims.requestId !== undefined) {
+        await checkStillWanted(claims.requestId, id, claims.expiresAt).catch(async (error: unknown) => {
+          // Not wanted any more: what the upload left goes now rather than at the next sweep.
+          await storage.abort(id, uploadId).catch(() => false);
+          await storage.remove(id, 'meta');
+          throw error;
+        });
+      }
       const [meta, data] = await Promise.all([storage.stat(id, 'meta'), storage.stat(id, 'data')]);
       // Write once: a finished file is never completed (re-published) again.
       if (data !== null) throw new ApiError('AlreadyComplete', 'This upload is already complete');

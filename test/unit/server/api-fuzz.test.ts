@@ -16,11 +16,15 @@ import { openAccess, openLimits } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import { createStorage } from '../../../server/storage.ts';
 import type { CreateUploadResponse } from '../../../src/contract/api.ts';
+import type { CreateRequestResponse } from '../../../src/contract/requests.ts';
+import { requestBody, requestKey, spkiOf } from './request-fixtures.ts';
 
 let root: string;
 let s3: LocalS3;
 let app: FastifyInstance;
 let real: CreateUploadResponse;
+let realRequest: CreateRequestResponse;
+let sentToRequest: CreateUploadResponse;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'cipherdrop-api-fuzz-'));
@@ -28,7 +32,14 @@ beforeAll(async () => {
   app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 60), presignExpiresSeconds: 60 });
   const res = await app.inject({ method: 'POST', url: '/api/uploads', payload: { size: 10, partCount: 1, partSize: 0, headerSize: 0, metaSize: 4 } });
   real = res.json();
-});
+  realRequest = (await app.inject({ method: 'POST', url: '/api/requests', payload: requestBody(spkiOf(requestKey().publicKey)) })).json();
+  const sent = await app.inject({
+    method: 'POST',
+    url: '/api/uploads',
+    payload: { size: 10, partCount: 1, partSize: 0, headerSize: 0, metaSize: 4, requestId: realRequest.id },
+  });
+  sentToRequest = sent.json();
+}, 60_000);
 
 afterAll(async () => {
   await app?.close();
@@ -53,6 +64,8 @@ const hostile = fc.constantFrom(
 );
 const idLike = fc.oneof(
   fc.constant(() => real.id),
+  fc.constant(() => realRequest.id),
+  fc.constant(() => sentToRequest.id),
   fc.constant(() => 'AAAAAAAAAAAAAAAAAAAAAA'),
   hostile.map((s) => () => encodeURIComponent(s)),
   fc.string().map((s) => () => encodeURIComponent(s)),
@@ -65,6 +78,15 @@ const route = fc.constantFrom(
   '/api/uploads/:id/abort',
   '/api/files/:id',
   '/api/files/:id/delete',
+  '/api/requests',
+  '/api/requests/:id',
+  '/api/requests/:id/inbox',
+  '/api/requests/:id/files/:id',
+  '/api/requests/:id/files/:id/delete',
+  '/api/requests/:id/close',
+  '/api/requests/:id/delete',
+  '/r/:id',
+  '/i/:id',
   '/api/config',
   '/api/health',
   '/d/:id',
@@ -82,6 +104,9 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.constant(() => real.ticket),
     fc.constant(() => real.ownerToken),
     fc.constant(() => real.uploadId),
+    fc.constant(() => realRequest.id),
+    fc.constant(() => sentToRequest.ticket),
+    fc.constant(() => sentToRequest.ownerToken),
     fc.array(tie('v'), { maxLength: 4 }),
     fc.dictionary(
       fc.oneof(
@@ -98,6 +123,13 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
           'parts',
           'ownerToken',
           'checksums',
+          'requestId',
+          'publicKey',
+          'sealedPrivateKey',
+          'card',
+          'maxFiles',
+          'maxBytes',
+          'expiresInSeconds',
           '__proto__',
         ),
       ),
@@ -126,19 +158,27 @@ const request = fc.record({
   body: fc.oneof(value, fc.string(), fc.constant(undefined)),
   contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined),
   host: fc.constantFrom('127.0.0.1:8080', 'localhost', 'attacker.example', '[::1]:1', undefined),
-  authorization: fc.option(fc.oneof(fc.string(), fc.constant('Bearer x')), { nil: undefined }),
+  authorization: fc.option(
+    fc.oneof(
+      fc.string(),
+      fc.constant('Bearer x'),
+      fc.constant(() => `Bearer ${realRequest.ownerToken}`),
+    ),
+    { nil: undefined },
+  ),
 });
 
 it('every route answers any request with a 2xx or a hardened 4xx JSON, never a 5xx, and nothing escapes the data directory', async () => {
   const pid = s3.pid;
   await fc.assert(
     fc.asyncProperty(request, async (r) => {
-      const url = r.route.replace(':id', r.id() as string) + r.query;
+      const url = r.route.replaceAll(':id', r.id() as string) + r.query;
       const body = resolve(r.body);
       const headers: Record<string, string> = {};
       if (r.contentType) headers['content-type'] = r.contentType;
       if (r.host) headers.host = r.host;
-      if (r.authorization) headers.authorization = r.authorization;
+      const authorization = resolve(r.authorization);
+      if (typeof authorization === 'string' && authorization) headers.authorization = authorization;
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const res = await app.inject({ method: r.method as 'GET', url, headers, payload });
       expect(res.statusCode, `${r.method} ${url} ${payload?.slice(0, 200)}`).toBeLessThan(500);
