@@ -2,6 +2,7 @@
  * `npx tsx scripts/screenshots.ts`: the README's screenshots of the upload page, mid-upload and
  * done, at desktop width and at 360 px. Real uploads against the embedded store; the store-side
  * test proxy holds the last parts of the big file so "mid-upload" is a steady picture.
+ * With `--requests`, instead: a file request as its requester, its sender and its inbox see it.
  * Needs a build (`npm run build`). Writes docs/screenshots/*.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,17 +24,26 @@ const stack = await startStack({
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 try {
   mkdirSync(OUT, { recursive: true });
+
+  const shoot = async (page: Page, name: string) => {
+    await page.screenshot({ path: path.join(OUT, name), fullPage: true });
+    console.log(`wrote docs/screenshots/${name}`);
+  };
+  if (process.argv.includes('--requests')) await requestShots(shoot);
+  else await uploadShots(shoot);
+} finally {
+  await browser.close();
+  await stack.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function uploadShots(shoot: (page: Page, name: string) => Promise<void>) {
   const files = {
     'holiday-film.mp4': 6 * DEFAULT_PART_PLAINTEXT - 4321,
     'tax-return-2026.pdf': 2_400_000,
     'notes.txt': 3_000,
   };
   for (const [name, size] of Object.entries(files)) await writeRandomFile(path.join(dir, name), size);
-
-  const shoot = async (page: Page, name: string) => {
-    await page.screenshot({ path: path.join(OUT, name), fullPage: true });
-    console.log(`wrote docs/screenshots/${name}`);
-  };
   for (const [width, suffix] of [
     [900, ''],
     [360, '-360'],
@@ -56,8 +66,28 @@ try {
     await shoot(page, `upload-done${suffix}.png`);
     await page.close();
   }
-} finally {
-  await browser.close();
-  await stack.stop();
-  rmSync(dir, { recursive: true, force: true });
+}
+
+async function requestShots(shoot: (page: Page, name: string) => Promise<void>) {
+  holding = false;
+  const files = { 'passport-scan.pdf': 3_100_000, 'payslip-october.pdf': 240_000, 'payslip-november.pdf': 251_000 };
+  for (const [name, size] of Object.entries(files)) await writeRandomFile(path.join(dir, name), size);
+  const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+  await page.goto(`${stack.appUrl}/request`);
+  await page.getByLabel('Title').fill('Documents for the flat application');
+  await page.getByLabel('Note (optional)').fill('Your passport and the last two payslips, please. — Maria, Lakeside Lettings');
+  await page.getByLabel('At most this many files (optional)').fill('10');
+  await page.getByRole('button', { name: 'Create the request' }).click();
+  const requestLink = await page.getByRole('textbox', { name: 'Request link' }).inputValue();
+  const inboxLink = await page.getByRole('textbox', { name: 'Inbox link' }).inputValue();
+  await shoot(page, 'request-created.png');
+  const sender = await browser.newPage({ viewport: { width: 900, height: 900 } });
+  await sender.goto(requestLink);
+  await sender.getByLabel('Message to the requester').fill('Here they are. The passport scan is both pages. — Tom');
+  await sender.getByLabel('Choose files').setInputFiles(Object.keys(files).map((f) => path.join(dir, f)));
+  for (const name of Object.keys(files)) await sender.getByRole('listitem').filter({ hasText: name }).getByText('Sent:').waitFor({ timeout: 120_000 });
+  await shoot(sender, 'request-sent.png');
+  await page.goto(inboxLink);
+  await page.getByRole('list', { name: 'Received files' }).waitFor();
+  await shoot(page, 'request-inbox.png');
 }

@@ -4,6 +4,7 @@
  * same upload queue as the upload page. The sender cannot read back what they sent.
  */
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { MAX_REQUEST_BYTES } from '../../contract/limits.ts';
 import { parseRequestLink } from '../../requests/links.ts';
 import { type OpenRequest, openRequest } from '../../requests/sender.ts';
 import { clearStaleSpool } from '../../transfer/spool.ts';
@@ -34,8 +35,9 @@ const CLOSED: Record<string, string> = {
 };
 
 function limitsLine(r: OpenRequest): string {
-  const parts = [`${r.filesLeft} more ${r.filesLeft === 1 ? 'file' : 'files'}`, `up to ${formatBytes(r.bytesLeft)} in all`, formatExpiry(r.expiresAt)];
-  return parts.join(' · ');
+  // The server's own ceiling is no limit the requester chose: not worth a line.
+  const bytes = r.maxBytes < MAX_REQUEST_BYTES ? [`up to ${formatBytes(r.bytesLeft)} in all`] : [];
+  return [`${r.filesLeft} more ${r.filesLeft === 1 ? 'file' : 'files'}`, ...bytes, formatExpiry(r.expiresAt)].join(' · ');
 }
 
 function Sender({ request, c }: { request: OpenRequest; c: UploadPageController }) {

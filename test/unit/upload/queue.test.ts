@@ -5,6 +5,8 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { rsaKeyring } from '../../../src/crypto/keyring.ts';
+import { generateRequestKeys } from '../../../src/crypto/request-keys.ts';
 import { TransferError } from '../../../src/errors.ts';
 import type { Api, UploadRef } from '../../../src/transfer/api.ts';
 import type { PartRunner, RunnerContext } from '../../../src/transfer/parts.ts';
@@ -234,6 +236,35 @@ describe('UploadQueue', () => {
     expect(states(q)).toEqual(['done']);
     expect(runner.sent.filter((s) => s.partNumber === 1).length).toBe(1);
   });
+
+  it("a request's page restores only uploads sent to its request, and the upload page only those sent to none", async () => {
+    const requestId = 'R'.repeat(22);
+    const { publicKey } = await generateRequestKeys();
+    const scoped = (id?: string) =>
+      new UploadQueue({ api: store.api, runner, store: saved, describe: String, partsInFlight: 3, partPlaintextSize: PART, requestId: id });
+    // What a reload leaves behind: a saved record of each, nothing in flight.
+    const leave = async (queue: UploadQueue, name: string, options = {}) => {
+      await queue.add([{ file: file(name, 3 * PART) }], options);
+      await settle();
+      await runner.release();
+      queue.pauseAll();
+      await queue.idle();
+    };
+    await leave(scoped(requestId), 'to-request.bin', { request: { id: requestId, keyring: rsaKeyring({ publicKey }) } });
+    await leave(scoped(), 'own.bin');
+    expect((await saved.list()).map((s) => [s.path, s.record.requestId ?? null]).sort()).toEqual([
+      ['own.bin', null],
+      ['to-request.bin', requestId],
+    ]);
+
+    const [forRequest, forPage, forOther] = [scoped(requestId), scoped(), scoped('O'.repeat(22))];
+    await Promise.all([forRequest.restore(), forPage.restore(), forOther.restore()]);
+    expect(forRequest.getSnapshot().map((e) => e.path)).toEqual(['to-request.bin']);
+    expect(forPage.getSnapshot().map((e) => e.path)).toEqual(['own.bin']);
+    expect(forOther.getSnapshot()).toEqual([]);
+    // Nobody else's upload was discarded on the way.
+    expect(store.aborted).toEqual([]);
+  }, 30_000);
 
   it('after a reload, a re-picked unchanged file resumes with the same key; a changed one starts afresh', async () => {
     const first = makeQueue();
