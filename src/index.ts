@@ -20,3 +20,15 @@ export { type DecryptOptions, decryptBytes, decryptStream, type EncryptOptions, 
 export { decodeLinkSecret, encodeLinkSecret, type FileMeta, newLinkSecret, objectContext, openMeta, sealMeta } from './crypto/objects.ts';
 export { keyNameFor, keyNameOf, linkKey, newPasswordParams, type PasswordParams, parseKeyName } from './crypto/password.ts';
 export { blobSource, decryptRange, openRandomAccess, type RandomAccessSource } from './crypto/random-access.ts';
+export {
+  generateRequestKeys,
+  importRequestPublicKey,
+  keyFingerprint,
+  openCard,
+  openPrivateKey,
+  type RequestCard,
+  type RequestKeys,
+  requestObjectContext,
+  sealCard,
+  sealPrivateKey,
+} from './crypto/request-keys.ts';

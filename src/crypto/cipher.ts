@@ -1,21 +1,11 @@
 /**
  * The cryptography of suite 0x0478, on WebCrypto only (browser, worker and Node alike): key
- * derivation, commitment, header tag, frames. Data keys are wrapped by a keyring (keyring.ts);
- * framing is in format.ts; this file never parses bytes it did not make.
+ * derivation, commitment, header tag, a frame's AAD. Data keys are wrapped by a keyring
+ * (keyring.ts), frames sealed and opened by frame-cipher.ts; framing is in format.ts.
  */
 import { buf, concatBytes, timingSafeEqual, uint16, uint32, uint64, utf8 } from './bytes.ts';
 import { CorruptedError } from './errors.ts';
-import {
-  BODY_AAD_FINAL,
-  BODY_AAD_REGULAR,
-  COMMITMENT_LENGTH,
-  DATA_KEY_LENGTH,
-  frameIv,
-  IV_LENGTH,
-  type MessageHeader,
-  SUITE_ID,
-  TAG_LENGTH,
-} from './format.ts';
+import { BODY_AAD_FINAL, BODY_AAD_REGULAR, COMMITMENT_LENGTH, DATA_KEY_LENGTH, IV_LENGTH, type MessageHeader, SUITE_ID, TAG_LENGTH } from './format.ts';
 
 const subtle = globalThis.crypto.subtle;
 const TAG_BITS = TAG_LENGTH * 8;
@@ -68,32 +58,4 @@ export async function openHeader(dataKey: Uint8Array, header: MessageHeader): Pr
 /** AAD of a frame: messageId || content string || seq(4) || plaintext length(8). */
 export function frameAad(messageId: Uint8Array, sequenceNumber: number, final: boolean, length: number): Uint8Array {
   return concatBytes(messageId, final ? BODY_AAD_FINAL : BODY_AAD_REGULAR, uint32(sequenceNumber), uint64(length));
-}
-
-/** Returns ciphertext || tag for one frame. */
-export async function sealFrame(
-  contentKey: CryptoKey,
-  messageId: Uint8Array,
-  sequenceNumber: number,
-  final: boolean,
-  plaintext: Uint8Array,
-): Promise<ArrayBuffer> {
-  const aad = frameAad(messageId, sequenceNumber, final, plaintext.byteLength);
-  return subtle.encrypt({ name: 'AES-GCM', iv: buf(frameIv(sequenceNumber)), additionalData: buf(aad), tagLength: TAG_BITS }, contentKey, buf(plaintext));
-}
-
-/** Opens ciphertext || tag of one frame; Corrupted (naming the frame) when it does not authenticate. */
-export async function openFrame(
-  contentKey: CryptoKey,
-  messageId: Uint8Array,
-  sequenceNumber: number,
-  final: boolean,
-  sealed: Uint8Array,
-): Promise<ArrayBuffer> {
-  const aad = frameAad(messageId, sequenceNumber, final, sealed.byteLength - TAG_LENGTH);
-  try {
-    return await subtle.decrypt({ name: 'AES-GCM', iv: buf(frameIv(sequenceNumber)), additionalData: buf(aad), tagLength: TAG_BITS }, contentKey, buf(sealed));
-  } catch {
-    throw new CorruptedError({ frame: sequenceNumber, field: 'tag' }, 'authentication failed');
-  }
 }
