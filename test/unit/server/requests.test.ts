@@ -150,6 +150,41 @@ describe('a file request, created, filled, read and deleted', () => {
   });
 });
 
+describe('quotas', () => {
+  it('files sent to a request count against its creator’s token too, and a refused one gives its room back', async () => {
+    const { buildApp } = await import('../../../server/app.ts');
+    const { openAccess, openLimits } = await import('../../../server/config.ts');
+    const token = 'upload-token-quota-0123456789';
+    const limited = await buildApp({
+      access: openAccess({ openUploads: false, uploadTokens: [token] }),
+      limits: openLimits({ quotaFilesPerDay: 3 }),
+      storage: h.storage,
+      presignExpiresSeconds: 60,
+    });
+    try {
+      const from = (remoteAddress: string, payload: object, authorization?: string) =>
+        limited.inject({
+          method: 'POST',
+          url: remoteAddress === '10.0.0.1' ? '/api/requests' : '/api/uploads',
+          payload,
+          remoteAddress,
+          headers: authorization ? { authorization } : {},
+        });
+      const made = await from('10.0.0.1', requestBody(spki), `Bearer ${token}`);
+      expect(made.statusCode).toBe(201);
+      const id = made.json().id as string;
+      // Each sender is a network of its own; the token's count goes 1 (the request), 2, 3, then over.
+      for (const sender of ['10.0.0.2', '10.0.0.3'])
+        expect((await from(sender, { size: 10, partCount: 1, partSize: 0, headerSize: 0, metaSize: 4, requestId: id })).statusCode).toBe(201);
+      const over = await from('10.0.0.4', { size: 10, partCount: 1, partSize: 0, headerSize: 0, metaSize: 4, requestId: id });
+      expect([over.statusCode, over.json().error.code]).toEqual([429, 'QuotaExceeded']);
+      expect((await call('GET', `/api/requests/${id}`)).body.filesLeft).toBe(98);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('the sweeper', () => {
   it('removes an expired request with every file, and gives back reservations of abandoned uploads', async () => {
     const live = await createRequest(h.app, spki, { maxFiles: 2 });
