@@ -18,13 +18,9 @@ import autocannon from 'autocannon';
 import { buildApp } from '../server/app.ts';
 import { startLocalS3 } from '../server/local-s3.ts';
 import { createStorage } from '../server/storage.ts';
-import { importWrappingKey } from '../src/crypto/cipher.ts';
-import { aesKeyring } from '../src/crypto/keyring.ts';
 import { DEFAULT_FRAME_LENGTH } from '../src/crypto/format.ts';
-import { openRun, sealRun } from '../src/crypto/frames.ts';
-import { createMessage } from '../src/crypto/message.ts';
-import { objectContext } from '../src/crypto/objects.ts';
 import { Browser, Page } from './cdp.ts';
+import { nodeFormatBench, saveNodeFormat } from './node-format.ts';
 import { type CaseUsage, ProcessMonitor } from './procs.ts';
 import { profileTables, runProfile, stageTable, timerTable } from './profile.ts';
 import { Sink } from './sink.ts';
@@ -322,19 +318,15 @@ function profileReport(runs: Awaited<ReturnType<typeof runProfile>>, small: Smal
 
 let bigLink = '';
 
+/**
+ * bench/node-format.ts (also `npm run bench:node`): both frame engines, alternating; the target row
+ * takes Node's own engine (node:crypto) on the library's stream path.
+ */
 async function nodeFormat(frameLength: number): Promise<{ encryptMBps: number; decryptMBps: number }> {
-  const key = aesKeyring(await importWrappingKey(randomFillSync(new Uint8Array(32))));
-  const message = await createMessage(key, objectContext('BenchBenchBenchBenchBe', 'data'), frameLength);
-  const run = randomFillSync(new Uint8Array(16 * MiB));
-  const total = 512 * MiB;
-  let t = performance.now();
-  let sealed = new Uint8Array(0);
-  for (let i = 0; i < total / run.byteLength; i++) sealed = await sealRun(message, run, 1, false);
-  const encryptMBps = total / ((performance.now() - t) / 1000) / 1e6;
-  t = performance.now();
-  for (let i = 0; i < total / run.byteLength; i++) await openRun(message, sealed, 1, false, run.byteLength);
-  const decryptMBps = total / ((performance.now() - t) / 1000) / 1e6;
-  return { encryptMBps, decryptMBps };
+  const result = await nodeFormatBench({ size: GiB, frameLength, rounds: ROUNDS, log });
+  saveNodeFormat(result, { readme: !opts['no-readme'], label: opts.label });
+  const nodeMBps = (c: string) => result.rows.find((r) => r.case === c)?.node.mbps ?? Number.NaN;
+  return { encryptMBps: nodeMBps('stream encrypt'), decryptMBps: nodeMBps('stream decrypt') };
 }
 
 async function presignThroughput(appUrl: string): Promise<{ urlsPerSecond: number; p50ms: number; p99ms: number; requests: number; batch: number }> {
