@@ -6,14 +6,12 @@
  * retried by `sendPart` (send-part.ts), never more at once than the limiter allows (so never more
  * in memory); `completeUpload` finishes. `uploadFile` runs all three for the CLI and the library.
  */
-import type { PartChecksum } from '../contract/api.ts';
+import type { CreateUploadResponse, PartChecksum } from '../contract/api.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
-import { DEFAULT_FRAME_LENGTH, MESSAGE_ID_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
+import { DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import type { FrameKeys } from '../crypto/frames.ts';
-import type { Keyring } from '../crypto/keyring.ts';
 import { createMessage } from '../crypto/message.ts';
-import { decodeLinkSecret, encodeLinkSecret, newLinkSecret, objectContext, sealMeta } from '../crypto/objects.ts';
-import { linkKey, newPasswordParams } from '../crypto/password.ts';
+import { decodeLinkSecret, encodeLinkSecret } from '../crypto/objects.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { LinkError, TransferError } from '../errors.ts';
 import { type PartPlan, partLayout } from '../layout.ts';
@@ -26,9 +24,10 @@ import type { Fingerprint } from './fingerprint.ts';
 import { createMultipart, PartUrls } from './multipart.ts';
 import { noPlainDigests, recordedPlainDigest, recordPlainDigest } from './part-digest.ts';
 import { aesGcmSealer, type PartSealer } from './sealer.ts';
+import { plannedMetaSize, type RequestTarget, type SetTarget, STAND_IN_ID, uploadMode } from './upload-mode.ts';
 
-/** Ids are always this long; sizes computed under a stand-in id hold for the real one. */
-const STAND_IN_ID = 'x'.repeat(22);
+export type { RequestTarget, SetTarget };
+
 export const DEFAULT_PARTS_IN_FLIGHT = 4;
 
 /** What is uploaded: a browser File satisfies this; the CLI builds one from fs.openAsBlob. */
@@ -39,19 +38,12 @@ export interface UploadSource {
   lastModified: number;
 }
 
-/** A file request to send to (docs/REQUESTS.md): sealed to its public key, so only the requester opens it. */
-export interface RequestTarget {
-  id: string;
-  /** the request's raw RSA keyring, holding only its public key */
-  keyring: Keyring;
-  /** the sender's message, sealed in the meta object */
-  message?: string;
-}
-
 export interface StartOptions {
   api: Api;
   /** send to this file request instead of making a share link: no link secret, password or expiry of its own */
   request?: RequestTarget;
+  /** upload a blob of this set (docs/SETS.md): the set's secret and keyring, no meta object */
+  set?: SetTarget;
   signal?: AbortSignal;
   /** with a password, the link alone opens nothing */
   password?: string;
@@ -91,6 +83,8 @@ export interface UploadRecord {
   secret: string;
   /** the file request this upload sends to */
   requestId?: string;
+  /** the set this upload is a blob of */
+  setId?: string;
   password: boolean;
   /** SSE-C: every store request carries the key derived from the secret */
   customerKey: boolean;
@@ -122,53 +116,36 @@ export interface UploadResult {
   ownerToken: string;
   /** sent to this file request: there is no share link (linkPath is empty), only the requester opens it */
   requestId?: string;
+  /** a blob of this set: its link is the set's (linkPath is empty) */
+  setId?: string;
+  /** base64url message ID of the data object (a set's manifest names each blob's) */
+  messageId: string;
 }
 
 export async function startUpload(source: UploadSource, options: StartOptions): Promise<UploadRecord> {
   const { api, signal } = options;
   const size = source.blob.size;
   const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
-  const target = options.request;
-  const requestId = target?.id;
-  // A share link's file is sealed under a fresh link secret (and password); a request's, to its public key.
-  const secret = target ? null : newLinkSecret();
-  const params = target || options.password === undefined ? null : newPasswordParams();
-  const keyring = secret ? await linkKey(secret, options.password, params) : (target as RequestTarget).keyring;
-  const headerLength = sealedHeaderLength(objectContext(STAND_IN_ID, 'data', requestId), keyring);
+  const mode = await uploadMode({ name: source.name, type: source.type, size, lastModified: source.lastModified }, options);
+  const headerLength = sealedHeaderLength(mode.dataContext(STAND_IN_ID), mode.keyring);
   const parts = (options.sealer ?? aesGcmSealer).plan(size, frameLength, headerLength, options.partPlaintextSize);
-
-  const layout = partLayout(parts, headerLength);
-  const metaFields = { name: source.name, type: source.type, size, lastModified: source.lastModified, ...(target?.message ? { message: target.message } : {}) };
-  // The server signs the meta PUT for its exact size, before the id it is sealed under exists:
-  // ids have one length, so sealing under a stand-in id gives the size.
-  const metaSize = (await sealMeta(keyring, STAND_IN_ID, { ...metaFields, dataMessageId: toBase64Url(new Uint8Array(MESSAGE_ID_LENGTH)) }, requestId))
-    .byteLength;
-  const created = await api.createUpload(
-    requestId ? { ...layout, metaSize, requestId } : { ...layout, metaSize, expiresInSeconds: options.expiresInSeconds },
-    signal,
-  );
-  const { id, metaUrl, expiresAt } = created;
+  // The server signs the meta PUT for its exact size, before the id it is sealed under exists.
+  const metaSize = await plannedMetaSize(mode);
+  const created = await api.createUpload({ ...partLayout(parts, headerLength), metaSize, ...mode.createFields }, signal);
+  const { id, expiresAt } = created;
+  const { secret } = mode;
   // Under SSE-C every store request carries the file's customer key (derived from the link secret).
   if (created.customerKey && !secret)
     throw new TransferError('Api', 'The server asked for SSE-C on a file request, which has no link secret to derive it from');
   const storeHeaders = created.customerKey && secret ? await customerKeyHeaders(secret) : undefined;
-  const metaHeaders = { ...created.metaHeaders, ...storeHeaders };
   let uploadId = created.uploadId ?? '';
   try {
     if (created.create) uploadId = await createMultipart(created.create, storeHeaders, signal);
-    const message = await createMessage(keyring, objectContext(id, 'data', requestId), frameLength);
+    const message = await createMessage(mode.keyring, mode.dataContext(id), frameLength);
     if (message.header.byteLength !== headerLength) throw new Error('header length differs from the plan');
-    const meta = await sealMeta(keyring, id, { ...metaFields, dataMessageId: toBase64Url(message.messageId) }, requestId);
-    if (meta.byteLength !== metaSize) throw new Error('meta object length differs from the plan');
-    await withRetries(
-      async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta, headers: metaHeaders, signal }), [200], 'Upload of the file details'),
-      async () => {
-        throw new TransferError('HttpStatus', 'The upload link for the file details expired', 403);
-      },
-      signal,
-    );
+    if (mode.sealMeta) await putMeta(await mode.sealMeta(id, message.messageId), metaSize, created, storeHeaders, signal);
     const encoded = secret ? encodeLinkSecret(secret) : '';
-    secret?.fill(0);
+    if (mode.ownsSecret) secret?.fill(0);
     return {
       id,
       uploadId,
@@ -177,8 +154,9 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       resumableUntil: created.resumableUntil,
       expiresAt,
       secret: encoded,
-      requestId,
-      password: params !== null,
+      requestId: mode.requestId,
+      setId: mode.setId,
+      password: mode.password,
       customerKey: Boolean(created.customerKey),
       partChecksum: created.partChecksum ?? null,
       source: { name: source.name, type: source.type, size, lastModified: source.lastModified },
@@ -193,6 +171,27 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
     if (uploadId) await api.abort({ id, uploadId, ticket: created.ticket, ownerToken: created.ownerToken }).catch(() => undefined);
     throw error;
   }
+}
+
+/** PUTs the sealed meta object to the URL signed for exactly its planned size. */
+async function putMeta(
+  meta: Uint8Array<ArrayBuffer>,
+  metaSize: number,
+  created: CreateUploadResponse,
+  storeHeaders: Record<string, string> | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (meta.byteLength !== metaSize) throw new Error('meta object length differs from the plan');
+  if (!created.metaUrl) throw new TransferError('Api', 'The server gave no upload link for the file details');
+  const { metaUrl } = created;
+  const headers = { ...created.metaHeaders, ...storeHeaders };
+  await withRetries(
+    async () => expectStatus(await request(metaUrl, { method: 'PUT', body: meta, headers, signal }), [200], 'Upload of the file details'),
+    async () => {
+      throw new TransferError('HttpStatus', 'The upload link for the file details expired', 403);
+    },
+    signal,
+  );
 }
 
 export interface SendOptions {
@@ -305,10 +304,12 @@ export async function completeUpload(record: UploadRecord, api: Api, signal?: Ab
   return {
     id: record.id,
     secret: record.secret,
-    linkPath: record.requestId ? '' : `/d/${record.id}#${record.secret}`,
+    linkPath: record.requestId || record.setId ? '' : `/d/${record.id}#${record.secret}`,
     expiresAt: record.expiresAt,
     ownerToken: record.ownerToken,
     requestId: record.requestId,
+    setId: record.setId,
+    messageId: toBase64Url(record.keys.messageId),
   };
 }
 

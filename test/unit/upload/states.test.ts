@@ -3,7 +3,7 @@ import { allowed, isLive, QUEUED, type StateName, transition, type UploadEvent, 
 import type { UploadResult } from '../../../src/upload/uploader.ts';
 
 const progress = { done: 5, total: 10, speed: 1, eta: 5 };
-const result: UploadResult = { id: 'i', secret: 's', linkPath: '/d/i#s', expiresAt: null, ownerToken: 't' };
+const result: UploadResult = { id: 'i', secret: 's', linkPath: '/d/i#s', expiresAt: null, ownerToken: 't', messageId: 'm' };
 const one: Record<StateName, UploadState> = {
   queued: QUEUED,
   preparing: { state: 'preparing' },

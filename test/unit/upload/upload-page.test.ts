@@ -16,7 +16,7 @@ import type { UploadState } from '../../../src/upload/states.ts';
 import type { UploadResult } from '../../../src/upload/uploader.ts';
 
 const HOUR = 3600;
-const result: UploadResult = { id: 'i', secret: 's', linkPath: '/d/i#s', expiresAt: null, ownerToken: 't' };
+const result: UploadResult = { id: 'i', secret: 's', linkPath: '/d/i#s', expiresAt: null, ownerToken: 't', messageId: 'm' };
 const progress = (done: number, total: number, speed: number | null = null): Progress => ({ done, total, speed, eta: null });
 
 function entry(key: number, state: UploadState, size = 100, hasFile = true): QueueEntry {
