@@ -20,10 +20,10 @@ export interface CreateUploadResponse {
   create?: { url: string; headers: Record<string, string> };
   /** true: send the SSE-C key headers (derived from the link secret) with every store request */
   customerKey: boolean;
-  /** presigned PUT for the meta object */
-  metaUrl: string;
-  /** headers to send with that PUT, exactly (they are signed) */
-  metaHeaders: Record<string, string>;
+  /** presigned PUT for the meta object; absent for a set's blob, which has none */
+  metaUrl?: string;
+  /** headers to send with that PUT, exactly (they are signed); absent with metaUrl */
+  metaHeaders?: Record<string, string>;
   /** ms since epoch, or null for no expiry */
   expiresAt: number | null;
   /** lets the uploader delete the file early (POST /api/files/:id/delete) or abort it; keep it private */
@@ -35,6 +35,9 @@ export interface CreateUploadResponse {
   /** null: part URLs are signed in batches ahead; else each part is signed with its checksum once sealed */
   partChecksum: PartChecksum | null;
 }
+
+/** The answer for a share link's or a request's file: it has a meta object (a set's blob has none). */
+export type CreateFileUploadResponse = CreateUploadResponse & Required<Pick<CreateUploadResponse, 'metaUrl' | 'metaHeaders'>>;
 
 export interface PartUrlsResponse {
   /** `headers`: signed into the URL (the part's checksum); the PUT must send them exactly */

@@ -64,3 +64,18 @@ export const DEFAULT_REQUEST_EXPIRY_SECONDS = 7 * 24 * 3600;
 export const MAX_REQUEST_MESSAGE_LENGTH = 2000;
 /** Request ids are made like file ids: 128 random bits, base64url. */
 export const REQUEST_ID_PATTERN = FILE_ID_PATTERN;
+
+/**
+ * Sets (docs/SETS.md): one link for many files, stored as blobs (files packed, or one large file
+ * each) and one sealed manifest. The manifest is read whole by the recipient's page.
+ */
+export const SET_ID_PATTERN = FILE_ID_PATTERN;
+export const MAX_SET_MANIFEST_SIZE = 16 * MiB;
+/**
+ * Blob uploads one set may hold (started or complete). Small files share blobs (16 MiB each), so
+ * this is reached only by 10 000 files of 1 MiB or more; it bounds a set's answer (one presigned
+ * URL a blob, ~5 MB of JSON) and the work of counting a set's blobs at each upload.
+ */
+export const MAX_SET_BLOBS = 10_000;
+/** The manifest is PUT once its blobs are complete; its URL need not live longer than the meta object's. */
+export const MANIFEST_URL_SECONDS = META_URL_SECONDS;

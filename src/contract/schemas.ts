@@ -13,8 +13,10 @@ import {
   MAX_PARTS_PER_BATCH,
   MIN_EXPIRY_SECONDS,
   REQUEST_ID_PATTERN,
+  SET_ID_PATTERN,
   UPLOAD_ID_PATTERN,
 } from './limits.ts';
+import { SET_TICKET } from './sets.ts';
 
 const UPLOAD_ID = { type: 'string', pattern: UPLOAD_ID_PATTERN } as const;
 const PART_NUMBER = { type: 'integer', minimum: 1, maximum: MAX_PARTS } as const;
@@ -41,12 +43,18 @@ export const createUploadBody = {
     partCount: PART_NUMBER,
     partSize: { type: 'integer', minimum: 0, maximum: MAX_PART_SIZE },
     headerSize: { type: 'integer', minimum: 0, maximum: MAX_HEADER_SIZE },
-    /** the meta object's exact size */
-    metaSize: { type: 'integer', minimum: 1, maximum: MAX_META_SIZE },
+    /** the meta object's exact size; 0 for a set's blob (it has none), and only then */
+    metaSize: { type: 'integer', minimum: 0, maximum: MAX_META_SIZE },
     /** seconds until the file expires; omitted: never. Not with requestId (the request's expiry is the file's) */
     expiresInSeconds: { type: 'integer', minimum: MIN_EXPIRY_SECONDS, maximum: MAX_EXPIRY_SECONDS },
     /** send the file to this file request (docs/REQUESTS.md): no upload token needed, the request's limits apply */
     requestId: { type: 'string', pattern: REQUEST_ID_PATTERN },
+    /**
+     * a blob of this set (docs/SETS.md), with the set's ticket: both or neither; not with requestId
+     * or expiresInSeconds (the set's expiry is the blob's)
+     */
+    setId: { type: 'string', pattern: SET_ID_PATTERN },
+    setTicket: SET_TICKET,
   },
 } as const;
 
@@ -114,6 +122,9 @@ export interface CreateUploadRequest {
   metaSize: number;
   expiresInSeconds?: number;
   requestId?: string;
+  /** with setTicket: a blob of that set (metaSize 0) */
+  setId?: string;
+  setTicket?: string;
 }
 export interface PartsRequest {
   ticket: string;

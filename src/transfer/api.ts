@@ -22,6 +22,15 @@ import type {
   RequestInfoResponse,
 } from '../contract/requests.ts';
 import type { CreateUploadRequest } from '../contract/schemas.ts';
+import type {
+  CompleteSetRequest,
+  CompleteSetResponse,
+  CreateSetBody,
+  CreateSetResponse,
+  SetInfoResponse,
+  SetManifestRequest,
+  SetManifestUrlResponse,
+} from '../contract/sets.ts';
 import { TransferError } from '../errors.ts';
 import { request } from './http.ts';
 import { withRetries } from './retry.ts';
@@ -54,6 +63,12 @@ export interface UploadRef {
  * (410), RequestFull (413), BadPublicKey (400). A wrong or missing owner token is 403/401 `Api`.
  */
 export type { RequestErrorCode } from '../contract/requests.ts';
+/**
+ * A set's refusals (contract/sets.ts SetErrorCode): SetIncomplete (409), SetFull (413), and on the
+ * upload and manifest routes SetNotFound (404), SetExpired (410). `setInfo` throws these two as the
+ * kinds `NotFound` and `Expired` (apiCode kept), as `fileInfo` does, since both mean the link is dead.
+ */
+export type { SetErrorCode } from '../contract/sets.ts';
 
 /** What signing a part needs: no owner token (which only aborts), so it can go to a worker. */
 export type PartsRef = Pick<UploadRef, 'id' | 'ticket' | 'uploadId'>;
@@ -71,7 +86,7 @@ export function createApi({ base: origin, token }: ApiEndpoint) {
 
   async function callOnce<T>(method: string, path: string, body: unknown, signal?: AbortSignal, bearer?: string): Promise<T> {
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-    const uploadRoute = path.startsWith('/api/uploads') || (method === 'POST' && path === '/api/requests');
+    const uploadRoute = path.startsWith('/api/uploads') || (method === 'POST' && (path === '/api/requests' || path === '/api/sets'));
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     else if (token && uploadRoute) headers.authorization = `Bearer ${token}`;
     const init: RequestInit = { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) };
@@ -111,6 +126,7 @@ export function createApi({ base: origin, token }: ApiEndpoint) {
     /** The uploader deletes early with the owner token it got when the upload was created. */
     deleteFile: (id: string, ownerToken: string) => call<{ deleted: boolean }>('POST', `/api/files/${id}/delete`, { ownerToken }),
     ...requestMethods(call),
+    ...setMethods(call),
   };
 }
 
@@ -132,6 +148,31 @@ function requestMethods(call: Call) {
       owner<DeletedResponse>('POST', `/api/requests/${id}/files/${fileId}/delete`, ownerToken, signal),
     closeRequest: (id: string, ownerToken: string, signal?: AbortSignal) => owner<ClosedResponse>('POST', `/api/requests/${id}/close`, ownerToken, signal),
     deleteRequest: (id: string, ownerToken: string, signal?: AbortSignal) => owner<DeletedResponse>('POST', `/api/requests/${id}/delete`, ownerToken, signal),
+  };
+}
+
+/** Sets (docs/SETS.md): the set's `ticket` and `ownerToken` come from createSet. */
+function setMethods(call: Call) {
+  /** The link is dead either way: the same kinds as a file's, the set's code kept. */
+  const deadLink = (error: unknown): never => {
+    if (error instanceof TransferError && (error.apiCode === 'SetNotFound' || error.apiCode === 'SetExpired')) {
+      const kind = error.apiCode === 'SetNotFound' ? 'NotFound' : 'Expired';
+      throw new TransferError(kind, error.message, error.status, { apiCode: error.apiCode });
+    }
+    throw error;
+  };
+  return {
+    /** Needs the upload token where uploads do; quotas count it as a file. Blobs: createUpload with setId + setTicket. */
+    createSet: (body: CreateSetBody, signal?: AbortSignal) => call<CreateSetResponse>('POST', '/api/sets', body, signal),
+    /** A presigned PUT of exactly `size` bytes; may be asked again (the manifest is overwritable until the set is complete). */
+    setManifestUrl: (id: string, body: SetManifestRequest, signal?: AbortSignal) =>
+      call<SetManifestUrlResponse>('POST', `/api/sets/${id}/manifest`, body, signal),
+    /** Idempotent: a retry of a complete that went through answers the same. */
+    completeSet: (id: string, body: CompleteSetRequest, signal?: AbortSignal) => call<CompleteSetResponse>('POST', `/api/sets/${id}/complete`, body, signal),
+    /** Complete sets only. */
+    setInfo: (id: string, signal?: AbortSignal) => call<SetInfoResponse>('GET', `/api/sets/${id}`, undefined, signal).catch(deadLink),
+    /** The whole set, unfinished too; answered `{deleted: true}` also when it is already gone. */
+    deleteSet: (id: string, ownerToken: string, signal?: AbortSignal) => call<DeletedResponse>('POST', `/api/sets/${id}/delete`, { ownerToken }, signal),
   };
 }
 

@@ -69,6 +69,14 @@ export function describeError(error: unknown): string {
             return `This file request is full: ${error.message}`;
           case 'BadPublicKey':
             return `The server refused the request's key: ${error.message}`;
+          case 'SetNotFound':
+            return 'This set of files does not exist: it was never finished, was deleted, or the link is incomplete.';
+          case 'SetExpired':
+            return 'This set of files has expired: it is no longer available.';
+          case 'SetIncomplete':
+            return `The set could not be finished: ${error.message}`;
+          case 'SetFull':
+            return `This set has as many uploads as a set may hold: ${error.message}`;
         }
         return `The server refused the request: ${error.message}`;
     }

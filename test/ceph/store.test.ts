@@ -19,7 +19,7 @@ import { openAccess, openLimits, type SseSettings } from '../../server/config.ts
 import { s3Client } from '../../server/s3-client.ts';
 import { applySetup, planSetup, type SetupOptions } from '../../server/setup.ts';
 import { createStorage } from '../../server/storage.ts';
-import type { CreateUploadResponse, PartChecksum, PartUrlsResponse, UploadedPartsResponse } from '../../src/contract/api.ts';
+import type { CreateFileUploadResponse, PartChecksum, PartUrlsResponse, UploadedPartsResponse } from '../../src/contract/api.ts';
 import { fromBase64Url } from '../../src/crypto/bytes.ts';
 import { customerKeyHeaders } from '../../src/crypto/sse-c.ts';
 import { openDataObject } from '../../src/download/data-object.ts';
@@ -122,7 +122,7 @@ const fivesAnd = (rest: number, fives = 1, metaSize = 4) => ({
 const digest = (algorithm: PartChecksum, body: Uint8Array) => createHash(algorithm).update(body).digest('base64');
 
 /** Signs a part as the page does (with the store's checksum) and PUTs `sent`, which may differ from `body`. */
-async function putPart(store: Store, created: CreateUploadResponse, partNumber: number, body: Uint8Array<ArrayBuffer>, sent = body): Promise<Response> {
+async function putPart(store: Store, created: CreateFileUploadResponse, partNumber: number, body: Uint8Array<ArrayBuffer>, sent = body): Promise<Response> {
   const checksums = store.partChecksum ? [digest(store.partChecksum, body)] : undefined;
   const { id, uploadId, ticket } = created;
   const signed = await store.call<PartUrlsResponse>('POST', `/api/uploads/${id}/parts`, { ticket, uploadId, partNumbers: [partNumber], checksums });
@@ -192,7 +192,7 @@ describe('SSE-KMS and SSE-S3 on every object the app writes', () => {
   it('the SSE headers are signed: a meta PUT that leaves them out is refused', async () => {
     for (const sse of [{ mode: 'aws:kms', kmsKeyId: externalKmsKeyId() }, { mode: 'AES256' }] as SseSettings[]) {
       const store = await openStore(sse);
-      const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', onePart(1000));
+      const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', onePart(1000));
       expect(created.body.metaHeaders['x-amz-server-side-encryption']).toBe(sse.mode);
       const without = await fetch(created.body.metaUrl, { method: 'PUT', body: 'x' });
       expect(without.status).toBe(403);
@@ -211,7 +211,7 @@ describe('SSE-KMS and SSE-S3 on every object the app writes', () => {
 describe('multipart on a store that validates it', () => {
   it('lists the parts an unfinished upload holds (for resuming), and abort leaves nothing behind', async () => {
     const store = await openStore({ mode: 'none' });
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
+    const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
     const { id, uploadId, ticket, ownerToken } = created.body;
     expect((await putPart(store, created.body, 1, random(5 * MiB))).status).toBe(200);
     // What a resuming client asks: the store lists the part it holds, with its ETag and size.
@@ -230,7 +230,7 @@ describe('multipart on a store that validates it', () => {
     const store = await openStore({ mode: 'none' });
     /** Declares parts of 5 MiB and 10 bytes (what the API accepts), then PUTs parts of `partSizes`. */
     const start = async (partSizes: number[]) => {
-      const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(10));
+      const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', fivesAnd(10));
       const statuses = [];
       const etags = [];
       for (const [i, size] of partSizes.entries()) {
@@ -242,7 +242,7 @@ describe('multipart on a store that validates it', () => {
       await fetch(created.body.metaUrl, { method: 'PUT', body: 'meta', headers: created.body.metaHeaders });
       return { ...created.body, statuses, etags };
     };
-    const complete = (c: CreateUploadResponse, parts: { partNumber: number; etag: string }[]) =>
+    const complete = (c: CreateFileUploadResponse, parts: { partNumber: number; etag: string }[]) =>
       store.call<{ error: { code: string } }>('POST', `/api/uploads/${c.id}/complete`, { ticket: c.ticket, uploadId: c.uploadId, parts });
 
     const a = await start([5 * MiB, 10]);
@@ -263,7 +263,7 @@ describe('multipart on a store that validates it', () => {
 describe('write once and sized URLs on a real store', () => {
   it('the meta URL signs If-None-Match: *, so a written meta object cannot be written again through it', async () => {
     const store = await openStore({ mode: 'none' });
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', onePart(10, 4));
+    const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', onePart(10, 4));
     const put = (body: string) => fetch(created.body.metaUrl, { method: 'PUT', body, headers: created.body.metaHeaders });
     expect((await put('meta')).status).toBe(200);
     expect((await put('evil')).status).toBe(412);
@@ -271,7 +271,7 @@ describe('write once and sized URLs on a real store', () => {
 
   it('part and meta URLs sign their exact length and the meta its Content-Type', async () => {
     const store = await openStore({ mode: 'none' });
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', onePart(1000, 4));
+    const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', onePart(1000, 4));
     expect((await putPart(store, created.body, 1, random(1000), random(2000))).status).toBe(403);
     const html = { ...created.body.metaHeaders, 'content-type': 'text/html' };
     expect((await fetch(created.body.metaUrl, { method: 'PUT', body: 'meta', headers: html })).status).toBe(403);
@@ -282,7 +282,7 @@ describe('write once and sized URLs on a real store', () => {
 describe('per-part integrity: a checksum signed into each part URL', () => {
   it('with Content-MD5 (PART_CHECKSUM=md5) the store refuses a part damaged on the way, and the engine round-trips', async () => {
     const store = await openStore({ mode: 'none' }, 'md5');
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
+    const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
     expect(created.body.partChecksum).toBe('md5');
     const { id, uploadId, ownerToken } = created.body;
     const body = random(5 * MiB);
@@ -301,7 +301,7 @@ describe('per-part integrity: a checksum signed into each part URL', () => {
   it('RGW 16 does not check x-amz-checksum-sha256 (the default, which AWS S3 checks): a damaged part is stored', async () => {
     // Recorded so a newer Ceph that starts checking it shows up here (then PART_CHECKSUM=sha256 suffices there too).
     const store = await openStore({ mode: 'none' }, 'sha256');
-    const created = await store.call<CreateUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
+    const created = await store.call<CreateFileUploadResponse>('POST', '/api/uploads', fivesAnd(MiB));
     const { id, uploadId, ownerToken } = created.body;
     const body = random(5 * MiB);
     const damaged = Uint8Array.from(body);

@@ -15,16 +15,16 @@ import { buildApp } from '../../../server/app.ts';
 import { openAccess, openLimits } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import { createStorage } from '../../../server/storage.ts';
-import type { CreateUploadResponse } from '../../../src/contract/api.ts';
+import type { CreateFileUploadResponse } from '../../../src/contract/api.ts';
 import type { CreateRequestResponse } from '../../../src/contract/requests.ts';
 import { requestBody, requestKey, spkiOf } from './request-fixtures.ts';
 
 let root: string;
 let s3: LocalS3;
 let app: FastifyInstance;
-let real: CreateUploadResponse;
+let real: CreateFileUploadResponse;
 let realRequest: CreateRequestResponse;
-let sentToRequest: CreateUploadResponse;
+let sentToRequest: CreateFileUploadResponse;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'cipherdrop-api-fuzz-'));

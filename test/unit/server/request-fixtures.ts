@@ -14,7 +14,7 @@ import { type LimitSettings, openAccess, openLimits } from '../../../server/conf
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import type { RequestStore } from '../../../server/request-store.ts';
 import { createStorage, type Storage } from '../../../server/storage.ts';
-import type { CreateUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
+import type { CreateFileUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 import type { CreateRequestBody, CreateRequestResponse } from '../../../src/contract/requests.ts';
 
 export interface Harness {
@@ -89,7 +89,7 @@ export const declare = (size: number, requestId?: string, metaSize = 4) => ({
   ...(requestId ? { requestId } : {}),
 });
 
-export async function startSending(app: FastifyInstance, requestId: string, size = 1000): Promise<CreateUploadResponse> {
+export async function startSending(app: FastifyInstance, requestId: string, size = 1000): Promise<CreateFileUploadResponse> {
   const res = await caller(app)('POST', '/api/uploads', declare(size, requestId));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
@@ -98,7 +98,7 @@ export async function startSending(app: FastifyInstance, requestId: string, size
 /** PUTs the part and the meta object, then completes: as the page does. Returns Complete's answer. */
 export type Reply = Awaited<ReturnType<ReturnType<typeof caller>>>;
 
-export async function finishSending(app: FastifyInstance, c: CreateUploadResponse, size = 1000): Promise<Reply> {
+export async function finishSending(app: FastifyInstance, c: CreateFileUploadResponse, size = 1000): Promise<Reply> {
   const call = caller(app);
   const signed = await call('POST', `/api/uploads/${c.id}/parts`, { ticket: c.ticket, uploadId: c.uploadId, partNumbers: [1] });
   expect(signed.status, JSON.stringify(signed.body)).toBe(200);
@@ -108,7 +108,7 @@ export async function finishSending(app: FastifyInstance, c: CreateUploadRespons
   return call('POST', `/api/uploads/${c.id}/complete`, { ticket: c.ticket, uploadId: c.uploadId, parts: [{ partNumber: 1, etag: put.headers.get('etag') }] });
 }
 
-export async function send(app: FastifyInstance, requestId: string, size = 1000): Promise<CreateUploadResponse> {
+export async function send(app: FastifyInstance, requestId: string, size = 1000): Promise<CreateFileUploadResponse> {
   const c = await startSending(app, requestId, size);
   const done = await finishSending(app, c, size);
   expect(done.status, JSON.stringify(done.body)).toBe(200);

@@ -15,7 +15,7 @@ import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import { s3Client } from '../../../server/s3-client.ts';
 import { createStorage } from '../../../server/storage.ts';
 import { sweepExpired } from '../../../server/sweeper.ts';
-import type { CreateUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
+import type { CreateFileUploadResponse, FileInfoResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
 import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { encryptBytes } from '../../../src/crypto/message.ts';
@@ -49,7 +49,7 @@ const sha256 = (body: Uint8Array | string) => createHash('sha256').update(body).
 /** Signs one part with its SHA-256 (the default PART_CHECKSUM) and PUTs it; returns the ETag. */
 async function putPart(
   server: FastifyInstance,
-  { id, uploadId, ticket }: CreateUploadResponse,
+  { id, uploadId, ticket }: CreateFileUploadResponse,
   partNumber: number,
   body: Uint8Array<ArrayBuffer> | string,
 ): Promise<string> {
@@ -72,9 +72,9 @@ async function api<T>(method: string, url: string, payload?: unknown): Promise<{
 /** A one-part upload of `size` bytes with a meta object of `metaSize` (contract/layout.ts). */
 const small = (size: number, metaSize = 1, more: object = {}) => ({ size, partCount: 1, partSize: 0, headerSize: 0, metaSize, ...more });
 /** PUTs the meta object the way the page does: its signed headers, exactly its declared size. */
-const putMeta = (created: CreateUploadResponse, body: string | Uint8Array<ArrayBuffer> = 'm') =>
+const putMeta = (created: CreateFileUploadResponse, body: string | Uint8Array<ArrayBuffer> = 'm') =>
   fetch(created.metaUrl, { method: 'PUT', body, headers: created.metaHeaders });
-const completeBody = (created: CreateUploadResponse, etags: string[]) => ({
+const completeBody = (created: CreateFileUploadResponse, etags: string[]) => ({
   ticket: created.ticket,
   uploadId: created.uploadId,
   parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
@@ -84,7 +84,7 @@ describe('presign API on the real local S3', () => {
   it('multipart upload through presigned URLs, then ranged GETs of the result', async () => {
     const partSize = 5 * MiB;
     const parts = [randomData(partSize), randomData(1234)];
-    const created = await api<CreateUploadResponse>('POST', '/api/uploads', { size: partSize + 1234, partCount: 2, partSize, headerSize: 0, metaSize: 3 });
+    const created = await api<CreateFileUploadResponse>('POST', '/api/uploads', { size: partSize + 1234, partCount: 2, partSize, headerSize: 0, metaSize: 3 });
     expect(created.status).toBe(201);
     const { id, uploadId, ticket } = created.body;
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -119,7 +119,7 @@ describe('presign API on the real local S3', () => {
   });
 
   it('stores the expiry with the object, so any server process answers 410 after it', async () => {
-    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10, 1, { expiresInSeconds: 60 }));
+    const { body } = await api<CreateFileUploadResponse>('POST', '/api/uploads', small(10, 1, { expiresInSeconds: 60 }));
     const etag = await putPart(app, body, 1, 'x'.repeat(10));
     // The expiry header is signed: leaving it out breaks the signature.
     expect((await fetch(body.metaUrl, { method: 'PUT', body: 'm' })).status).toBe(403);
@@ -156,7 +156,7 @@ describe('presign API on the real local S3', () => {
       ),
     );
     try {
-      const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: small(10, 4) })).json() as CreateUploadResponse;
+      const created = (await a.inject({ method: 'POST', url: '/api/uploads', payload: small(10, 4) })).json() as CreateFileUploadResponse;
       const etag = await putPart(b, created, 1, '0123456789');
       await putMeta(created, 'meta');
       expect((await b.inject({ method: 'POST', url: `/api/uploads/${created.id}/complete`, payload: completeBody(created, [etag]) })).statusCode).toBe(200);
@@ -172,7 +172,7 @@ describe('presign API on the real local S3', () => {
   it('the sweeper deletes expired files and keeps the rest', async () => {
     const storage = createStorage({ ...s3.settings, partChecksum: 'sha256' }, 'cipherdrop/', 60);
     const make = async (expiresInSeconds?: number) => {
-      const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10, 1, { expiresInSeconds }));
+      const { body } = await api<CreateFileUploadResponse>('POST', '/api/uploads', small(10, 1, { expiresInSeconds }));
       await putMeta(body);
       return body.id;
     };
@@ -205,7 +205,7 @@ describe('presign API on the real local S3', () => {
   });
 
   it('a tampered presigned URL is refused by the store (it checks SigV4)', async () => {
-    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10));
+    const { body } = await api<CreateFileUploadResponse>('POST', '/api/uploads', small(10));
     const url = new URL(body.metaUrl);
     url.pathname = url.pathname.replace('/meta', '/data');
     expect((await fetch(url, { method: 'PUT', body: 'x' })).status).toBe(403);
@@ -215,7 +215,7 @@ describe('presign API on the real local S3', () => {
     const missing = await api<{ error: { code: string } }>('GET', '/api/files/AAAAAAAAAAAAAAAAAAAAAA');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NotFound');
-    const { body } = await api<CreateUploadResponse>('POST', '/api/uploads', small(10));
+    const { body } = await api<CreateFileUploadResponse>('POST', '/api/uploads', small(10));
     await putMeta(body);
     // s3rver cannot list parts either: the answer says so, and a resuming client uses its own record.
     const uploaded = await api<{ supported: boolean; parts: unknown[] }>('POST', `/api/uploads/${body.id}/uploaded`, {

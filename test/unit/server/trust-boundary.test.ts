@@ -15,7 +15,7 @@ import { openAccess, openLimits } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import { s3Client } from '../../../server/s3-client.ts';
 import { createStorage, type Storage } from '../../../server/storage.ts';
-import type { CreateUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
+import type { CreateFileUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -43,20 +43,20 @@ async function call(method: 'GET' | 'POST', url: string, payload?: object, heade
 
 const declare = (size: number, metaSize = 4) => ({ size, partCount: 1, partSize: 0, headerSize: 0, metaSize });
 
-async function create(body: object = declare(1000)): Promise<CreateUploadResponse> {
+async function create(body: object = declare(1000)): Promise<CreateFileUploadResponse> {
   const res = await call('POST', '/api/uploads', body);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
 
-async function partUrl(c: CreateUploadResponse, partNumber = 1): Promise<string> {
+async function partUrl(c: CreateFileUploadResponse, partNumber = 1): Promise<string> {
   const res = await call('POST', `/api/uploads/${c.id}/parts`, { ticket: c.ticket, uploadId: c.uploadId, partNumbers: [partNumber] });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body as PartUrlsResponse).urls[0].url;
 }
 
 /** A whole one-part file, uploaded as the page does. */
-async function publish(bytes = 1000): Promise<CreateUploadResponse> {
+async function publish(bytes = 1000): Promise<CreateFileUploadResponse> {
   const c = await create(declare(bytes));
   const put = await fetch(await partUrl(c), { method: 'PUT', body: new Uint8Array(bytes) });
   expect(put.status).toBe(200);
