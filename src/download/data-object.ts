@@ -58,7 +58,7 @@ export async function openDataObject(link: OpenedLink, { api, runner, signal }: 
     size: link.info.size,
     read: (start, end) => presigned(() => getRange(link.info.dataUrl, start, end - 1, signal, link.storeHeaders)),
   });
-  const message = await openMessage(header, link.keyring, objectContext(link.id, 'data', link.requestId));
+  const message = await openMessage(header, link.keyring, link.dataContext ?? objectContext(link.id, 'data', link.requestId));
   const expectedId = fromBase64Url(link.meta.dataMessageId);
   if (!expectedId || !timingSafeEqual(expectedId, header.messageId)) throw new ContextMismatchError('The stored file does not belong to these file details');
   const expectedSize = ciphertextSize(link.meta.size, header.frameLength, header.length);

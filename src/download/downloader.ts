@@ -7,7 +7,7 @@
 
 import type { FileInfoResponse } from '../contract/api.ts';
 import { FILE_ID_PATTERN, MAX_META_SIZE } from '../contract/limits.ts';
-import { parseCompleteHeader } from '../crypto/format.ts';
+import { type EncryptionContext, parseCompleteHeader } from '../crypto/format.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { decodeLinkSecret, type FileMeta, openMeta } from '../crypto/objects.ts';
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
@@ -37,6 +37,8 @@ export interface OpenedLink {
   keyring: Keyring;
   /** a file sent to a request: its objects' encryption context names the request too */
   requestId?: string;
+  /** the data object's encryption context where it is not a file's (a set's blob: docs/SETS.md) */
+  dataContext?: EncryptionContext;
   /** fresh presigned URLs (after a 403); a request's file asks the request's owner route, not `/api/files` */
   refreshInfo?: (signal?: AbortSignal) => Promise<FileInfoResponse>;
 }

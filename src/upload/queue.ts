@@ -16,7 +16,17 @@ import { fingerprint, sameFingerprint } from './fingerprint.ts';
 import { noPlainDigests } from './part-digest.ts';
 import type { ResumeStore, SavedUpload } from './resume-store.ts';
 import { QUEUED, transition, type UploadEvent, type UploadState } from './states.ts';
-import { bytesDone, completeUpload, DEFAULT_PARTS_IN_FLIGHT, type RequestTarget, reconcile, sendParts, startUpload, type UploadRecord } from './uploader.ts';
+import {
+  bytesDone,
+  completeUpload,
+  DEFAULT_PARTS_IN_FLIGHT,
+  type RequestTarget,
+  reconcile,
+  type SetTarget,
+  sendParts,
+  startUpload,
+  type UploadRecord,
+} from './uploader.ts';
 
 /** Files set up, sending or completing at once: small files are bound by round trips, not parts. */
 export const FILES_IN_FLIGHT = 3;
@@ -49,6 +59,8 @@ export interface FileOptions {
   expiresInSeconds?: number;
   /** send to a file request instead of making a share link (docs/REQUESTS.md) */
   request?: RequestTarget;
+  /** a blob of this set (docs/SETS.md): the page shows it inside its set, not as a file of its own */
+  set?: SetTarget;
 }
 
 /** A file as the page shows it. */
@@ -64,6 +76,8 @@ export interface QueueEntry {
   password: boolean;
   /** something the person should know about this file, beyond its state */
   notice?: string;
+  /** the set this upload is a blob of */
+  setId?: string;
 }
 
 interface Entry extends QueueEntry {
@@ -122,6 +136,12 @@ export class UploadQueue {
     for (const saved of await this.options.store.list()) {
       const { record } = saved;
       if (known.has(saved.id) || record.requestId !== this.options.requestId) continue;
+      if (record.setId) {
+        // A set's blobs resume within the page's visit; after a reload the set starts again (its
+        // plan lives in the page), so the blob's unfinished upload is given up here.
+        await this.discard(record);
+        continue;
+      }
       // Saved before part digests were kept: its parts in flight then are held to the fingerprint only.
       record.plainDigests ??= noPlainDigests(record.parts.length);
       // Records from before upload tickets, or past their ticket's life, can no longer be resumed.
@@ -142,8 +162,12 @@ export class UploadQueue {
     this.changed();
   }
 
-  /** Adds picked files; a file that continues an unfinished upload resumes it instead. */
-  async add(files: { file: File; path?: string }[], options: FileOptions = {}): Promise<void> {
+  /**
+   * Adds picked files; a file that continues an unfinished upload resumes it instead. Returns the
+   * keys of the entries it added (a set follows its blobs by them).
+   */
+  async add(files: { file: File; path?: string }[], options: FileOptions = {}): Promise<number[]> {
+    const added: number[] = [];
     for (const { file, path = file.name } of files) {
       // An unfinished upload waiting for its file: the same path, or the same name when the file is
       // picked on its own again after a folder upload.
@@ -167,10 +191,13 @@ export class UploadQueue {
         );
         continue;
       }
-      this.entries.push(this.blank(path, file.name, file.size, file, options));
+      const entry = this.blank(path, file.name, file.size, file, options);
+      this.entries.push(entry);
+      added.push(entry.key);
     }
     this.changed();
     this.pump();
+    return added;
   }
 
   pause(key: number): void {
@@ -230,6 +257,7 @@ export class UploadQueue {
       state: QUEUED,
       hasFile: file !== null,
       password: Boolean(options.password),
+      setId: options.set?.id,
       file,
       options,
       record: null,
@@ -258,10 +286,10 @@ export class UploadQueue {
    */
   private changed(): void {
     const previous = new Map(this.snapshot.map((view) => [view.key, view]));
-    this.snapshot = this.entries.map(({ key, path, name, size, state, hasFile, password, notice }) => {
+    this.snapshot = this.entries.map(({ key, path, name, size, state, hasFile, password, notice, setId }) => {
       const old = previous.get(key);
       const same = old && old.state === state && old.hasFile === hasFile && old.password === password && old.path === path && old.notice === notice;
-      return same ? old : { key, path, name, size, state, hasFile, password, notice };
+      return same ? old : { key, path, name, size, state, hasFile, password, notice, setId };
     });
     for (const listener of this.listeners) listener();
   }
@@ -316,6 +344,7 @@ export class UploadQueue {
             password: entry.options.password || undefined,
             expiresInSeconds: entry.options.expiresInSeconds,
             request: entry.options.request,
+            set: entry.options.set,
             fingerprint: await fingerprint(file, file.lastModified),
             partPlaintextSize: this.options.partPlaintextSize,
             frameLength: this.options.frameLength,

@@ -33,7 +33,7 @@ function fakeQueue() {
       return () => listeners.delete(listener);
     },
     getSnapshot: () => entries,
-    add: vi.fn(async () => undefined),
+    add: vi.fn(async (): Promise<number[]> => []),
     restore: vi.fn(async () => undefined),
     pause: vi.fn(),
     resume: vi.fn(),

@@ -1,0 +1,105 @@
+/**
+ * A member of a set is bytes [start, end) of its blob's plaintext. It is read as runs of whole
+ * frames (each authenticated in a worker before anything is released), a few ahead, and cut to
+ * the member's edges: constant memory at any size. Runs lie on a fixed grid of the blob and the
+ * last few are kept, so the small members of a pack, read one after another (a ZIP, a folder),
+ * fetch and decrypt each frame once, not once per member.
+ */
+import type { DataObject } from '../download/data-object.ts';
+import type { Sink } from '../download/downloader.ts';
+import { type FrameRun, frameRun, type MessageLayout } from '../layout.ts';
+
+const MiB = 1024 * 1024;
+/** A run: big enough for throughput on a big member, small enough that one tiny member costs little. */
+export const MEMBER_RUN_SIZE = 4 * MiB;
+export const RUNS_AHEAD = 4;
+/** Runs kept after use: a pack's next member usually starts in the run the last one ended in. */
+const RUNS_KEPT = 2;
+
+/** A blob opened for member reads: its runs, each read once while it is among the last few used. */
+export class BlobReader {
+  private readonly kept = new Map<number, Promise<Uint8Array<ArrayBuffer>>>();
+  constructor(readonly data: DataObject) {}
+
+  read(run: FrameRun): Promise<Uint8Array<ArrayBuffer>> {
+    const known = this.kept.get(run.firstSeq);
+    if (known) {
+      this.kept.delete(run.firstSeq);
+      this.kept.set(run.firstSeq, known);
+      return known;
+    }
+    const read = this.data.readFrames(run);
+    // A read that fails while not yet awaited must not be an unhandled rejection; it is rethrown when its turn comes.
+    read.catch(() => undefined);
+    this.kept.set(run.firstSeq, read);
+    while (this.kept.size > RUNS_KEPT + RUNS_AHEAD) this.kept.delete(this.kept.keys().next().value as number);
+    return read;
+  }
+}
+
+interface MemberRun {
+  run: FrameRun;
+  /** where, in the run's plaintext, the member's bytes are */
+  from: number;
+  to: number;
+}
+
+/** The runs of the blob's grid that cover [start, end), with the cut of each. */
+export function memberRuns(layout: MessageLayout, start: number, end: number, runSize = MEMBER_RUN_SIZE): MemberRun[] {
+  const F = layout.frameLength;
+  const perRun = Math.max(1, Math.floor(runSize / F));
+  const runs: MemberRun[] = [];
+  if (end <= start) return runs;
+  const firstFrame = Math.floor(start / F);
+  const lastFrame = Math.floor((end - 1) / F);
+  for (let g = Math.floor(firstFrame / perRun); g * perRun <= lastFrame; g++) {
+    const firstSeq = g * perRun + 1;
+    const lastSeq = Math.min(layout.frameCount, firstSeq + perRun - 1);
+    const runStart = (firstSeq - 1) * F;
+    runs.push({ run: frameRun(layout, firstSeq, lastSeq), from: Math.max(0, start - runStart), to: Math.min(end, lastSeq * F) - runStart });
+  }
+  return runs;
+}
+
+/** The member's plaintext as a stream, runs read `ahead` at a time. */
+export function memberStream(reader: BlobReader, start: number, end: number, ahead = RUNS_AHEAD): ReadableStream<Uint8Array<ArrayBuffer>> {
+  const runs = memberRuns(reader.data.layout, start, end);
+  const pending: Promise<Uint8Array<ArrayBuffer>>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (pending.length < ahead && next < runs.length) {
+      const { run, from, to } = runs[next++];
+      const cut = reader.read(run).then((plain) => plain.subarray(from, to));
+      cut.catch(() => undefined); // rethrown in its turn, below
+      pending.push(cut);
+    }
+  };
+  return new ReadableStream({
+    async pull(controller) {
+      fill();
+      const read = pending.shift();
+      if (!read) return controller.close();
+      controller.enqueue(await read);
+      if (pending.length === 0 && next >= runs.length) controller.close();
+    },
+  });
+}
+
+/** Writes one member into `sink`; aborts the sink on any failure. */
+export async function downloadMember(blob: BlobReader, start: number, end: number, sink: Sink, onProgress?: (done: number) => void): Promise<void> {
+  let done = 0;
+  try {
+    const reader = memberStream(blob, start, end).getReader();
+    for (;;) {
+      const { done: finished, value } = await reader.read();
+      if (finished) break;
+      await sink.write(value);
+      done += value.byteLength;
+      onProgress?.(done);
+    }
+    await sink.close();
+  } catch (error) {
+    await sink.abort(error).catch(() => undefined);
+    throw error;
+  }
+}
