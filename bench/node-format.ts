@@ -14,6 +14,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { importWrappingKey } from '../src/crypto/cipher.ts';
@@ -62,6 +63,8 @@ export interface NodeFormatResult {
   options: Omit<NodeFormatOptions, 'log'>;
   samples: Sample[];
   rows: NodeFormatRow[];
+  /** 1-minute load averages at the start and the end, against the cores: wall MB/s mean little on a busy machine */
+  load: { start: number; end: number; cores: number };
   markdown: string;
 }
 
@@ -126,6 +129,7 @@ export async function nodeFormatBench(options: NodeFormatOptions): Promise<NodeF
   const bytesOf = (c: Case) => (c.startsWith('frames') ? runs * RUN : size);
 
   const samples: Sample[] = [];
+  const loadStart = loadavg()[0];
   try {
     for (let round = 1; round <= rounds; round++) {
       const order: Engine[] = round % 2 ? ['webcrypto', 'node'] : ['node', 'webcrypto'];
@@ -152,7 +156,10 @@ export async function nodeFormatBench(options: NodeFormatOptions): Promise<NodeF
     const node = of('node', c);
     return { case: c, webcrypto, node, speedup: node.mbps / webcrypto.mbps };
   });
+  const load = { start: loadStart, end: loadavg()[0], cores: cpus().length };
   const markdown = [
+    `Load average ${load.start.toFixed(1)} → ${load.end.toFixed(1)} on ${load.cores} cores during the run.`,
+    '',
     `| ${size / GiB} GiB, ${frameLength / KiB} KiB frames, ${rounds} rounds (medians) | WebCrypto MB/s | node:crypto MB/s | × | WebCrypto CPU-s/GiB | node:crypto CPU-s/GiB |`,
     '|---|---|---|---|---|---|',
     ...rows.map(
@@ -160,7 +167,7 @@ export async function nodeFormatBench(options: NodeFormatOptions): Promise<NodeF
         `| ${r.case} | ${r.webcrypto.mbps.toFixed(0)} | ${r.node.mbps.toFixed(0)} | ${r.speedup.toFixed(2)} | ${r.webcrypto.cpuSecondsPerGiB.toFixed(2)} | ${r.node.cpuSecondsPerGiB.toFixed(2)} |`,
     ),
   ].join('\n');
-  return { options: { size, frameLength, rounds }, samples, rows, markdown };
+  return { options: { size, frameLength, rounds }, samples, rows, load, markdown };
 }
 
 function parseSize(text: string): number {
