@@ -69,8 +69,15 @@ export class Browser {
   async close(): Promise<void> {
     await this.send('Browser.close').catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 500));
+    const exited = this.process.exitCode !== null || this.process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => this.process.once('exit', resolve));
     this.process.kill('SIGKILL');
-    rmSync(this.userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    await exited;
+    // Chromium's helper processes may still be writing into the profile for a moment after the browser is gone.
+    try {
+      rmSync(this.userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      console.error(`[bench] could not remove ${this.userDataDir}: ${(error as Error).message}`);
+    }
   }
 }
 

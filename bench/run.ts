@@ -234,8 +234,8 @@ async function main(): Promise<void> {
 
   const small = await smallFiles();
   if (opts.quick) {
-    await shutdown();
-    return report(results, null, null, null, small);
+    report(results, null, null, null, small);
+    return shutdown();
   }
   log('reference round against the embedded S3 (s3rver)');
   const refPage = await Page.open(browser, `${refUrl}/`);
