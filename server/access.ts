@@ -26,17 +26,24 @@ export function checkUploadToken(access: AccessSettings, authorization: string |
   if (!ok) throw new ApiError('Forbidden', 'This access token is not valid');
 }
 
+/** Where an upload went: a file request, a set, or neither (a share link's file). */
+export interface UploadScope {
+  requestId?: string;
+  setId?: string;
+}
+
 /**
  * The owner token of a file: an HMAC of its id, so the server keeps no state to honour it. A file
- * sent to a file request has the request's id in it too: its token acts there and nowhere else.
+ * sent to a file request, or a set's blob, has the request's or the set's id in it too: its token
+ * acts there and nowhere else (it only aborts the unfinished upload).
  */
-export function ownerToken(access: AccessSettings, id: string, requestId?: string): string {
-  const subject = requestId === undefined ? id : `request:${requestId}:${id}`;
+export function ownerToken(access: AccessSettings, id: string, scope: UploadScope = {}): string {
+  const subject = scope.requestId !== undefined ? `request:${scope.requestId}:${id}` : scope.setId !== undefined ? `set:${scope.setId}:${id}` : id;
   return createHmac('sha256', access.ownerSecret).update(`cipherdrop owner v1:${subject}`).digest('base64url');
 }
 
-export function checkOwnerToken(access: AccessSettings, id: string, token: string, requestId?: string): void {
-  if (!safeEqual(ownerToken(access, id, requestId), token)) throw new ApiError('Forbidden', 'This owner token does not match the file');
+export function checkOwnerToken(access: AccessSettings, id: string, token: string, scope: UploadScope = {}): void {
+  if (!safeEqual(ownerToken(access, id, scope), token)) throw new ApiError('Forbidden', 'This owner token does not match the file');
 }
 
 /** The owner token of a file request (its inbox link carries it): lists, fetches and deletes its files. */
@@ -49,4 +56,13 @@ export function checkRequestOwner(access: AccessSettings, requestId: string, aut
   const token = bearerToken(authorization);
   if (!token) throw new ApiError('Unauthorized', "This needs the request's owner token (Authorization: Bearer …)");
   if (!safeEqual(requestOwnerToken(access, requestId), token)) throw new ApiError('Forbidden', 'This owner token does not match the request');
+}
+
+/** The owner token of a set: deletes the whole set. Its own HMAC label, so no other token passes for it. */
+export function setOwnerToken(access: AccessSettings, setId: string): string {
+  return createHmac('sha256', access.ownerSecret).update(`cipherdrop set owner v1:${setId}`).digest('base64url');
+}
+
+export function checkSetOwner(access: AccessSettings, setId: string, token: string): void {
+  if (!safeEqual(setOwnerToken(access, setId), token)) throw new ApiError('Forbidden', 'This owner token does not match the set');
 }

@@ -11,11 +11,14 @@ import { idParams } from '../src/contract/schemas.ts';
 import { type AccessSettings, type EdgeSettings, type LimitSettings, loopbackEdge } from './config.ts';
 import { ApiError, errorBody, fromFrameworkError } from './errors.ts';
 import { securityHeaders } from './headers.ts';
+import { keyedMutex } from './keyed-mutex.ts';
 import { registerLimits } from './limits.ts';
 import { reservations } from './requests.ts';
 import { fileRoutes } from './routes/files.ts';
 import { requestRoutes } from './routes/requests.ts';
+import { setRoutes } from './routes/sets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { sets as setService } from './sets.ts';
 import type { Storage } from './storage.ts';
 
 export interface AppOptions {
@@ -28,6 +31,8 @@ export interface AppOptions {
   /** The built page (vite build output); omitted in API-only tests. */
   staticDir?: string;
   logger?: FastifyServerOptions['logger'];
+  /** Blob uploads a set may hold: MAX_SET_BLOBS unless a test wants to reach it */
+  maxSetBlobs?: number;
 }
 
 /** The largest JSON body: a Complete with 10 000 parts is ~600 KB. */
@@ -118,9 +123,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/api/config', async () => ({ openUploads: options.access.openUploads, abuseContact: options.access.abuseContact }) satisfies PublicConfigResponse);
   const chargeUpload = limits.chargeUpload;
   const requests = storage.requests ? { store: storage.requests, reservations: reservations(storage.requests) } : undefined;
-  await uploadRoutes(app, { storage, access: options.access, chargeUpload, requests });
+  const sets = storage.sets ? { store: storage.sets, sets: setService(storage.sets, keyedMutex(), options.maxSetBlobs) } : undefined;
+  await uploadRoutes(app, { storage, access: options.access, chargeUpload, requests, sets });
   await fileRoutes(app, { storage, access: options.access, presignExpiresSeconds: options.presignExpiresSeconds });
   if (requests) await requestRoutes(app, { store: requests.store, access: options.access, presignExpiresSeconds: options.presignExpiresSeconds, chargeUpload });
+  if (sets) {
+    const { presignExpiresSeconds } = options;
+    await setRoutes(app, { ...sets, access: options.access, customerKeys: storage.customerKeys, presignExpiresSeconds, chargeUpload });
+  }
 
   if (options.staticDir && existsSync(options.staticDir)) {
     await app.register(fastifyStatic, {
@@ -143,6 +153,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.get('/i/:id', { schema: { params: idParams } }, page);
     // The page that makes a file request.
     app.get('/request', page);
+    // A set's link (docs/SETS.md).
+    app.get('/s/:id', { schema: { params: idParams } }, page);
   }
 
   return app;

@@ -24,7 +24,12 @@ export type ApiErrorCode =
   | 'RequestClosed'
   | 'RequestExpired'
   | 'RequestFull'
-  | 'BadPublicKey';
+  | 'BadPublicKey'
+  // Sets (docs/SETS.md)
+  | 'SetNotFound'
+  | 'SetExpired'
+  | 'SetIncomplete'
+  | 'SetFull';
 
 const STATUS: Record<ApiErrorCode, number> = {
   BadRequest: 400,
@@ -51,6 +56,10 @@ const STATUS: Record<ApiErrorCode, number> = {
   RequestExpired: 410,
   RequestFull: 413,
   BadPublicKey: 400,
+  SetNotFound: 404,
+  SetExpired: 410,
+  SetIncomplete: 409,
+  SetFull: 413,
 };
 
 export class ApiError extends Error {

@@ -6,14 +6,9 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  GetObjectTaggingCommand,
-  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
-  PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
   S3ServiceException,
@@ -25,32 +20,17 @@ import { META_URL_SECONDS } from '../src/contract/limits.ts';
 import type { S3Settings } from './config.ts';
 import { ApiError } from './errors.ts';
 import { isFileId, type ObjectRole, objectKey } from './ids.ts';
-import {
-  EXPIRES_HEADER,
-  EXPIRES_METADATA,
-  EXPIRES_TAG,
-  OCTET_STREAM,
-  SSE_C_ALGORITHM_HEADER,
-  sseFor,
-  TAGGING_HEADER,
-  expiryTags as tagsFor,
-} from './object-headers.ts';
+import { EXPIRES_METADATA, OCTET_STREAM, sseFor, TAGGING_HEADER, expiryTags as tagsFor } from './object-headers.ts';
+import { type ObjectStat, objectOps } from './object-ops.ts';
 import { createRequestStore, type RequestStore } from './request-store.ts';
 import { mapS3Error, s3Client, UNSUPPORTED } from './s3-client.ts';
+import { createSetStore, type SetStore } from './set-store.ts';
+
+export type { ObjectStat };
 
 export interface CompletedPart {
   partNumber: number;
   etag: string;
-}
-
-export interface ObjectStat {
-  size: number;
-  /** ms since epoch, or null for no expiry */
-  expiresAt: number | null;
-  /** encrypted with a customer key (SSE-C): reading it needs the browser's key */
-  customerKey: boolean;
-  /** when it was written (ms since epoch), where the store says */
-  modifiedAt: number | null;
 }
 
 /** A multipart upload that was started and neither completed nor aborted. */
@@ -100,6 +80,8 @@ export interface Storage {
   listUnfinished(): Promise<UnfinishedUpload[] | null>;
   /** File requests (docs/REQUESTS.md); a store without them (test stubs, the bench's sink) answers none. */
   readonly requests?: RequestStore;
+  /** Sets (docs/SETS.md); likewise absent from stubs. */
+  readonly sets?: SetStore;
 }
 
 export function createStorage(settings: S3Settings, prefix: string, expiresIn: number): Storage {
@@ -108,49 +90,24 @@ export function createStorage(settings: S3Settings, prefix: string, expiresIn: n
   // A request's files are never SSE-C: their recipient could not derive the key before opening them.
   const plain: S3Settings = { ...settings, sse: settings.sse?.mode === 'sse-c' ? { mode: 'none' } : settings.sse };
   const requests = createRequestStore(client, settings.bucket, prefix, (folder) => storageAt(plain, prefix + folder, expiresIn, client, signer));
-  return { ...storageAt(settings, prefix, expiresIn, client, signer), requests };
+  // A set's blobs and manifest are encrypted as files are (SSE-C keys derive from the set's link secret).
+  const ops = objectOps(settings, client, signer, expiresIn);
+  const sets = createSetStore(client, settings, prefix, ops, (folder) => storageAt(settings, prefix + folder, expiresIn, client, signer));
+  return { ...storageAt(settings, prefix, expiresIn, client, signer), requests, sets };
 }
 
 function storageAt(settings: S3Settings, prefix: string, expiresIn: number, client: S3Client, signer: S3Client): Storage {
   const Bucket = settings.bucket;
   const key = (id: string, role: ObjectRole) => objectKey(prefix, id, role);
   const publicOrigin = new URL(settings.publicEndpoint ?? `https://s3.${settings.region}.amazonaws.com`).origin;
-  const call = async <T>(op: () => Promise<T>): Promise<T> => {
-    try {
-      return await op();
-    } catch (error) {
-      mapS3Error(error);
-    }
-  };
+  const ops = objectOps(settings, client, signer, expiresIn);
+  const { call, signing } = ops;
   // Virtual-hosted buckets live on a subdomain of the endpoint; the CSP must allow it.
   const browserOrigin = settings.forcePathStyle ? publicOrigin : publicOrigin.replace('://', `://${Bucket}.`);
   const sse = sseFor(settings.sse);
   const customerKeys = settings.sse?.mode === 'sse-c';
   const partChecksum = settings.partChecksum ?? null;
-  /** Presigning options that keep `headers` signed headers the browser must send (not query parameters). */
-  /**
-   * SigV4 dates have whole seconds and the expiry counts from them, so a URL signed at hh:mm:ss.9
-   * would lose 0.9 s of its life. Signing with the next whole second makes a URL live at least
-   * `expiresIn` seconds (stores accept presigned dates a second ahead).
-   */
-  const signingDate = () => new Date(Math.ceil(Date.now() / 1000) * 1000);
-  const signing = (headers: Record<string, string> = {}, seconds = expiresIn) => ({
-    expiresIn: seconds,
-    signingDate: signingDate(),
-    unhoistableHeaders: new Set(Object.keys(headers)),
-  });
   const expiryTags = (expiresAt: number | null) => tagsFor(expiresAt, customerKeys);
-
-  /** Size and expiry of an SSE-C object, which HeadObject cannot read without the key. */
-  const statCustomerKeyed = async (objectKey: string): Promise<ObjectStat | null> => {
-    const listed = await call(() => client.send(new ListObjectsV2Command({ Bucket, Prefix: objectKey, MaxKeys: 1 })));
-    const object = listed.Contents?.find((o) => o.Key === objectKey);
-    if (!object) return null;
-    const tags = await call(() => client.send(new GetObjectTaggingCommand({ Bucket, Key: objectKey })));
-    const expires = Number(tags.TagSet?.find((t) => t.Key === EXPIRES_TAG)?.Value);
-    const modifiedAt = object.LastModified?.getTime() ?? null;
-    return { size: object.Size ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: true, modifiedAt };
-  };
 
   return {
     publicOrigin: browserOrigin,
@@ -186,31 +143,8 @@ function storageAt(settings: S3Settings, prefix: string, expiresIn: number, clie
         ? getSignedUrl(signer, new UploadPartCommand({ ...params, ...sse.params }), signing({ ...sse.headers, ...digestHeader }))
         : getSignedUrl(signer, new UploadPartCommand(params), signing(digestHeader));
     },
-    async presignMetaPut(id, contentLength, expiresAt): Promise<{ url: string; headers: Record<string, string> }> {
-      // The expiry rides on the meta object too, as a signed header: some stores (s3rver) drop
-      // metadata given at CreateMultipartUpload, and a header the browser omits breaks the signature.
-      const value = expiresAt === null ? undefined : String(expiresAt);
-      const tags = expiryTags(expiresAt);
-      const metadata: Record<string, string> = value === undefined || customerKeys ? {} : { [EXPIRES_HEADER]: value };
-      // Signed, so the bucket never serves uploader-chosen HTML, and the object is written once.
-      const fixed = { 'content-type': OCTET_STREAM, 'if-none-match': '*' };
-      const headers = { ...sse.headers, ...tags, ...metadata, ...fixed };
-      const Metadata = value === undefined || customerKeys ? undefined : { [EXPIRES_METADATA]: value };
-      const Tagging = tags[TAGGING_HEADER];
-      const command = new PutObjectCommand({
-        Bucket,
-        Key: key(id, 'meta'),
-        Metadata,
-        Tagging,
-        ContentLength: contentLength,
-        ContentType: OCTET_STREAM,
-        IfNoneMatch: '*',
-        ...sse.params,
-      });
-      // The presigner leaves Content-Type unsigned unless told otherwise.
-      const options = { ...signing(headers, Math.min(expiresIn, META_URL_SECONDS)), signableHeaders: new Set(['content-type']) };
-      return { url: await getSignedUrl(signer, command, options), headers };
-    },
+    // Write once: a finished file's meta object is never replaced.
+    presignMetaPut: (id, contentLength, expiresAt) => ops.presignPut(key(id, 'meta'), contentLength, expiresAt, { seconds: META_URL_SECONDS, writeOnce: true }),
     async complete(id, uploadId, parts, expiresAt = null) {
       await call(() =>
         client.send(
@@ -256,29 +190,9 @@ function storageAt(settings: S3Settings, prefix: string, expiresIn: number, clie
         mapS3Error(error);
       }
     },
-    async remove(id, role) {
-      await call(() => client.send(new DeleteObjectCommand({ Bucket, Key: key(id, role) })));
-    },
-    async stat(id, role) {
-      try {
-        const out = await client.send(new HeadObjectCommand({ Bucket, Key: key(id, role) }));
-        const expires = Number(out.Metadata?.[EXPIRES_METADATA]);
-        const modifiedAt = out.LastModified?.getTime() ?? null;
-        return { size: out.ContentLength ?? 0, expiresAt: Number.isSafeInteger(expires) ? expires : null, customerKey: false, modifiedAt };
-      } catch (error) {
-        if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)) return null;
-        // HEAD of an SSE-C object without its key is a 400 (S3 and RGW alike).
-        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 400) return statCustomerKeyed(key(id, role));
-        mapS3Error(error);
-      }
-    },
-    presignGet: (id, role, customerKey = false) => {
-      // Whatever an object was stored as, the bucket serves it as an opaque download.
-      const params = { Bucket, Key: key(id, role), ResponseContentType: OCTET_STREAM, ResponseContentDisposition: 'attachment' };
-      return customerKey
-        ? getSignedUrl(signer, new GetObjectCommand({ ...params, SSECustomerAlgorithm: 'AES256' }), signing({ [SSE_C_ALGORITHM_HEADER]: 'AES256' }))
-        : getSignedUrl(signer, new GetObjectCommand(params), signing());
-    },
+    remove: (id, role) => ops.remove(key(id, role)),
+    stat: (id, role) => ops.stat(key(id, role)),
+    presignGet: (id, role, customerKey = false) => ops.presignGet(key(id, role), customerKey),
     async listUnfinished() {
       const found: UnfinishedUpload[] = [];
       let KeyMarker: string | undefined;

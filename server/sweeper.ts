@@ -7,6 +7,7 @@
  */
 import { UNFINISHED_UPLOAD_SECONDS } from '../src/contract/limits.ts';
 import type { RequestStore } from './request-store.ts';
+import type { SetStore } from './set-store.ts';
 import type { Storage } from './storage.ts';
 
 export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -21,6 +22,17 @@ export interface SweepResult {
   aborted: string[];
   /** file requests, where the store has them */
   requests?: RequestSweepResult;
+  /** sets, where the store has them */
+  sets?: SetSweepResult;
+}
+
+export interface SetSweepResult {
+  /** sets deleted with every blob because they expired */
+  expired: string[];
+  /** sets never completed within UNFINISHED_UPLOAD_SECONDS: removed */
+  abandoned: string[];
+  /** set folders left without their record (a delete raced an upload): removed */
+  leftover: string[];
 }
 
 export interface RequestSweepResult {
@@ -54,6 +66,7 @@ export async function sweep(storage: Storage, now = Date.now()): Promise<SweepRe
     result.aborted.push(upload.id);
   }
   if (storage.requests) result.requests = await sweepRequests(storage.requests, now);
+  if (storage.sets) result.sets = await sweepSets(storage.sets, now);
   return result;
 }
 
@@ -83,6 +96,29 @@ export async function sweepRequests(store: RequestStore, now = Date.now()): Prom
   return result;
 }
 
+/**
+ * Expired sets go with all their blobs; so do sets not completed by their ticket's end (nothing
+ * can complete them then). A complete set's blobs are left alone: they have no meta object, which
+ * `sweep` would take for an abandoned upload.
+ */
+export async function sweepSets(store: SetStore, now = Date.now()): Promise<SetSweepResult> {
+  const result: SetSweepResult = { expired: [], abandoned: [], leftover: [] };
+  for await (const id of store.listIds()) {
+    const record = await store.read(id);
+    const list = !record
+      ? result.leftover
+      : record.expiresAt !== null && record.expiresAt <= now
+        ? result.expired
+        : record.until <= now && !(await store.completion(id))
+          ? result.abandoned
+          : null;
+    if (!list) continue;
+    await store.removeAll(id);
+    list.push(id);
+  }
+  return result;
+}
+
 /** Expired files only (the admin command's `sweep`, and older callers). */
 export async function sweepExpired(storage: Storage, now = Date.now()): Promise<string[]> {
   return (await sweep(storage, now)).expired;
@@ -98,10 +134,12 @@ export function startSweeper(storage: Storage, log: (line: string) => void, inte
     if (running) return;
     running = true;
     try {
-      const { expired, orphaned, aborted, requests } = await sweep(storage);
+      const { expired, orphaned, aborted, requests, sets } = await sweep(storage);
       if (expired.length) log(`sweeper: deleted ${expired.length} expired file(s)`);
       if (requests?.expired.length) log(`sweeper: deleted ${requests.expired.length} expired file request(s) and their files`);
       if (requests?.released.length) log(`sweeper: gave back ${requests.released.length} reservation(s) of abandoned uploads to requests`);
+      if (sets?.expired.length) log(`sweeper: deleted ${sets.expired.length} expired set(s) and their blobs`);
+      if (sets?.abandoned.length) log(`sweeper: removed ${sets.abandoned.length} set(s) never completed`);
       if (orphaned.length) log(`sweeper: removed what ${orphaned.length} abandoned upload(s) left`);
       if (aborted.length) log(`sweeper: aborted ${aborted.length} abandoned multipart upload(s)`);
     } catch (error) {

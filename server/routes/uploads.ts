@@ -29,22 +29,12 @@ import {
   uploadedBody,
 } from '../../src/contract/schemas.ts';
 import { checkOwnerToken, checkUploadToken, ownerToken } from '../access.ts';
-import type { AccessSettings } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { newFileId } from '../ids.ts';
-import type { RequestStore } from '../request-store.ts';
-import type { Reservations } from '../requests.ts';
-import type { Storage } from '../storage.ts';
 import { genuineTicket, issueTicket, readTicket, type TicketClaims } from '../tickets.ts';
+import { type ScopeOptions, scopeClaims, uploadScopes } from '../upload-scopes.ts';
 
-export interface UploadRouteOptions {
-  storage: Storage;
-  access: AccessSettings;
-  /** counts a new upload against the caller's quotas (and `alsoCharge`'s); throws when over */
-  chargeUpload(request: FastifyRequest, amounts: { bytes: number; files: number }, alsoCharge?: string | null): Promise<void>;
-  /** file requests, where the store has them */
-  requests?: { store: RequestStore; reservations: Reservations };
-}
+export type UploadRouteOptions = ScopeOptions;
 
 type IdParams = { id: string };
 /** What the authorization hook reads of any upload route's body. */
@@ -72,7 +62,7 @@ function checkPartList(parts: CompleteRequest['parts'], claims: TicketClaims): v
 }
 
 export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOptions): Promise<void> {
-  const { storage, access } = options;
+  const { access } = options;
   const secret = access.ownerSecret;
   /**
    * Every upload route needs a valid bearer token unless uploads are open, or unless the upload
@@ -94,58 +84,33 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
       return false;
     }
   };
-  /** Where an upload's objects are: its file request's folder, or the files' own prefix. */
-  const filesOf = (requestId: string | undefined): Storage => {
-    if (requestId === undefined) return storage;
-    if (!options.requests) throw new ApiError('RequestNotFound', 'This server has no file requests');
-    return options.requests.store.files(requestId);
-  };
-
-  /** A file for a request completes only while the request is there and its reservation stands. */
-  const checkStillWanted = async (requestId: string, id: string, expiresAt: number | null) => {
-    const store = options.requests?.store;
-    if (!store || !(await store.read(requestId))) throw new ApiError('RequestNotFound', 'The file request this upload was for is gone');
-    if (expiresAt !== null && expiresAt <= Date.now()) throw new ApiError('RequestExpired', 'The file request this upload was for has expired');
-    if ((await store.reservation(requestId, id)) === null) throw new ApiError('UploadNotFound', "This upload was removed by the request's owner");
-  };
+  const scopes = uploadScopes(options);
+  const { filesOf } = scopes;
 
   app.post<{ Body: CreateUploadRequest }>('/api/uploads', { schema: { body: createUploadBody }, preValidation }, async (request, reply) => {
-    const { size, partCount, partSize, headerSize, metaSize, expiresInSeconds, requestId } = request.body;
+    const { size, partCount, partSize, headerSize, metaSize } = request.body;
     const layout = { size, partCount, partSize, headerSize };
     const problem = layoutProblem(layout);
     if (problem) throw new ApiError('BadRequest', `Impossible part layout: ${problem}`);
     if (size > access.maxFileSize) throw new ApiError('PayloadTooLarge', 'File too large for this server');
-    if (requestId !== undefined && expiresInSeconds !== undefined)
-      throw new ApiError('BadRequest', 'A file sent to a request expires with it: leave out expiresInSeconds');
+    const scope = scopes.scopeOf(request.body);
     const id = newFileId();
-    const files = filesOf(requestId);
-    let expiresAt = expiresInSeconds === undefined ? null : Date.now() + expiresInSeconds * 1000;
-    if (requestId === undefined) {
-      await options.chargeUpload(request, { bytes: size + metaSize, files: 1 });
-    } else {
-      const requests = options.requests as NonNullable<UploadRouteOptions['requests']>;
-      // Room first, then quota: a refused upload costs no quota; a quota refusal gives its room back.
-      const record = await requests.reservations.reserve(requestId, id, size);
-      expiresAt = record.expiresAt;
-      await options.chargeUpload(request, { bytes: size + metaSize, files: 1 }, record.quotaKey).catch(async (error: unknown) => {
-        await requests.store.release(requestId, id);
-        throw error;
-      });
-    }
+    const { expiresAt, until } = await scopes.admit(request, request.body, scope, id);
+    const files = filesOf(scope);
     const start = await files.createUpload(id, expiresAt);
-    const meta = await files.presignMetaPut(id, metaSize, expiresAt);
-    const { ticket, until } = issueTicket(secret, { id, ...layout, metaSize, expiresAt, ...(requestId === undefined ? {} : { requestId }) });
+    // A set's blob has no meta object: its set's manifest names it.
+    const meta = metaSize > 0 ? await files.presignMetaPut(id, metaSize, expiresAt) : null;
+    const { ticket, until: resumableUntil } = issueTicket(secret, { id, ...layout, metaSize, expiresAt, ...scope }, Date.now(), until);
     const body: CreateUploadResponse = {
       id,
       ...('uploadId' in start ? { uploadId: start.uploadId } : { uploadId: null, create: { url: start.createUrl, headers: start.createHeaders } }),
       ticket,
-      resumableUntil: until,
+      resumableUntil,
       customerKey: files.customerKeys,
       partChecksum: files.partChecksum,
-      metaUrl: meta.url,
-      metaHeaders: meta.headers,
+      ...(meta ? { metaUrl: meta.url, metaHeaders: meta.headers } : {}),
       expiresAt,
-      ownerToken: ownerToken(access, id, requestId),
+      ownerToken: ownerToken(access, id, scope),
     };
     return reply.status(201).send(body);
   });
@@ -156,7 +121,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
     async (request) => {
       const { id } = request.params;
       const claims = readTicket(secret, request.body.ticket, id);
-      const parts = await filesOf(claims.requestId).listParts(id, request.body.uploadId);
+      const parts = await filesOf(claims).listParts(id, request.body.uploadId);
       return { supported: parts !== null, parts: parts ?? [] } satisfies UploadedPartsResponse;
     },
   );
@@ -170,7 +135,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
       const claims = readTicket(secret, ticket, id);
       const outside = partNumbers.find((n) => n > claims.partCount);
       if (outside !== undefined) throw new ApiError('InvalidParts', `Part ${outside} is outside this upload's parts 1..${claims.partCount}`);
-      const files = filesOf(claims.requestId);
+      const files = filesOf(claims);
       const algorithm = files.partChecksum;
       checkChecksums(algorithm, partNumbers, checksums);
       const urls = await Promise.all(
@@ -192,20 +157,20 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
       const { ticket, uploadId, parts } = request.body;
       const claims = readTicket(secret, ticket, id);
       checkPartList(parts, claims);
-      const storage = filesOf(claims.requestId);
-      if (claims.requestId !== undefined) {
-        await checkStillWanted(claims.requestId, id, claims.expiresAt).catch(async (error: unknown) => {
-          // Not wanted any more: what the upload left goes now rather than at the next sweep.
-          await storage.abort(id, uploadId).catch(() => false);
-          await storage.remove(id, 'meta');
-          throw error;
-        });
-      }
-      const [meta, data] = await Promise.all([storage.stat(id, 'meta'), storage.stat(id, 'data')]);
+      const storage = filesOf(claims);
+      await scopes.stillWanted(claims, id, claims.expiresAt).catch(async (error: unknown) => {
+        // Not wanted any more: what the upload left goes now rather than at the next sweep.
+        await storage.abort(id, uploadId).catch(() => false);
+        await Promise.all([storage.remove(id, 'meta'), scopes.release(claims, id)]);
+        throw error;
+      });
+      const [meta, data] = await Promise.all([claims.metaSize > 0 ? storage.stat(id, 'meta') : null, storage.stat(id, 'data')]);
       // Write once: a finished file is never completed (re-published) again.
       if (data !== null) throw new ApiError('AlreadyComplete', 'This upload is already complete');
-      if (meta === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
-      if (meta.size !== claims.metaSize) throw new ApiError('SizeMismatch', `The meta object has ${meta.size} bytes, not the ${claims.metaSize} declared`);
+      if (claims.metaSize > 0) {
+        if (meta === null) throw new ApiError('BadRequest', 'Upload the meta object before completing');
+        if (meta.size !== claims.metaSize) throw new ApiError('SizeMismatch', `The meta object has ${meta.size} bytes, not the ${claims.metaSize} declared`);
+      }
       const listed = await storage.listParts(id, uploadId);
       if (listed !== null) {
         const sizes = new Map(listed.map((p) => [p.partNumber, p.size]));
@@ -214,7 +179,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
           if (sizes.get(n) !== expected) throw new ApiError('InvalidParts', `Part ${n} has ${sizes.get(n) ?? 'no'} bytes in the store, not ${expected}`);
         }
       }
-      await storage.complete(id, uploadId, parts, meta.expiresAt);
+      await storage.complete(id, uploadId, parts, meta ? meta.expiresAt : claims.expiresAt);
       // Where the store could not list parts, the finished object is checked instead, and removed if wrong.
       const done = await storage.stat(id, 'data');
       if (done?.size !== claims.size) {
@@ -231,18 +196,15 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
     async (request) => {
       const { id } = request.params;
       const { ownerToken, uploadId, ticket } = request.body;
-      // Expired or not, the ticket says where the upload went; a request file's token is bound to it.
-      const requestId = ticket === undefined ? undefined : genuineTicket(secret, ticket, id).requestId;
-      checkOwnerToken(access, id, ownerToken, requestId);
-      const storage = filesOf(requestId);
+      // Expired or not, the ticket says where the upload went; a request file's or a blob's token is bound to it.
+      const scope = ticket === undefined ? {} : scopeClaims(genuineTicket(secret, ticket, id));
+      checkOwnerToken(access, id, ownerToken, scope);
+      const storage = filesOf(scope);
       const multipartAborted = await storage.abort(id, uploadId);
-      // A finished file is deleted with POST /api/files/:id/delete (a request's by its owner only);
-      // aborting only clears what an unfinished upload left (its meta object, its reservation), so
-      // no data object is ever left without one.
-      if ((await storage.stat(id, 'data')) === null) {
-        await storage.remove(id, 'meta');
-        if (requestId !== undefined) await options.requests?.store.release(requestId, id);
-      }
+      // A finished file is deleted with POST /api/files/:id/delete (a request's by its owner only, a
+      // set's blob with its set); aborting only clears what an unfinished upload left (its meta
+      // object, its reservation or slot), so no data object is ever left without one.
+      if ((await storage.stat(id, 'data')) === null) await Promise.all([storage.remove(id, 'meta'), scopes.release(scope, id)]);
       return { multipartAborted } satisfies AbortUploadResponse;
     },
   );
