@@ -197,3 +197,89 @@ function trimEnds(text: string): string {
   while (end > start && isTrimmed(text[end - 1])) end--;
   return text.slice(start, end);
 }
+
+/** Room left in a path for a " (12345)" that makes it unique. */
+const SUFFIX_ROOM = 16;
+
+/** `name` with " (n)" before its extension, still within `maxBytes`. */
+function numbered(name: string, n: number, maxBytes: number): string {
+  const suffix = ` (${n})`;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 && utf8Length(name.slice(dot)) <= Math.min(MAX_EXTENSION_BYTES, maxBytes / 2) ? name.slice(dot) : '';
+  const stem = extension ? name.slice(0, dot) : name;
+  return `${cut(stem, maxBytes - utf8Length(suffix + extension))}${suffix}${extension}`;
+}
+
+/** The key two paths collide under on a case-insensitive file system (Windows, macOS). */
+const collisionKey = (segments: readonly string[]): string => segments.join('/').toLowerCase();
+
+export interface TreeNamer {
+  /**
+   * Where `path` (a file, or a folder when `dir`) goes: safeRelativePath's segments, made unique
+   * among every path named before (compared case-insensitively, as Windows and macOS do). A file
+   * that meets an earlier file or folder becomes "name (2).ext", "name (3).ext"…; a folder that
+   * meets an earlier file becomes "folder (2)", and every later path under that folder follows it.
+   * Folders named twice are one folder.
+   */
+  name(path: string, dir?: boolean): string[];
+}
+
+/**
+ * Names for a tree of uploader-chosen paths, one at a time (a ZIP streams its entries): what the
+ * ZIP writer, the folder download and the CLI's `-o DIR` all write under.
+ */
+export function treeNamer(options: PathOptions = {}): TreeNamer {
+  const maxBytes = nameBudget(options.maxBytes);
+  const pathOptions = { ...options, maxPathBytes: Math.max((options.maxPathBytes ?? MAX_PATH_BYTES) - SUFFIX_ROOM, maxBytes) };
+  /** what each collision key holds, as assigned */
+  const taken = new Map<string, 'file' | 'dir'>();
+  /** a folder's sanitised path (as a collision key) → where it was put */
+  const folders = new Map<string, string[]>();
+  /** the next number to try for a base key, so many copies of one name stay linear */
+  const next = new Map<string, number>();
+
+  const unique = (parent: string[], name: string): string[] => {
+    const base = collisionKey([...parent, name]);
+    if (!taken.has(base)) return [...parent, name];
+    for (let n = next.get(base) ?? 2; ; n++) {
+      const candidate = [...parent, numbered(name, n, maxBytes)];
+      if (!taken.has(collisionKey(candidate))) {
+        next.set(base, n + 1);
+        return candidate;
+      }
+    }
+  };
+
+  const folder = (segments: readonly string[]): string[] => {
+    let placed: string[] = [];
+    for (let i = 0; i < segments.length; i++) {
+      const key = collisionKey(segments.slice(0, i + 1));
+      const known = folders.get(key);
+      if (known) {
+        placed = known;
+        continue;
+      }
+      const here = collisionKey([...placed, segments[i]]);
+      placed = taken.get(here) === 'dir' ? [...placed, segments[i]] : unique(placed, segments[i]);
+      taken.set(collisionKey(placed), 'dir');
+      folders.set(key, placed);
+    }
+    return placed;
+  };
+
+  return {
+    name(path, dir = false) {
+      const segments = safeRelativePath(path, pathOptions);
+      if (dir) return folder(segments);
+      const placed = unique(folder(segments.slice(0, -1)), segments[segments.length - 1]);
+      taken.set(collisionKey(placed), 'file');
+      return placed;
+    },
+  };
+}
+
+/** Every path of a tree (a set's manifest entries, in order) mapped to unique safe segments; see TreeNamer. */
+export function safeTree(entries: readonly { path: string; dir?: boolean }[], options: PathOptions = {}): string[][] {
+  const namer = treeNamer(options);
+  return entries.map((e) => namer.name(e.path, e.dir === true));
+}

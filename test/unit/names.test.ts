@@ -19,6 +19,8 @@ import {
   MAX_PATH_DEPTH,
   safeFileName,
   safeRelativePath,
+  safeTree,
+  treeNamer,
 } from '../../src/names.ts';
 import { encryptFile } from '../../src/node/files.ts';
 import { runCli } from '../support/cli.ts';
@@ -133,6 +135,73 @@ describe('safeRelativePath', () => {
     const long = safeRelativePath(`${`${'d'.repeat(200)}/`.repeat(10)}file.txt`);
     expect(Buffer.byteLength(long.join('/'))).toBeLessThanOrEqual(MAX_PATH_BYTES);
     expect(long.at(-1)).toBe('file.txt');
+  });
+});
+
+describe('safeTree', () => {
+  it('makes duplicates unique, case-insensitively, keeping the extension', () => {
+    expect(safeTree([{ path: 'a.txt' }, { path: 'A.TXT' }, { path: 'a.txt' }, { path: 'a (2).txt' }, { path: 'noext' }, { path: 'NoExt' }])).toEqual([
+      ['a.txt'],
+      ['A (2).TXT'],
+      ['a (3).txt'],
+      ['a (2) (2).txt'],
+      ['noext'],
+      ['NoExt (2)'],
+    ]);
+  });
+
+  it('puts the files of one folder (in any case) together, and keeps files and folders of one name apart', () => {
+    expect(
+      safeTree([
+        { path: 'Photos/a.jpg' },
+        { path: 'photos/b.jpg' },
+        { path: 'x' },
+        { path: 'x/y' },
+        { path: 'x/', dir: true },
+        { path: 'q/', dir: true },
+        { path: 'q' },
+      ]),
+    ).toEqual([['Photos', 'a.jpg'], ['Photos', 'b.jpg'], ['x'], ['x (2)', 'y'], ['x (2)'], ['q'], ['q (2)']]);
+  });
+
+  it('numbers a name at the byte limit without losing the number', () => {
+    const long = `${'€'.repeat(200)}.pdf`;
+    const [[one], [two]] = safeTree([{ path: long }, { path: long }]);
+    expect(two).toMatch(/^€+ \(2\)\.pdf$/);
+    expect(Buffer.byteLength(two)).toBeLessThanOrEqual(MAX_NAME_BYTES);
+    expect(two).not.toBe(one);
+  });
+
+  it('stays linear for many copies of one name', () => {
+    const namer = treeNamer();
+    for (let i = 0; i < 5_000; i++) namer.name('same.txt');
+    expect(namer.name('same.txt')).toEqual(['same (5001).txt']);
+  });
+
+  it('property: every path unique (case-insensitively), every segment a safe name, no file inside a file', () => {
+    const part = fc.constantFrom('a', 'A', 'b', '..', '.', 'CON', 'x.txt', 'X.TXT', '\u202E', '');
+    const paths = fc.array(fc.tuple(fc.array(part, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.constantFrom('/', '\\')), { maxLength: 30 });
+    fc.assert(
+      fc.property(paths, (list) => {
+        const entries = list.map(([parts, dir, separator]) => ({ path: parts.join(separator), dir }));
+        const tree = safeTree(entries);
+        const files = new Set<string>();
+        const folders = new Set<string>();
+        tree.forEach((segments, i) => {
+          for (const segment of segments) expect(safeFileName(segment)).toBe(segment);
+          const key = segments.join('/').toLowerCase();
+          for (let d = 1; d < segments.length; d++) expect(files.has(segments.slice(0, d).join('/').toLowerCase())).toBe(false);
+          if (entries[i].dir) {
+            expect(files.has(key)).toBe(false);
+            folders.add(key);
+          } else {
+            expect(files.has(key) || folders.has(key)).toBe(false);
+            files.add(key);
+          }
+        });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

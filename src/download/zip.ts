@@ -1,0 +1,117 @@
+/**
+ * "Download all as one ZIP": a set's members streamed into one archive, stored (no compression:
+ * most of what people share is already compressed, and the bytes are verified plaintext either
+ * way), ZIP64 as soon as a size, an offset or the entry count needs it, UTF-8 names, modified times
+ * in DOS form and as a UTC extended timestamp. The archive is written by zip.js (docs/FORMAT.md,
+ * "Sets", says why that library); every name goes through treeNamer (src/names.ts).
+ *
+ * Memory stays constant: one member is read at a time, and its bytes only pass through, at the
+ * pace the consumer reads. A member that fails (its stream errors, or gives more or fewer bytes than
+ * its size) errors the archive with a ZipMemberError naming it: the sink sees an error, never a
+ * complete-looking ZIP with a hole.
+ */
+import { ZipWriter } from '@zip.js/zip.js/lib/zip-core-writer.js';
+import { displayName, treeNamer } from '../names.ts';
+
+export interface ZipMember {
+  /** the uploader's path, raw: it is made safe here */
+  path: string;
+  size: number;
+  /** milliseconds since 1970 */
+  modified: number;
+  /** an empty folder (no bytes) */
+  dir?: boolean;
+  /** the member's verified bytes; not called for folders and empty files */
+  open(): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** A member failed: `member` is its name in the archive, `cause` what went wrong. */
+export class ZipMemberError extends Error {
+  readonly code = 'ZipMember';
+  constructor(
+    readonly member: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${displayName(member)}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = new.target.name;
+  }
+}
+
+const WRITER_OPTIONS = {
+  level: 0,
+  // Stored entries need no codec worker or CompressionStream; only the CRC is computed, here.
+  useWebWorkers: false,
+  useCompressionStream: false,
+  // Entries are added one after another, so nothing is buffered out of order.
+  bufferedWrite: false,
+  keepOrder: true,
+};
+
+/**
+ * Passes `source` on, checking it gives exactly `size` bytes; `stop` cancels it (when the archive
+ * fails elsewhere, or its consumer goes away).
+ */
+function exactly(source: ReadableStream<Uint8Array>, size: number): { stream: ReadableStream<Uint8Array>; stop(reason: unknown): void } {
+  const reader = source.getReader();
+  let seen = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        if (seen !== size) throw new RangeError(`ended after ${seen} of its ${size} bytes`);
+        controller.close();
+        return;
+      }
+      seen += value.byteLength;
+      if (seen > size) throw new RangeError(`gave more than its ${size} bytes`);
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { stream, stop: (reason) => void reader.cancel(reason).catch(() => {}) };
+}
+
+/** The archive of `members`, in order, as a stream; it errors (ZipMemberError) if any member fails. */
+export function zipStream(members: AsyncIterable<ZipMember> | Iterable<ZipMember>): ReadableStream<Uint8Array> {
+  let fail: (error: unknown) => void = () => {};
+  const pipe = new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      fail = (error) => {
+        try {
+          controller.error(error);
+        } catch {
+          // Already errored (the consumer cancelled): nothing more to tell.
+        }
+      };
+    },
+  });
+
+  const write = async () => {
+    const zip = new ZipWriter(pipe.writable, WRITER_OPTIONS);
+    const names = treeNamer();
+    for await (const member of members) {
+      const name = names.name(member.path, member.dir === true).join('/');
+      const lastModDate = new Date(Number.isFinite(member.modified) ? member.modified : 0);
+      if (member.dir) {
+        await zip.add(`${name}/`, undefined, { directory: true, lastModDate });
+        continue;
+      }
+      if (member.size === 0) {
+        // Nothing to read or check; an entry without content is also far cheaper for zip.js.
+        await zip.add(name, undefined, { lastModDate });
+        continue;
+      }
+      let source: ReturnType<typeof exactly> | undefined;
+      try {
+        source = exactly(await member.open(), member.size);
+        await zip.add(name, source.stream, { lastModDate, uncompressedSize: member.size });
+      } catch (error) {
+        source?.stop(error);
+        throw new ZipMemberError(name, error);
+      }
+    }
+    await zip.close();
+  };
+  write().catch(fail);
+  return pipe.readable;
+}
