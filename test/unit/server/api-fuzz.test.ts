@@ -1,8 +1,8 @@
 /**
  * Property-based fuzz of every API route on the presign server, over the real embedded store:
- * random methods, paths, ids, headers and bodies — including a genuine ticket and owner token
- * mixed with hostile values. Whatever arrives, the answer is a 4xx with the API's JSON error shape
- * and the security headers (or a 2xx for a request that happens to be valid), never a 5xx or a
+ * random methods, paths, ids, headers and bodies — including genuine tickets and owner tokens (a
+ * file's, a file request's, a set's and a set blob's) mixed with hostile values. Whatever arrives,
+ * the answer is a 4xx with the API's JSON error shape and the security headers (or a 2xx for a request that happens to be valid), never a 5xx or a
  * hang; the store stays up, and no file appears outside the data directory.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -15,9 +15,11 @@ import { buildApp } from '../../../server/app.ts';
 import { openAccess, openLimits } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import { createStorage } from '../../../server/storage.ts';
-import type { CreateFileUploadResponse } from '../../../src/contract/api.ts';
+import type { CreateFileUploadResponse, CreateUploadResponse } from '../../../src/contract/api.ts';
 import type { CreateRequestResponse } from '../../../src/contract/requests.ts';
+import type { CreateSetResponse } from '../../../src/contract/sets.ts';
 import { requestBody, requestKey, spkiOf } from './request-fixtures.ts';
+import { completedSet, declareBlob } from './set-fixtures.ts';
 
 let root: string;
 let s3: LocalS3;
@@ -25,6 +27,10 @@ let app: FastifyInstance;
 let real: CreateFileUploadResponse;
 let realRequest: CreateRequestResponse;
 let sentToRequest: CreateFileUploadResponse;
+/** a complete set (GET presigns), and a blob upload started in another, unfinished one */
+let realSet: CreateSetResponse;
+let openSet: CreateSetResponse;
+let blobOfSet: CreateUploadResponse;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'cipherdrop-api-fuzz-'));
@@ -39,6 +45,9 @@ beforeAll(async () => {
     payload: { size: 10, partCount: 1, partSize: 0, headerSize: 0, metaSize: 4, requestId: realRequest.id },
   });
   sentToRequest = sent.json();
+  realSet = (await completedSet(app, [10])).set;
+  openSet = (await app.inject({ method: 'POST', url: '/api/sets', payload: {} })).json();
+  blobOfSet = (await app.inject({ method: 'POST', url: '/api/uploads', payload: declareBlob(10, openSet) })).json();
 }, 60_000);
 
 afterAll(async () => {
@@ -66,6 +75,9 @@ const idLike = fc.oneof(
   fc.constant(() => real.id),
   fc.constant(() => realRequest.id),
   fc.constant(() => sentToRequest.id),
+  fc.constant(() => realSet.id),
+  fc.constant(() => openSet.id),
+  fc.constant(() => blobOfSet.id),
   fc.constant(() => 'AAAAAAAAAAAAAAAAAAAAAA'),
   hostile.map((s) => () => encodeURIComponent(s)),
   fc.string().map((s) => () => encodeURIComponent(s)),
@@ -85,8 +97,14 @@ const route = fc.constantFrom(
   '/api/requests/:id/files/:id/delete',
   '/api/requests/:id/close',
   '/api/requests/:id/delete',
+  '/api/sets',
+  '/api/sets/:id',
+  '/api/sets/:id/manifest',
+  '/api/sets/:id/complete',
+  '/api/sets/:id/delete',
   '/r/:id',
   '/i/:id',
+  '/s/:id',
   '/api/config',
   '/api/health',
   '/d/:id',
@@ -107,6 +125,13 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.constant(() => realRequest.id),
     fc.constant(() => sentToRequest.ticket),
     fc.constant(() => sentToRequest.ownerToken),
+    fc.constant(() => realSet.ticket),
+    fc.constant(() => realSet.ownerToken),
+    fc.constant(() => openSet.ticket),
+    fc.constant(() => openSet.id),
+    fc.constant(() => blobOfSet.ticket),
+    fc.constant(() => blobOfSet.ownerToken),
+    fc.constant(() => [blobOfSet.id]),
     fc.array(tie('v'), { maxLength: 4 }),
     fc.dictionary(
       fc.oneof(
@@ -130,6 +155,9 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
           'maxFiles',
           'maxBytes',
           'expiresInSeconds',
+          'setId',
+          'setTicket',
+          'blobs',
           '__proto__',
         ),
       ),
