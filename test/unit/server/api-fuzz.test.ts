@@ -2,8 +2,9 @@
  * Property-based fuzz of every API route on the presign server, over the real embedded store:
  * random methods, paths, ids, headers and bodies — including genuine tickets and owner tokens (a
  * file's, a file request's, a set's and a set blob's) mixed with hostile values. Whatever arrives,
- * the answer is a 4xx with the API's JSON error shape and the security headers (or a 2xx for a request that happens to be valid), never a 5xx or a
- * hang; the store stays up, and no file appears outside the data directory.
+ * the answer is a 4xx with the API's JSON error shape and the security headers (or a 2xx for a
+ * request that happens to be valid), never a 5xx or a hang; the store stays up, and no file
+ * appears outside the data directory.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
