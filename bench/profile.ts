@@ -131,22 +131,33 @@ export function profileTables(runs: ProfileRun[], labels: Record<string, string>
     const label = count > 1 ? `${key} (${count} threads)` : key;
     lines.push(`| ${label} | ${names.map((n) => f2(threads.get(n)?.get(key)?.cpu ?? 0)).join(' | ')} |`);
   }
-  lines.push(`| other threads (${small.length}, each < ${SMALL}) | ${names.map((n) => f2(small.reduce((s, k) => s + (threads.get(n)?.get(k)?.cpu ?? 0), 0))).join(' | ')} |`);
+  lines.push(
+    `| other threads (${small.length}, each < ${SMALL}) | ${names.map((n) => f2(small.reduce((s, k) => s + (threads.get(n)?.get(k)?.cpu ?? 0), 0))).join(' | ')} |`,
+  );
   lines.push(`| **total** | ${names.map((n) => `**${f2(total(n))}**`).join(' | ')} |`);
   lines.push(`| MB/s (wall) | ${names.map((n) => mbps(n).toFixed(0)).join(' | ')} |`);
   lines.push(`| seconds | ${names.map((n) => seconds(n).toFixed(2)).join(' | ')} |`);
 
   lines.push('', '**Per process: CPU-s/GiB and minor page faults per MiB moved**:', '', ...head('process'));
-  const kinds = [...new Set([...processes.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => Math.max(...names.map((n) => processes.get(n)?.get(b)?.cpu ?? 0)) - Math.max(...names.map((n) => processes.get(n)?.get(a)?.cpu ?? 0)));
+  const kinds = [...new Set([...processes.values()].flatMap((m) => [...m.keys()]))].sort(
+    (a, b) => Math.max(...names.map((n) => processes.get(n)?.get(b)?.cpu ?? 0)) - Math.max(...names.map((n) => processes.get(n)?.get(a)?.cpu ?? 0)),
+  );
   for (const kind of kinds) {
-    lines.push(`| ${kind} | ${names.map((n) => {
-      const g = processes.get(n)?.get(kind);
-      return g ? `${f2(g.cpu)} s, ${g.minflt.toFixed(0)} flt` : '–';
-    }).join(' | ')} |`);
+    lines.push(
+      `| ${kind} | ${names
+        .map((n) => {
+          const g = processes.get(n)?.get(kind);
+          return g ? `${f2(g.cpu)} s, ${g.minflt.toFixed(0)} flt` : '–';
+        })
+        .join(' | ')} |`,
+    );
   }
   const majflt = mean(runs.map((r) => r.profile.processes.reduce((n, p) => n + p.majflt, 0)));
   const monitor = mean(runs.map((r) => r.profile.monitorSeconds / (r.bytes / GiB)));
-  lines.push('', `Major page faults (from disk), all processes: ${majflt.toFixed(0)} per case on average. The /proc sampling itself cost the harness ${monitor.toFixed(2)} CPU-s/GiB, left out above.`);
+  lines.push(
+    '',
+    `Major page faults (from disk), all processes: ${majflt.toFixed(0)} per case on average. The /proc sampling itself cost the harness ${monitor.toFixed(2)} CPU-s/GiB, left out above.`,
+  );
   return lines.join('\n');
 }
 
@@ -157,10 +168,7 @@ export function stageTable(runs: ProfileRun[], steps: [string, string, string | 
   const cpu = (name: string, kind: string) => processes.get(name)?.get(kind)?.cpu ?? 0;
   const flt = (name: string) => [...(processes.get(name)?.values() ?? [])].reduce((n, g) => n + g.minflt, 0);
   const shown = kinds.filter((k) => steps.some(([, c, b]) => Math.abs(cpu(c, k) - (b ? cpu(b, k) : 0)) >= 0.1));
-  const lines = [
-    `| stage | ${shown.join(' | ')} | all processes | page faults per MiB |`,
-    `|---|${shown.map(() => '---:').join('|')}|---:|---:|`,
-  ];
+  const lines = [`| stage | ${shown.join(' | ')} | all processes | page faults per MiB |`, `|---|${shown.map(() => '---:').join('|')}|---:|---:|`];
   for (const [label, c, b] of steps) {
     const d = (k: string) => cpu(c, k) - (b ? cpu(b, k) : 0);
     const all = kinds.reduce((n, k) => n + d(k), 0);
@@ -176,7 +184,9 @@ export function timerTable(runs: ProfileRun[], name: string): string {
   const per = (stage: string, k: keyof StageStat) => mean(rs.map((r) => (r.stages[stage]?.[k] ?? 0) / (r.bytes / GiB)));
   const lines = ['| worker stage (per GiB) | calls | MiB | on-thread ms (sync) | awaited ms (sum over calls) |', '|---|---:|---:|---:|---:|'];
   for (const stage of stageNames) {
-    lines.push(`| ${stage} | ${per(stage, 'calls').toFixed(0)} | ${(per(stage, 'bytes') / MiB).toFixed(0)} | ${per(stage, 'syncMs').toFixed(0)} | ${per(stage, 'wallMs').toFixed(0)} |`);
+    lines.push(
+      `| ${stage} | ${per(stage, 'calls').toFixed(0)} | ${(per(stage, 'bytes') / MiB).toFixed(0)} | ${per(stage, 'syncMs').toFixed(0)} | ${per(stage, 'wallMs').toFixed(0)} |`,
+    );
   }
   return lines.join('\n');
 }

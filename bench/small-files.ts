@@ -85,7 +85,9 @@ export async function smallFilesCase(
     store: storePer,
     peakRendererMiB: usage.peakRssMiB.renderer,
   };
-  console.error(`[bench] ${name}: ${result.filesPerSecond.toFixed(0)} files/s, ${result.apiPerFile.toFixed(2)} API + ${result.storePerFile.toFixed(2)} store requests per file`);
+  console.error(
+    `[bench] ${name}: ${result.filesPerSecond.toFixed(0)} files/s, ${result.apiPerFile.toFixed(2)} API + ${result.storePerFile.toFixed(2)} store requests per file`,
+  );
   return result;
 }
 
@@ -104,8 +106,14 @@ export function smallFilesTable(results: SmallFilesResult[]): string {
     '',
     '| case | files/s | s | CPU-ms per file | API calls per file | store requests per file | peak renderer (MiB) |',
     '|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.name} | ${r.filesPerSecond.toFixed(0)} | ${r.seconds.toFixed(2)} | ${r.cpuMsPerFile.toFixed(1)} | ${r.apiPerFile.toFixed(2)} | ${r.storePerFile.toFixed(2)} | ${r.peakRendererMiB} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.filesPerSecond.toFixed(0)} | ${r.seconds.toFixed(2)} | ${r.cpuMsPerFile.toFixed(1)} | ${r.apiPerFile.toFixed(2)} | ${r.storePerFile.toFixed(2)} | ${r.peakRendererMiB} |`,
+    ),
     '',
-    ...results.map((r) => `- ${r.name}: API ${list(r.api)}; store ${list(r.store)}; CPU-ms per file ${list(Object.fromEntries(Object.entries(r.cpuMsPerFileBy).map(([k, v]) => [k, Math.round(v * 10) / 10])))}.`),
+    ...results.map(
+      (r) =>
+        `- ${r.name}: API ${list(r.api)}; store ${list(r.store)}; CPU-ms per file ${list(Object.fromEntries(Object.entries(r.cpuMsPerFileBy).map(([k, v]) => [k, Math.round(v * 10) / 10])))}.`,
+    ),
   ].join('\n');
 }

@@ -176,7 +176,8 @@ export class ThreadMonitor {
       const d = minus(t.last, t.start);
       const sum = attributed.get(t.pid) ?? zero();
       attributed.set(t.pid, { ticks: sum.ticks + d.ticks, minflt: sum.minflt + d.minflt, majflt: sum.majflt + d.majflt });
-      if (d.ticks > 0 || d.minflt > 0) threads.push({ process: t.process, pid: t.pid, tid: t.tid, name: t.name, cpuSeconds: d.ticks / TICKS_PER_SECOND, minflt: d.minflt, majflt: d.majflt });
+      if (d.ticks > 0 || d.minflt > 0)
+        threads.push({ process: t.process, pid: t.pid, tid: t.tid, name: t.name, cpuSeconds: d.ticks / TICKS_PER_SECOND, minflt: d.minflt, majflt: d.majflt });
     }
     // The sampling's own cost, measured around each sample, is taken off the harness's main thread.
     const self = this.selfMicros / 1e6;
@@ -187,10 +188,19 @@ export class ThreadMonitor {
       const d = minus(p.last, p.start);
       const rest = minus(d, attributed.get(pid) ?? zero());
       if (rest.ticks > 0 || rest.minflt > 0) {
-        threads.push({ process: p.process, pid, tid: 0, name: 'exited threads (after their last sample)', cpuSeconds: Math.max(0, rest.ticks) / TICKS_PER_SECOND, minflt: Math.max(0, rest.minflt), majflt: Math.max(0, rest.majflt) });
+        threads.push({
+          process: p.process,
+          pid,
+          tid: 0,
+          name: 'exited threads (after their last sample)',
+          cpuSeconds: Math.max(0, rest.ticks) / TICKS_PER_SECOND,
+          minflt: Math.max(0, rest.minflt),
+          majflt: Math.max(0, rest.majflt),
+        });
       }
       const own = pid === process.pid ? self : 0;
-      if (d.ticks > 0 || d.minflt > 0) processes.push({ process: p.process, pid, cpuSeconds: Math.max(0, d.ticks / TICKS_PER_SECOND - own), minflt: d.minflt, majflt: d.majflt });
+      if (d.ticks > 0 || d.minflt > 0)
+        processes.push({ process: p.process, pid, cpuSeconds: Math.max(0, d.ticks / TICKS_PER_SECOND - own), minflt: d.minflt, majflt: d.majflt });
     }
     return { threads, processes, monitorSeconds: self };
   }

@@ -17,8 +17,8 @@
  */
 import { sealRun } from '../../src/crypto/frames.ts';
 import { sealedRunSize } from '../../src/layout.ts';
-import { aesGcmOpener, type FrameOpener } from '../../src/transfer/ranges.ts';
 import { BufferPool, readBlobInto } from '../../src/transfer/buffers.ts';
+import { aesGcmOpener, type FrameOpener } from '../../src/transfer/ranges.ts';
 import { plainDigest } from '../../src/upload/part-digest.ts';
 import { aesGcmSealer, type PartSealer } from '../../src/upload/sealer.ts';
 import { serveRequests } from '../../src/workers/serve.ts';
@@ -76,7 +76,11 @@ installStageTimers();
 serveRequests(
   {
     plan: sealer.plan,
-    seal: (request, recordDigest) => timed('whole step: seal() (read, digest, seal)', request.part.plainEnd - request.part.plainStart, () => sealer.seal(request, recordDigest)),
+    seal: (request, recordDigest) =>
+      timed('whole step: seal() (read, digest, seal)', request.part.plainEnd - request.part.plainStart, () => sealer.seal(request, recordDigest)),
   },
-  { open: (response, request) => timed('whole step: open() (response body, open)', request.run.end - request.run.start + 1, () => opener.open(response, request)) },
+  {
+    open: (response, request) =>
+      timed('whole step: open() (response body, open)', request.run.end - request.run.start + 1, () => opener.open(response, request)),
+  },
 );

@@ -50,7 +50,13 @@ const sizeOf = (value: unknown): number =>
   value instanceof ArrayBuffer ? value.byteLength : ArrayBuffer.isView(value) ? value.byteLength : value instanceof Blob ? value.size : 0;
 
 /** Replaces `owner[name]` by a timed version; bytes from the argument at `bytesArg`, or from the result. */
-function time(owner: object, name: string, stage: string | ((args: unknown[]) => string), bytesArg?: number, bytesOfResult?: (result: unknown) => number): void {
+function time(
+  owner: object,
+  name: string,
+  stage: string | ((args: unknown[]) => string),
+  bytesArg?: number,
+  bytesOfResult?: (result: unknown) => number,
+): void {
   const original = (owner as Record<string, unknown>)[name] as ((...args: unknown[]) => unknown) | undefined;
   if (typeof original !== 'function') return;
   (owner as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
@@ -98,10 +104,20 @@ export function installStageTimers(): void {
   time(FileSystemFileHandle.prototype, 'getFile', 'spool: getFile()');
   time(FileSystemDirectoryHandle.prototype, 'getFileHandle', 'spool write: create file');
   time(FileSystemDirectoryHandle.prototype, 'removeEntry', 'spool: remove file');
-  time(globalThis, 'fetch', (args) => {
-    const method = ((args[1] as RequestInit | undefined)?.method ?? 'GET').toUpperCase();
-    return method === 'PUT' ? 'request: PUT until its response (body sent)' : method === 'GET' ? 'request: GET until its headers' : `request: ${method} (API)`;
-  }, undefined, undefined);
+  time(
+    globalThis,
+    'fetch',
+    (args) => {
+      const method = ((args[1] as RequestInit | undefined)?.method ?? 'GET').toUpperCase();
+      return method === 'PUT'
+        ? 'request: PUT until its response (body sent)'
+        : method === 'GET'
+          ? 'request: GET until its headers'
+          : `request: ${method} (API)`;
+    },
+    undefined,
+    undefined,
+  );
   const scope = globalThis as unknown as { postMessage(message: unknown, transfer?: Transferable[]): void };
   const post = scope.postMessage.bind(scope);
   const channel = new BroadcastChannel(PROFILE_CHANNEL);
