@@ -4,6 +4,7 @@
  * Besides expired files it removes what abandoned uploads leave: multipart uploads never
  * completed, and a meta object without its data object (or the reverse), once older than
  * UNFINISHED_UPLOAD_SECONDS — by then the upload's ticket no longer works, so nothing can finish it.
+ * File requests and sets are swept by their own rules (sweepRequests, sweepSets).
  */
 import { UNFINISHED_UPLOAD_SECONDS } from '../src/contract/limits.ts';
 import type { RequestStore } from './request-store.ts';

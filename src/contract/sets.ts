@@ -5,7 +5,7 @@
  */
 import { FILE_ID_PATTERN, MAX_EXPIRY_SECONDS, MAX_SET_BLOBS, MAX_SET_MANIFEST_SIZE, MIN_EXPIRY_SECONDS, SET_ID_PATTERN } from './limits.ts';
 
-/** A set ticket (server/set-tickets.ts): base64url claims, a dot, a base64url HMAC-SHA256. */
+/** A set ticket (server/tickets.ts): base64url claims, a dot, a base64url HMAC-SHA256. */
 export const SET_TICKET = { type: 'string', maxLength: 512, pattern: '^[A-Za-z0-9_-]{1,460}\\.[A-Za-z0-9_-]{43}$' } as const;
 
 export const setParams = {
