@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { type AppOptions, buildApp } from '../../../server/app.ts';
-import { type AccessSettings, openAccess, openLimits } from '../../../server/config.ts';
+import { type AccessSettings, openAccess, openLimits, type SseSettings } from '../../../server/config.ts';
 import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
 import type { SetStore } from '../../../server/set-store.ts';
 import { createStorage, type Storage } from '../../../server/storage.ts';
@@ -33,11 +33,13 @@ export interface SetHarness {
 
 const OWNER_SECRET = 'set-tests-owner-secret-0123456789';
 
-export async function startSetHarness(extra: Partial<AppOptions> & { access?: Partial<AccessSettings> } = {}): Promise<SetHarness> {
+type HarnessOptions = Partial<AppOptions> & { access?: Partial<AccessSettings>; sse?: SseSettings };
+
+export async function startSetHarness(extra: HarnessOptions = {}): Promise<SetHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-sets-'));
   const s3 = await startLocalS3(path.join(dir, 's3'));
-  const storage = createStorage(s3.settings, 'cipherdrop/', 60);
-  const { access, ...rest } = extra;
+  const { access, sse, ...rest } = extra;
+  const storage = createStorage({ ...s3.settings, sse }, 'cipherdrop/', 60);
   const options: AppOptions = {
     limits: openLimits(),
     storage,

@@ -3,11 +3,13 @@
  * blobs through the real upload API, the manifest, Complete, what recipients get, the sweeper,
  * quotas, and the client's methods (createApi) against the same server. Attacks: sets-attacks.test.ts.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.ts';
 import { openAccess, openLimits } from '../../../server/config.ts';
 import { sweepSets } from '../../../server/sweeper.ts';
+import { SSE_C_HEADERS } from '../../../src/contract/api.ts';
 import type { SetInfoResponse } from '../../../src/contract/sets.ts';
 import { TransferError } from '../../../src/errors.ts';
 import { createApi } from '../../../src/transfer/api.ts';
@@ -134,6 +136,41 @@ describe('a set, created, filled, completed, read and deleted', () => {
     expect((await setKeys(h, set.id)).filter((k) => k.includes(c.id))).toEqual([]);
     const late = await finishBlob(h.app, c);
     expect([late.status, late.body.error.code]).toEqual([404, 'UploadNotFound']);
+  });
+});
+
+describe('under SSE-C', () => {
+  it('blobs are created by the browser and every store request of the set carries the customer key', async () => {
+    const ssec = await startSetHarness({ sse: { mode: 'sse-c' } });
+    try {
+      const key = randomBytes(32);
+      const keyHeaders = { [SSE_C_HEADERS.key]: key.toString('base64'), [SSE_C_HEADERS.keyMd5]: createHash('md5').update(key).digest('base64') };
+      const set = await createSet(ssec.app);
+      const c = await startBlob(ssec.app, set, 10);
+      expect([c.uploadId, c.customerKey, c.create?.headers[SSE_C_HEADERS.algorithm]]).toEqual([null, true, 'AES256']);
+      // The browser creates the multipart upload itself, with the key only it has.
+      const made = await fetch(c.create?.url ?? '', { method: 'POST', headers: { ...c.create?.headers, ...keyHeaders } });
+      const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await made.text())?.[1];
+      expect(made.status).toBe(200);
+      const signed = await caller(ssec.app)('POST', `/api/uploads/${c.id}/parts`, { ticket: c.ticket, uploadId, partNumbers: [1] });
+      const put = await fetch(signed.body.urls[0].url, {
+        method: 'PUT',
+        body: new Uint8Array(10),
+        headers: { [SSE_C_HEADERS.algorithm]: 'AES256', ...keyHeaders },
+      });
+      const parts = [{ partNumber: 1, etag: put.headers.get('etag') }];
+      expect((await caller(ssec.app)('POST', `/api/uploads/${c.id}/complete`, { ticket: c.ticket, uploadId, parts })).status).toBe(200);
+      const { url, headers } = (await caller(ssec.app)('POST', `/api/sets/${set.id}/manifest`, { ticket: set.ticket, size: 5 })).body;
+      expect(headers[SSE_C_HEADERS.algorithm]).toBe('AES256');
+      expect((await fetch(url, { method: 'PUT', body: 'hello', headers: { ...headers, ...keyHeaders } })).status).toBe(200);
+      expect((await completeSet(ssec.app, set, [c.id])).status).toBe(200);
+      const info = (await caller(ssec.app)('GET', `/api/sets/${set.id}`)).body as SetInfoResponse;
+      expect(info.customerKey).toBe(true);
+      for (const signedUrl of [info.manifest.url, info.blobs[0].url])
+        expect(new URL(signedUrl).searchParams.get('X-Amz-SignedHeaders')).toContain(SSE_C_HEADERS.algorithm);
+    } finally {
+      await ssec.stop();
+    }
   });
 });
 
