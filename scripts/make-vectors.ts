@@ -3,7 +3,8 @@
  * (not with our encoder), with their keys, so every test run checks our decoder against an
  * independent writer — and, for the raw RSA keyring of file requests, one message of ours that
  * client-node must open. Run once: npx tsx scripts/make-vectors.ts  (the output is committed).
- * `npx tsx scripts/make-vectors.ts rsa` remakes only the raw RSA vectors (a new key pair), keeping the others.
+ * `npx tsx scripts/make-vectors.ts rsa` remakes only the raw RSA vectors (a new key pair), keeping the others;
+ * `npx tsx scripts/make-vectors.ts sets` only a set's manifest and blob (the manifest names the blob's message ID).
  */
 import { constants, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,11 +16,13 @@ import {
   RawAesWrappingSuiteIdentifier,
   RawRsaKeyringNode,
 } from '@aws-crypto/client-node';
-import { REQUEST_KEY_NAME } from '../src/crypto/format.ts';
+import { toBase64Url } from '../src/crypto/bytes.ts';
+import { parseCompleteHeader, REQUEST_KEY_NAME } from '../src/crypto/format.ts';
 import { rsaKeyring } from '../src/crypto/keyring.ts';
 import { encryptBytes } from '../src/crypto/message.ts';
 import { keyNameFor, passwordWrappingKeyBytes } from '../src/crypto/password.ts';
 import { requestObjectContext } from '../src/crypto/request-keys.ts';
+import { blobContext, encodeManifest, manifestContext } from '../src/crypto/set-manifest.ts';
 import { type AesVector, isRsaVector, type RsaVector, type Vector } from '../test/support/vectors.ts';
 
 const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
@@ -30,24 +33,51 @@ async function make(
   description: string,
   wrappingKey: Uint8Array,
   keyName: string,
-  size: number,
+  size: number | Uint8Array,
   frameLength: number,
   extra: Partial<AesVector> = {},
 ): Promise<AesVector> {
-  const context = { 'cipherdrop:id': 'VectorVectorVectorVect', 'cipherdrop:object': 'data' };
+  const context = extra.context ?? { 'cipherdrop:id': 'VectorVectorVectorVect', 'cipherdrop:object': 'data' };
   const keyring = new RawAesKeyringNode({
     keyName,
     keyNamespace: 'cipherdrop',
     unencryptedMasterKey: Uint8Array.from(wrappingKey),
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
-  const plaintext = bytes(size, size);
+  const plaintext = typeof size === 'number' ? bytes(size, size) : size;
   const { result } = await encrypt(keyring, plaintext, {
     encryptionContext: context,
     frameLength,
     suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
   });
   return { description, keyName, wrappingKey: b64(wrappingKey), context, frameLength, plaintext: b64(plaintext), ciphertext: b64(result), ...extra };
+}
+
+/**
+ * A set of two files and an empty folder: one blob (both files packed), and the manifest naming
+ * the blob's message ID, both written by client-node.
+ */
+async function makeSet(wrappingKey: Uint8Array): Promise<AesVector[]> {
+  const setId = 'VectorSetVectorSetVect';
+  const blobId = 'VectorBlobVectorBlobVe';
+  const hello = new TextEncoder().encode('Hello, set!\n');
+  const photo = bytes(5000, 5);
+  const blobPlain = new Uint8Array([...hello, ...photo]);
+  const blob = await make('set: one blob (two files packed), 4 KiB frames', wrappingKey, 'link-v1', blobPlain, 4096, {
+    context: blobContext(setId, blobId),
+    set: 'blob',
+  });
+  const messageId = toBase64Url(parseCompleteHeader(Buffer.from(blob.ciphertext, 'base64url')).messageId);
+  const manifest = encodeManifest({
+    blobs: [{ id: blobId, messageId, size: blobPlain.byteLength }],
+    entries: [
+      { path: 'notes/hello.txt', size: hello.byteLength, type: 'text/plain', modified: 1764633600000, blob: 0, offset: 0 },
+      { path: 'photos/2026/ünïcode 😀.jpg', size: photo.byteLength, type: 'image/jpeg', modified: 1764633601000, blob: 0, offset: hello.byteLength },
+      { path: 'empty folder/', dir: true },
+    ],
+  });
+  const sealed = await make('set: its manifest', wrappingKey, 'link-v1', manifest, 4096, { context: manifestContext(setId), set: 'manifest' });
+  return [sealed, blob];
 }
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 4096, publicExponent: 65537 });
@@ -95,8 +125,9 @@ const key = bytes(32, 7);
 const secret = bytes(32, 99);
 const password = 'correct horse battery staple';
 const params = { iterations: 600_000, salt: bytes(16, 3) };
-const onlyRsa = process.argv[2] === 'rsa';
-const kept = onlyRsa ? (JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[]).filter((v) => !isRsaVector(v)) : null;
+const only = process.argv[2];
+const remade = (v: Vector) => (only === 'rsa' ? isRsaVector(v) : !isRsaVector(v) && v.set !== undefined);
+const kept = only ? (JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[]).filter((v) => !remade(v)) : null;
 const vectors: Vector[] = kept ?? [
   await make('empty plaintext, 4 KiB frames', key, 'link-v1', 0, 4096),
   await make('one byte', key, 'link-v1', 1, 4096),
@@ -105,6 +136,7 @@ const vectors: Vector[] = kept ?? [
   await make('Cipherdrop frame length (512 KiB), short plaintext', key, 'link-v1', 100, 512 * 1024),
   await make('password link', await passwordWrappingKeyBytes(secret, password, params), keyNameFor(params), 1000, 4096, { secret: b64(secret), password }),
 ];
-vectors.push(...rsaVectors);
+if (only !== 'sets') vectors.push(...rsaVectors);
+if (only !== 'rsa') vectors.push(...(await makeSet(key)));
 writeFileSync('test/vectors/vectors.json', `${JSON.stringify(vectors, null, 1)}\n`);
 console.log(`wrote ${vectors.length} vectors`);

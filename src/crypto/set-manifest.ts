@@ -12,11 +12,11 @@
  * length pin every byte of every member. Paths are the uploader's, kept raw: whoever writes them
  * somewhere sanitises for that place (safeTree in src/names.ts).
  */
-import { FILE_ID_PATTERN } from '../contract/limits.ts';
+import { FILE_ID_PATTERN, MAX_SET_BLOBS, MAX_SET_MANIFEST_SIZE } from '../contract/limits.ts';
 import { type MessageLayout, messageLayout } from '../layout.ts';
 import { fromBase64Url, fromUtf8, timingSafeEqual, utf8 } from './bytes.ts';
 import { ContextMismatchError, CorruptedError, TrailingDataError, TruncatedError } from './errors.ts';
-import { ciphertextSize, type EncryptionContext, MESSAGE_ID_LENGTH, type MessageHeader, MiB } from './format.ts';
+import { ciphertextSize, type EncryptionContext, MESSAGE_ID_LENGTH, type MessageHeader } from './format.ts';
 import type { Keyring } from './keyring.ts';
 import { decryptBytes, encryptBytes } from './message.ts';
 import { CONTEXT_OBJECT } from './objects.ts';
@@ -26,8 +26,8 @@ export const CONTEXT_BLOB = 'cipherdrop:blob';
 export const MANIFEST_VERSION = 1;
 /** Entries (files and folders) in one set: a large photo library, and a manifest still opened whole in a page. */
 export const MAX_SET_ENTRIES = 100_000;
-/** The sealed manifest, which is read and parsed whole: ~160 bytes an entry at the most entries. */
-export const MAX_MANIFEST_SIZE = 16 * MiB;
+/** The sealed manifest, which is read and parsed whole: ~160 bytes an entry at the most entries (the contract's limit). */
+export const MAX_MANIFEST_SIZE = MAX_SET_MANIFEST_SIZE;
 /** A raw path: Linux's PATH_MAX. Writers cut further for where they write (names.ts MAX_PATH_BYTES). */
 export const MAX_ENTRY_PATH_BYTES = 4096;
 /** A media type: RFC 6838 allows 127 + "/" + 127. */
@@ -165,7 +165,7 @@ function checkTiling(blobs: readonly ManifestBlob[], entries: readonly ManifestE
 function validate(value: unknown): SetManifest {
   const m = object(value, '', ['v', 'blobs', 'entries']);
   if (m.v !== MANIFEST_VERSION) throw bad('.v', `not version ${MANIFEST_VERSION}`);
-  if (!Array.isArray(m.blobs) || m.blobs.length > MAX_SET_ENTRIES) throw bad('.blobs', `not a list of at most ${MAX_SET_ENTRIES}`);
+  if (!Array.isArray(m.blobs) || m.blobs.length > MAX_SET_BLOBS) throw bad('.blobs', `not a list of at most ${MAX_SET_BLOBS}`);
   if (!Array.isArray(m.entries) || m.entries.length === 0 || m.entries.length > MAX_SET_ENTRIES) {
     throw bad('.entries', `not a list of 1 to ${MAX_SET_ENTRIES}`);
   }

@@ -15,6 +15,8 @@ export interface AesVector extends VectorFields {
   /** for password links: the link secret and password the wrapping key derives from */
   secret?: string;
   password?: string;
+  /** a set's object (docs/FORMAT.md "Sets"): `context` names the set (and the blob) */
+  set?: 'manifest' | 'blob';
 }
 
 /** A file request's message under a raw RSA keyring (RSA-OAEP-SHA256), written by client-node or by Cipherdrop. */

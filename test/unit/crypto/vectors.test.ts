@@ -6,6 +6,8 @@ import { parseCompleteHeader } from '../../../src/crypto/format.ts';
 import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { decryptBytes } from '../../../src/crypto/message.ts';
 import { keyNameOf, linkKey, parseKeyName } from '../../../src/crypto/password.ts';
+import { blobSource, openRandomAccess } from '../../../src/crypto/random-access.ts';
+import { blobContext, CONTEXT_BLOB, CONTEXT_SET, checkBlob, memberRange, openManifest } from '../../../src/crypto/set-manifest.ts';
 import { isAesVector, type Vector } from '../../support/vectors.ts';
 
 const vectors = (JSON.parse(readFileSync('test/vectors/vectors.json', 'utf8')) as Vector[]).filter(isAesVector);
@@ -35,4 +37,25 @@ describe('known-answer vectors from client-node', () => {
       });
     }
   }
+
+  it('opens a set from client-node: the manifest names the blob, whose ranges are the files', async () => {
+    const manifestVector = vectors.find((v) => v.set === 'manifest');
+    const blobVector = vectors.find((v) => v.set === 'blob');
+    if (!manifestVector || !blobVector) throw new Error('no set vectors');
+    const setId = manifestVector.context[CONTEXT_SET];
+    const key = aesKeyring(await importWrappingKey(bytes(manifestVector.wrappingKey)));
+    const manifest = await openManifest(key, setId, bytes(manifestVector.ciphertext));
+    expect(manifest.entries.map((e) => e.path)).toEqual(['notes/hello.txt', 'photos/2026/ünïcode 😀.jpg', 'empty folder/']);
+    const blobId = manifest.blobs[0].id;
+    expect(blobVector.context[CONTEXT_BLOB]).toBe(blobId);
+    const ciphertext = bytes(blobVector.ciphertext);
+    const blob = await openRandomAccess(blobSource(new Blob([ciphertext])), key, blobContext(setId, blobId));
+    checkBlob(manifest, 0, blob.message.header, ciphertext.byteLength);
+    const plain = bytes(blobVector.plaintext);
+    for (const i of [0, 1]) {
+      const { start, end } = memberRange(manifest, i);
+      expect(await blob.read(start, end)).toEqual(plain.subarray(start, end));
+    }
+    expect(new TextDecoder().decode(await blob.read(0, 12))).toBe('Hello, set!\n');
+  });
 });
