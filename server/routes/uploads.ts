@@ -67,7 +67,8 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
   /**
    * Every upload route needs a valid bearer token unless uploads are open, or unless the upload
    * goes to a file request: then the request's id (at create) or the ticket that names it is what
-   * lets the sender in, and the request's limits and its creator's quota hold.
+   * lets the sender in, and the request's limits and its creator's quota hold. A set's blob needs
+   * the token like any upload (its uploader made the set with it), and the set's ticket besides.
    */
   const preValidation = async (request: FastifyRequest) => {
     if (!forRequest(request.body, (request.params as Partial<IdParams>).id)) checkUploadToken(access, request.headers.authorization);
