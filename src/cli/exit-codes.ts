@@ -1,6 +1,7 @@
 /** The CLI's exit codes and messages, mapped from error codes in this one place. Scripts may rely on them. */
 import { FormatError } from '../crypto/errors.ts';
 import { LinkError, TransferError } from '../errors.ts';
+import { displayName } from '../names.ts';
 
 export const EXIT = {
   ok: 0,
@@ -21,7 +22,24 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * One member of a set failed (a tampered blob, a file that could not be written): `member` is its
+ * name where it was being written, `cause` what went wrong, which also decides the exit code.
+ */
+export class MemberError extends Error {
+  constructor(
+    readonly member: string,
+    override readonly cause: unknown,
+    /** what is left behind, for the user: e.g. the files saved before it */
+    readonly note = '',
+  ) {
+    super(`${member}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = new.target.name;
+  }
+}
+
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof MemberError) return exitCodeOf(error.cause);
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof FormatError) {
     switch (error.code) {
@@ -53,6 +71,7 @@ export function exitCodeOf(error: unknown): number {
 }
 
 export function messageOf(error: unknown): string {
+  if (error instanceof MemberError) return `${displayName(error.member)} failed: ${messageOf(error.cause)}${error.note ? `\n${error.note}` : ''}`;
   if (error instanceof UsageError) return `${error.message}\nRun "cipherdrop --help" for usage.`;
   if (error instanceof FormatError) {
     switch (error.code) {

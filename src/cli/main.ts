@@ -3,7 +3,7 @@
  * requests (requests.ts), with the same format module and transfer engine as the page. See
  * `cipherdrop --help`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { MAX_META_SIZE } from '../contract/limits.ts';
 import { fromBase64Url, timingSafeEqual } from '../crypto/bytes.ts';
 import { ContextMismatchError, CorruptedError } from '../crypto/errors.ts';
@@ -23,14 +23,18 @@ import { EXIT, exitCodeOf, messageOf, UsageError } from './exit-codes.ts';
 import { progressBar } from './progress.ts';
 import { readPassword } from './prompt.ts';
 import { inbox, REQUEST_HELP, request, send } from './requests.ts';
+import { downloadSet, isSetLink, list, SET_HELP, uploadAsSet } from './sets.ts';
 
 const HELP: Record<string, string> = {
   ...REQUEST_HELP,
+  ...SET_HELP,
   main: `Usage: cipherdrop <command> [options]
 
 Commands:
   upload FILE...        encrypt and upload files, print one share link per file
-  download LINK         download, verify and decrypt a share link
+  upload DIR            encrypt and upload a folder's tree, print one link for all of it
+  download LINK         download, verify and decrypt a share link (a set: its whole tree)
+  list LINK             show what a link shares (a set's files, folders and sizes)
   decrypt CIPHERTEXT    decrypt a downloaded data object offline
   request create        ask someone for files: prints a request link and an inbox link
   send LINK FILE...     send files to a request link (only the requester can open them)
@@ -41,22 +45,34 @@ Run "cipherdrop <command> --help" for a command's options.
 Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 network or server error,
 4 not found or expired, 5 wrong key or password, 6 integrity check failed
 (tampered, truncated, swapped), 7 unsupported format, 130 interrupted.`,
-  upload: `Usage: cipherdrop upload FILE... [--server URL] [--password] [--expires 7d] [--token TOKEN]
+  upload: `Usage: cipherdrop upload FILE|DIR... [--one-link] [--server URL] [--password] [--expires 7d] [--token TOKEN]
 
+  --one-link       one link for all the files (a set), not one per file; implied
+                   when a DIR is given
   --server URL     the Cipherdrop server (default $CIPHERDROP_SERVER or ${DEFAULT_SERVER})
   --token TOKEN    upload access token, if the server needs one (default $CIPHERDROP_TOKEN)
   --password       protect the links with a password (asked on the terminal,
                    or taken from $CIPHERDROP_PASSWORD)
   --expires AGE    how long the files stay available: 30m, 12h, 7d, or "never" (default 7d)
 
-Prints one share link per file on stdout; progress goes to stderr.`,
-  download: `Usage: cipherdrop download LINK [-o PATH] [--force]
+Prints one share link per file on stdout, or one /s/ link for a set; progress goes
+to stderr. A DIR is shared with its tree under its own name (upload photos →
+photos/…), empty folders included; symbolic links inside it are not followed
+and special files are not read (both are skipped, and listed on stderr).`,
+  download: `Usage: cipherdrop download LINK [-o PATH] [--zip FILE] [--force]
 
-  -o, --output PATH   where to save (default: the file's own name in this folder; "-" for stdout)
-  --force             overwrite PATH if it exists
+  -o, --output PATH   where to save (default: the file's own name in this folder; "-" for stdout).
+                      For a set link (/s/…): the folder to recreate its tree in (default: a new
+                      folder cipherdrop-<set id> in this folder)
+  --zip FILE          a set link only: write the whole set as one ZIP instead ("-" for stdout)
+  --force             overwrite PATH (or files in the folder) if they exist
 
 The password, if the link has one, is asked on the terminal or taken from
-$CIPHERDROP_PASSWORD. Nothing is left behind unless every byte verified.`,
+$CIPHERDROP_PASSWORD. Nothing is left behind unless every byte verified: each
+file is written as NAME.cipherdrop-partial and renamed only when complete. A set's
+paths are made safe (nothing is written outside the folder; control characters,
+"..", absolute paths and reserved names are neutralised, duplicates numbered);
+a file that fails stops the download and is named.`,
   decrypt: `Usage: cipherdrop decrypt CIPHERTEXT --key SECRET [--meta META] [-o PATH] [--force]
 
   --key=SECRET        the link's secret (the part after #), or the whole link; write it
@@ -71,6 +87,7 @@ Works fully offline. The password, if any, as for download.`,
 
 async function upload(args: Args, signal: AbortSignal): Promise<void> {
   const { values, positionals } = parse(args, {
+    'one-link': { type: 'boolean' },
     server: { type: 'string' },
     password: { type: 'boolean' },
     expires: { type: 'string' },
@@ -82,6 +99,7 @@ async function upload(args: Args, signal: AbortSignal): Promise<void> {
   const api = createApi({ base: server, token: values.token ?? process.env.CIPHERDROP_TOKEN });
   const expiresInSeconds = parseDuration(values.expires ?? '7d');
   const password = values.password ? await readPassword(true) : undefined;
+  if (values['one-link'] || (await anyFolder(positionals))) return uploadAsSet(positionals, { api, server, password, expiresInSeconds, signal });
   for (const file of positionals) {
     const source = await fileSource(file);
     const bar = progressBar(source.name);
@@ -91,11 +109,18 @@ async function upload(args: Args, signal: AbortSignal): Promise<void> {
   }
 }
 
+const anyFolder = async (inputs: readonly string[]): Promise<boolean> => {
+  for (const input of inputs) if ((await stat(input).catch(() => null))?.isDirectory()) return true;
+  return false;
+};
+
 async function download(args: Args, signal: AbortSignal): Promise<void> {
-  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' }, zip: { type: 'string' }, force: { type: 'boolean' } });
   if (values.help) return void console.log(HELP.download);
   if (positionals.length !== 1) throw new UsageError('download needs exactly one LINK');
   const url = linkUrl(positionals[0]);
+  if (isSetLink(url)) return downloadSet(url, { output: values.output, zip: values.zip, force: values.force ?? false }, signal);
+  if (values.zip !== undefined) throw new UsageError('--zip is for a set link (/s/…); this link is one file');
   const { id, secret } = parseLink(url.pathname, url.hash);
   const api = createApi({ base: url.origin });
   const objects = await fetchLink(api, id, secret, signal);
@@ -165,7 +190,14 @@ async function decrypt(args: Args): Promise<void> {
   if (target !== '-') console.error(`Decrypted and verified ${name === undefined ? input : displayName(name)} to ${target}`);
 }
 
-const COMMANDS: Record<string, (args: Args, signal: AbortSignal) => Promise<void>> = { upload, download, decrypt, request, send, inbox };
+async function listCommand(args: Args, signal: AbortSignal): Promise<void> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return void console.log(HELP.list);
+  if (positionals.length !== 1) throw new UsageError('list needs exactly one LINK');
+  await list(linkUrl(positionals[0]), signal);
+}
+
+const COMMANDS: Record<string, (args: Args, signal: AbortSignal) => Promise<void>> = { upload, download, list: listCommand, decrypt, request, send, inbox };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
