@@ -90,7 +90,8 @@ function download(token: string): Response {
       ...COMMON,
       'content-type': relayed.type,
       'content-disposition': contentDisposition(relayed.name),
-      'content-length': String(relayed.size),
+      // A set's ZIP is made as it streams: its length is not known ahead (-1), so it has none.
+      ...(relayed.size >= 0 ? { 'content-length': String(relayed.size) } : {}),
     },
   });
 }

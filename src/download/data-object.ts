@@ -13,7 +13,7 @@ import { openMessage } from '../crypto/message.ts';
 import { objectContext } from '../crypto/objects.ts';
 import { type PlaintextReader, readHeader, readPlaintext } from '../crypto/random-access.ts';
 import { TransferError } from '../errors.ts';
-import { type FrameRun, type MessageLayout, messageLayout } from '../layout.ts';
+import { DEFAULT_RANGE_SIZE, type FrameRun, type MessageLayout, messageLayout, planRanges } from '../layout.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import type { FrameRunner } from '../transfer/ranges.ts';
@@ -27,6 +27,8 @@ export interface DataObject extends PlaintextReader {
   readonly signal?: AbortSignal;
   /** The plaintext of one run of whole frames (a planned range), every frame authenticated. */
   readFrames(run: FrameRun): Promise<Uint8Array<ArrayBuffer>>;
+  /** The whole plaintext, in order, as reads of about `rangeSize` bytes each (a download's ranges). */
+  pieces(rangeSize?: number): (() => Promise<Uint8Array<ArrayBuffer>>)[];
 }
 
 export interface OpenDataOptions {
@@ -51,7 +53,9 @@ const refresher = (link: OpenedLink, api: Api, signal?: AbortSignal) => async ()
  * Reads and authenticates the data object's header and checks it against the meta object, before
  * any plaintext is read: a wrong key, a swapped, truncated or extended object fails here.
  */
-export async function openDataObject(link: OpenedLink, { api, runner, signal }: OpenDataOptions): Promise<DataObject> {
+export async function openDataObject(link: OpenedLink, options: OpenDataOptions): Promise<DataObject> {
+  if (link.openData) return link.openData(options);
+  const { api, runner, signal } = options;
   const refresh = refresher(link, api, signal);
   const presigned = <T>(attempt: () => Promise<T>) => withRetries(attempt, refresh, signal, { presigned: true });
   const header = await readHeader({
@@ -80,5 +84,28 @@ export async function openDataObject(link: OpenedLink, { api, runner, signal }: 
     plaintextSize: layout.plaintextSize,
     readFrames,
     read: (start, end) => readPlaintext(layout, readFrames, start, end),
+    // The final frame is always read, so an empty file's is authenticated too.
+    pieces: (rangeSize) => planRanges(layout.plaintextSize, layout.frameLength, layout.headerLength, rangeSize).map((run) => () => readFrames(run)),
+  };
+}
+
+/**
+ * Bytes [offset, offset + size) of an opened object as an object of their own (a set's member
+ * inside its blob, docs/SETS.md): reads are cut from the blob's verified frames.
+ */
+export function dataWindow(data: DataObject, link: OpenedLink, offset: number, size: number): DataObject {
+  const clamp = (n: number) => offset + Math.max(0, Math.min(n, size));
+  const read = async (start: number, end: number) => new Uint8Array(await data.read(clamp(start), clamp(end)));
+  return {
+    link,
+    layout: data.layout,
+    signal: data.signal,
+    plaintextSize: size,
+    readFrames: data.readFrames,
+    read,
+    pieces: (rangeSize = DEFAULT_RANGE_SIZE) => {
+      const step = Math.max(data.layout.frameLength, Math.floor(rangeSize / data.layout.frameLength) * data.layout.frameLength);
+      return Array.from({ length: Math.ceil(size / step) }, (_, i) => () => read(i * step, (i + 1) * step));
+    },
   };
 }

@@ -13,11 +13,10 @@ import { decodeLinkSecret, type FileMeta, openMeta } from '../crypto/objects.ts'
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
 import { LinkError, TransferError } from '../errors.ts';
-import { planRanges } from '../layout.ts';
 import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/ordered-pool.ts';
-import type { DataObject } from './data-object.ts';
+import type { DataObject, OpenDataOptions } from './data-object.ts';
 
 export const DEFAULT_RANGES_IN_FLIGHT = 4;
 
@@ -39,6 +38,8 @@ export interface OpenedLink {
   requestId?: string;
   /** the data object's encryption context where it is not a file's (a set's blob: docs/SETS.md) */
   dataContext?: EncryptionContext;
+  /** how its data is opened where it is not a data object of its own (a set's member: a window of its blob) */
+  openData?: (options: OpenDataOptions) => Promise<DataObject>;
   /** fresh presigned URLs (after a 403); a request's file asks the request's owner route, not `/api/files` */
   refreshInfo?: (signal?: AbortSignal) => Promise<FileInfoResponse>;
 }
@@ -107,19 +108,19 @@ export interface DownloadOptions {
  * the sink on any failure.
  */
 export async function downloadTo(data: DataObject, sink: Sink, options: DownloadOptions = {}): Promise<void> {
-  const { plaintextSize, frameLength, headerLength } = data.layout;
+  const size = data.plaintextSize;
   try {
-    const ranges = planRanges(plaintextSize, frameLength, headerLength, options.rangeSize);
+    const pieces = data.pieces(options.rangeSize);
     let done = 0;
-    options.onProgress?.(0, plaintextSize);
+    options.onProgress?.(0, size);
     await orderedPool(
-      ranges.length,
+      pieces.length,
       options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
-      (i) => data.readFrames(ranges[i]),
+      (i) => pieces[i](),
       async (plaintext) => {
         await sink.write(plaintext);
         done += plaintext.byteLength;
-        options.onProgress?.(done, plaintextSize);
+        options.onProgress?.(done, size);
       },
       data.signal,
     );

@@ -11,8 +11,9 @@ import { parseCompleteHeader } from '../crypto/format.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { decodeLinkSecret } from '../crypto/objects.ts';
 import { keyNameOf, linkKey, type PasswordParams, parseKeyName } from '../crypto/password.ts';
-import { blobContext, MAX_MANIFEST_SIZE, matchListing, openManifest, type SetManifest } from '../crypto/set-manifest.ts';
+import { blobContext, type FileEntry, MAX_MANIFEST_SIZE, matchListing, openManifest, type SetManifest } from '../crypto/set-manifest.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
+import { dataWindow, openDataObject } from '../download/data-object.ts';
 import type { OpenedLink } from '../download/downloader.ts';
 import { LinkError, TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
@@ -84,4 +85,24 @@ export function blobLink(api: SetApi, set: OpenedSet, index: number): OpenedLink
     dataContext: blobContext(set.id, blob.id),
     refreshInfo: async (signal) => infoOf(await api.setInfo(set.id, signal)),
   };
+}
+
+/** The last segment of a manifest path: what a member is called on its own. */
+export const leafName = (path: string): string => path.replace(/\/+$/, '').split('/').at(-1) ?? path;
+
+/**
+ * File entry `index` as a link of its own: the download view, previews and media streaming open it
+ * like a shared file, reading the window of its blob (data-object.ts dataWindow).
+ */
+export function memberLink(api: SetApi, set: OpenedSet, index: number): OpenedLink {
+  const entry = set.manifest.entries[index];
+  if (!entry || entry.dir) throw new RangeError(`entry ${index} is not a file`);
+  const file: FileEntry = entry;
+  const blob = blobLink(api, set, file.blob);
+  const link: OpenedLink = {
+    ...blob,
+    meta: { name: leafName(file.path), type: file.type, size: file.size, lastModified: file.modified, dataMessageId: blob.meta.dataMessageId },
+    openData: async (options) => dataWindow(await openDataObject(blob, options), link, file.offset, file.size),
+  };
+  return link;
 }

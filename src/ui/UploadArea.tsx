@@ -4,8 +4,10 @@
  * controller (upload/page-controller.ts).
  */
 import { type DragEvent, type RefObject, useCallback, useRef } from 'react';
+import type { PageSets } from '../sets/page-sets.ts';
 import type { Totals, UploadPageController, UploadPageSnapshot } from '../upload/page-controller.ts';
 import { fromDrop, fromInput } from './pick.ts';
+import { SetRow } from './SetRow.tsx';
 import { progressDetail, UploadRow } from './UploadRow.tsx';
 
 function Pickers({ c, canChoose, fileInput }: { c: UploadPageController; canChoose: boolean; fileInput: RefObject<HTMLInputElement | null> }) {
@@ -84,9 +86,15 @@ export function UploadArea({ c, s }: { c: UploadPageController; s: UploadPageSna
       )}
       {s.totals && <TotalsLine totals={s.totals} c={c} />}
       <ul className="rows" aria-label="Uploads">
-        {s.entries.map((entry) => (
-          <UploadRow key={entry.key} entry={entry} queue={c.queue} onRepick={repick} onDelete={c.deleteFile} />
-        ))}
+        {c.sets &&
+          s.sets.map((set) => (
+            <SetRow key={`set-${set.key}`} set={set} blobs={s.entries.filter((e) => set.blobKeys.includes(e.key))} sets={c.sets as PageSets} />
+          ))}
+        {s.entries
+          .filter((entry) => !entry.setId)
+          .map((entry) => (
+            <UploadRow key={entry.key} entry={entry} queue={c.queue} onRepick={repick} onDelete={c.deleteFile} />
+          ))}
       </ul>
       <div className="visually-hidden" aria-live="polite">
         {s.announcement}

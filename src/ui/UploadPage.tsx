@@ -1,9 +1,12 @@
 /** The upload page: renders the page controller's snapshots (upload/page-controller.ts) and forwards what the person does. */
 import { useEffect, useSyncExternalStore } from 'react';
+import { PageSets } from '../sets/page-sets.ts';
 import { clearStaleSpool } from '../transfer/spool.ts';
 import {
   EXPIRY_CHOICES,
   type ExpiryChoice,
+  LINK_MODES,
+  type LinkMode,
   MAX_CUSTOM_HOURS,
   MIN_CUSTOM_HOURS,
   UploadPageController,
@@ -26,7 +29,13 @@ function pageController(): UploadPageController {
     store: typeof indexedDB === 'undefined' ? new MemoryResumeStore() : new IndexedDbResumeStore(),
     describe: describeError,
   });
-  controller = new UploadPageController({ queue, api, setToken: (token) => queue.setApi(pageApi(token)), clearStaleSpool, describe: describeError });
+  let current = api;
+  const sets = new PageSets(queue, () => current, describeError);
+  const setToken = (token: string | undefined) => {
+    current = pageApi(token);
+    queue.setApi(current);
+  };
+  controller = new UploadPageController({ queue, api, setToken, clearStaleSpool, describe: describeError, sets });
   return controller;
 }
 
@@ -65,6 +74,16 @@ function Options({ s, c }: { s: UploadPageSnapshot; c: UploadPageController }) {
           </span>
         </label>
       )}
+      <label>
+        Several files{' '}
+        <select value={s.linkMode} onChange={(e) => c.setLinkMode(e.currentTarget.value as LinkMode)}>
+          {LINK_MODES.map(({ value, label }) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
       {s.needsToken && (
         <label>
           Access token <input type="password" autoComplete="off" onChange={(e) => c.setToken(e.currentTarget.value)} />

@@ -65,7 +65,7 @@ function QrCode({ link, name }: { link: string; name: string }) {
   );
 }
 
-function ShareLink({ name, link }: { name: string; link: string }) {
+export function ShareLink({ name, link }: { name: string; link: string }) {
   const [copied, setCopied] = useState(false);
   const [qr, setQr] = useState(false);
   return (

@@ -1,10 +1,13 @@
 /** Every error the page can show, mapped from its code in this one place. */
 import { CorruptedError, FormatError } from '../crypto/errors.ts';
+import { ZipMemberError } from '../download/zip.ts';
 import { LinkError, TransferError } from '../errors.ts';
 
 const NOTHING_SAVED = 'Nothing was saved.';
 
 export function describeError(error: unknown): string {
+  // One member of a set failed: say which, then why (its cause, in the words below).
+  if (error instanceof ZipMemberError) return `${error.member}: ${describeError(error.cause)}`;
   if (error instanceof CorruptedError) {
     const where = 'frame' in error.site ? `corrupted at frame ${error.site.frame}` : `corrupted in its header (${error.site.field})`;
     return `The file is damaged or was tampered with: ${where}. ${NOTHING_SAVED}`;

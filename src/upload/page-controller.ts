@@ -4,6 +4,7 @@
  * here: the page subscribes, renders snapshots and forwards what the person does.
  */
 import { MAX_EXPIRY_SECONDS } from '../contract/limits.ts';
+import type { PageSets, SetView } from '../sets/page-sets.ts';
 import type { Api } from '../transfer/api.ts';
 import type { Progress } from '../transfer/speed.ts';
 import type { FileOptions, QueueEntry, UploadQueue } from './queue.ts';
@@ -14,6 +15,27 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 export type ExpiryChoice = 'hour' | 'day' | 'week' | 'month' | 'custom' | 'never';
+
+/** How several files chosen together are shared: `auto` gives a folder one link and loose files a link each. */
+export type LinkMode = 'auto' | 'one' | 'each';
+export const LINK_MODES: { value: LinkMode; label: string }[] = [
+  { value: 'auto', label: 'One link for a folder, a link each for files' },
+  { value: 'one', label: 'One link for all of them' },
+  { value: 'each', label: 'A link for each file' },
+];
+
+/** Whether these picked files go behind one link (a set: docs/SETS.md). */
+export function oneLinkFor(mode: LinkMode, files: readonly { path?: string }[]): boolean {
+  if (mode === 'each' || files.length === 0) return false;
+  return mode === 'one' ? files.length > 1 : files.some((f) => f.path?.includes('/'));
+}
+
+/** A set's name in the list: the folder all its files are in, or how many files it holds. */
+export function setLabel(files: readonly { path?: string }[]): string {
+  const tops = new Set(files.map((f) => (f.path?.includes('/') ? f.path.split('/')[0] : '')));
+  const [top] = tops;
+  return tops.size === 1 && top ? top : `${files.length} files`;
+}
 
 /** The choices offered, in order; `custom` asks for a number of hours. */
 export const EXPIRY_CHOICES: { value: ExpiryChoice; label: string; seconds?: number }[] = [
@@ -122,10 +144,14 @@ export interface UploadPageOptions {
   clearStaleSpool: () => Promise<void>;
   /** the page's one mapping from errors to words (ui/messages.ts) */
   describe: (error: unknown) => string;
+  /** files shared behind one link; absent on a request's page */
+  sets?: PageSets;
 }
 
 export interface UploadPageSnapshot {
   entries: QueueEntry[];
+  sets: SetView[];
+  linkMode: LinkMode;
   expiry: ExpiryChoice;
   customHours: number;
   customValid: boolean;
@@ -147,6 +173,7 @@ export class UploadPageController {
   private expiry: ExpiryChoice = DEFAULT_EXPIRY;
   private customHours = DEFAULT_CUSTOM_HOURS;
   private password = '';
+  private linkMode: LinkMode = 'auto';
   /** a request link's page: files go to this request, with this message */
   private request: RequestTarget | null = null;
   private needsToken = false;
@@ -163,10 +190,15 @@ export class UploadPageController {
   constructor(private readonly options: UploadPageOptions) {
     this.snapshot = this.build();
     options.queue.subscribe(() => this.queueChanged());
+    options.sets?.subscribe(() => this.queueChanged());
   }
 
   get queue(): PageQueue {
     return this.options.queue;
+  }
+
+  get sets(): PageSets | undefined {
+    return this.options.sets;
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -194,6 +226,7 @@ export class UploadPageController {
   setExpiry = (choice: ExpiryChoice): void => this.update(() => (this.expiry = choice));
   setCustomHours = (hours: number): void => this.update(() => (this.customHours = hours));
   setPassword = (password: string): void => this.update(() => (this.password = password));
+  setLinkMode = (mode: LinkMode): void => this.update(() => (this.linkMode = mode));
   setToken = (token: string): void => this.options.setToken(token || undefined);
   /** A request link's page: from now on files are sent to this request (no expiry or password of their own). */
   setRequest = (request: RequestTarget | null): void => this.update(() => (this.request = request));
@@ -205,9 +238,14 @@ export class UploadPageController {
   /** Adds picked files with the options as they are now: options apply to the files chosen after they are set. */
   add = (files: { file: File; path?: string }[]): void => {
     this.update(() => (this.dropError = null));
-    const options: FileOptions = this.request
-      ? { request: this.request }
-      : { password: this.password || undefined, expiresInSeconds: expiresInSeconds(this.expiry, this.customHours) };
+    if (this.request) return void this.options.queue.add(files, { request: this.request });
+    const options: FileOptions = { password: this.password || undefined, expiresInSeconds: expiresInSeconds(this.expiry, this.customHours) };
+    const { sets } = this.options;
+    if (sets && oneLinkFor(this.linkMode, files)) {
+      const picked = files.map(({ file, path }) => ({ file, path: path ?? file.name }));
+      sets.start(picked, [], options, setLabel(files));
+      return;
+    }
     void this.options.queue.add(files, options);
   };
 
@@ -243,6 +281,8 @@ export class UploadPageController {
     const customValid = customHoursValid(this.customHours);
     return {
       entries,
+      sets: this.options.sets?.getSnapshot() ?? [],
+      linkMode: this.linkMode,
       expiry: this.expiry,
       customHours: this.customHours,
       customValid,

@@ -5,42 +5,14 @@
  */
 import { useEffect, useState } from 'react';
 import type { OpenedLink } from '../../download/downloader.ts';
-import type { DownloadEngine } from '../../download/session.ts';
-import { DownloadSession } from '../../download/session.ts';
 import { type OpenInbox, openInbox, type ReceivedFile } from '../../requests/inbox.ts';
 import { type InboxLink, parseInboxLink } from '../../requests/links.ts';
 import { api } from '../api.ts';
-import { pageEngine, SessionView } from '../DownloadPage.tsx';
 import { describeError, formatBytes, formatExpiry } from '../messages.ts';
+import { OpenFile } from '../OpenFile.tsx';
 import { CopyField } from './CopyField.tsx';
 
 type Opening = { state: 'opening' } | { state: 'open'; inbox: OpenInbox } | { state: 'failed'; message: string };
-
-/** The download view's engine for a file already opened here: no link to parse, no password. */
-function receivedEngine(base: DownloadEngine, link: OpenedLink): DownloadEngine {
-  return {
-    ...base,
-    parseLink: () => ({ id: link.id, secret: new Uint8Array(0) }),
-    fetchLink: async () => ({ id: link.id, info: link.info, metaBytes: new Uint8Array(0), keyName: '', passwordParams: null }),
-    unlockLink: async () => link,
-  };
-}
-
-function OpenFile({ link, onClose }: { link: OpenedLink; onClose: () => void }) {
-  const [session] = useState(() => new DownloadSession({ engine: receivedEngine(pageEngine(), link), describe: describeError, pathname: '', hash: '' }));
-  useEffect(() => {
-    session.open();
-    return () => session.close();
-  }, [session]);
-  return (
-    <div className="opened">
-      <SessionView session={session} />
-      <button type="button" className="secondary" onClick={onClose}>
-        Back to the inbox
-      </button>
-    </div>
-  );
-}
 
 function FileRow({ file, onOpen, onDelete }: { file: ReceivedFile; onOpen: (link: OpenedLink) => void; onDelete: () => Promise<void> }) {
   const [error, setError] = useState<string | null>(null);
@@ -88,7 +60,7 @@ function Inbox({ inbox, link, reload }: { inbox: OpenInbox; link: InboxLink; rel
   const [open, setOpen] = useState<OpenedLink | null>(null);
   const [error, setError] = useState<string | null>(null);
   const act = (work: () => Promise<unknown>) => () => work().then(reload, (e) => setError(describeError(e)));
-  if (open) return <OpenFile link={open} onClose={() => setOpen(null)} />;
+  if (open) return <OpenFile link={open} onClose={() => setOpen(null)} backLabel="Back to the inbox" />;
   const total = inbox.files.reduce((n, f) => n + ('link' in f.opened ? f.opened.link.meta.size : 0), 0);
   return (
     <section aria-label="Inbox">

@@ -1,0 +1,66 @@
+/**
+ * "Download into a folder" where the browser has `showDirectoryPicker` (Chromium): the set's tree
+ * recreated under the folder the person picks. Every path goes through treeNamer (src/names.ts),
+ * so nothing lands outside it and hostile names are neutralised; each file is written as
+ * `<name>.cipherdrop-partial` and renamed only once all its frames verified — a member that fails
+ * leaves no file under its real name, and stops the download naming it.
+ */
+import { type ZipMember, ZipMemberError } from '../download/zip.ts';
+import { treeNamer } from '../names.ts';
+
+const PARTIAL = '.cipherdrop-partial';
+
+interface DirectoryPickerWindow {
+  showDirectoryPicker?: (options?: { mode?: 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
+}
+
+/** The folder picker where this browser has one (null elsewhere); it needs the person's click. */
+export function folderPicker(): (() => Promise<FileSystemDirectoryHandle>) | null {
+  const picker = (globalThis as DirectoryPickerWindow).showDirectoryPicker;
+  return picker ? () => picker.call(globalThis, { mode: 'readwrite', id: 'cipherdrop-set' }) : null;
+}
+
+interface MovableHandle extends FileSystemFileHandle {
+  move?: (name: string) => Promise<void>;
+}
+
+async function folderAt(root: FileSystemDirectoryHandle, segments: readonly string[]): Promise<FileSystemDirectoryHandle> {
+  let dir = root;
+  for (const name of segments) dir = await dir.getDirectoryHandle(name, { create: true });
+  return dir;
+}
+
+/** Writes `members` under `root`; `onBytes` counts what is written. */
+export async function saveToFolder(root: FileSystemDirectoryHandle, members: readonly ZipMember[], onBytes?: (n: number) => void): Promise<void> {
+  const namer = treeNamer();
+  for (const member of members) {
+    const segments = namer.name(member.path, member.dir === true);
+    if (member.dir) {
+      await folderAt(root, segments);
+      continue;
+    }
+    const dir = await folderAt(root, segments.slice(0, -1));
+    const name = segments[segments.length - 1];
+    const partial = (await dir.getFileHandle(`${name}${PARTIAL}`, { create: true })) as MovableHandle;
+    const writable = await partial.createWritable();
+    try {
+      const reader = (await member.open()).getReader();
+      let seen = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        await writable.write(value as Uint8Array<ArrayBuffer>);
+        seen += value.byteLength;
+        onBytes?.(value.byteLength);
+      }
+      if (seen !== member.size) throw new RangeError(`ended after ${seen} of its ${member.size} bytes`);
+      await writable.close();
+    } catch (error) {
+      await writable.abort().catch(() => undefined);
+      await dir.removeEntry(`${name}${PARTIAL}`).catch(() => undefined);
+      throw new ZipMemberError(segments.join('/'), error);
+    }
+    // Verified: now it gets its name (a browser without move() keeps the partial name, and says so).
+    if (partial.move) await partial.move(name);
+  }
+}
