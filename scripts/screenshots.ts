@@ -2,7 +2,8 @@
  * `npx tsx scripts/screenshots.ts`: the README's screenshots of the upload page, mid-upload and
  * done, at desktop width and at 360 px. Real uploads against the embedded store; the store-side
  * test proxy holds the last parts of the big file so "mid-upload" is a steady picture.
- * With `--requests`, instead: a file request as its requester, its sender and its inbox see it.
+ * With `--requests`, instead: a file request as its requester, its sender and its inbox see it;
+ * with `--sets`: a folder shared as one link, on the upload page and as its recipient sees it.
  * Needs a build (`npm run build`). Writes docs/screenshots/*.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +31,7 @@ try {
     console.log(`wrote docs/screenshots/${name}`);
   };
   if (process.argv.includes('--requests')) await requestShots(shoot);
+  else if (process.argv.includes('--sets')) await setShots(shoot);
   else await uploadShots(shoot);
 } finally {
   await browser.close();
@@ -90,4 +92,33 @@ async function requestShots(shoot: (page: Page, name: string) => Promise<void>) 
   await page.goto(inboxLink);
   await page.getByRole('list', { name: 'Received files' }).waitFor();
   await shoot(page, 'request-inbox.png');
+}
+
+async function setShots(shoot: (page: Page, name: string) => Promise<void>) {
+  holding = false;
+  const root = path.join(dir, 'Wedding photos');
+  const files: Record<string, number> = {
+    'ceremony/IMG_0412.jpg': 3_400_000,
+    'ceremony/IMG_0413.jpg': 3_100_000,
+    'ceremony/vows.m4a': 5_200_000,
+    'reception/IMG_0501.jpg': 2_900_000,
+    'reception/first-dance.mp4': 24_000_000,
+    'reception/speeches/best-man.txt': 4_200,
+    'guest list.pdf': 180_000,
+  };
+  for (const [rel, size] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeRandomFile(path.join(root, rel), size);
+  }
+  const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+  await page.goto(stack.appUrl);
+  await page.getByLabel('Choose a folder').setInputFiles(root);
+  const field = page.getByRole('textbox', { name: 'Share link for Wedding photos' });
+  await field.waitFor({ timeout: 120_000 });
+  await shoot(page, 'set-shared.png');
+  const viewer = await browser.newPage({ viewport: { width: 900, height: 1000 } });
+  await viewer.goto(await field.inputValue());
+  await viewer.getByRole('button', { name: 'Download all as ZIP' }).waitFor();
+  await viewer.getByRole('checkbox', { name: 'Select the folder ceremony' }).check();
+  await shoot(viewer, 'set-recipient.png');
 }
