@@ -1,5 +1,6 @@
 /** The server's own small objects (records, markers) and listings, by key. */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ApiError } from './errors.ts';
 import { expiryTags, OCTET_STREAM, TAGGING_HEADER } from './object-headers.ts';
 import { mapS3Error } from './s3-client.ts';
 
@@ -18,7 +19,10 @@ export interface BucketIo {
   put(Key: string, body: string, expiresAt: number | null, writeOnce?: boolean): Promise<boolean>;
   /** The object's text, or null when there is none. */
   read(Key: string): Promise<string | null>;
+  /** A record of ours, or null when there is none; 503 StorageUnavailable when it is not `valid` JSON of that kind. */
+  readJson<T>(Key: string, valid: (value: T) => boolean): Promise<T | null>;
   list(Prefix: string): AsyncIterable<Listed>;
+  remove(Key: string): Promise<void>;
 }
 
 export function bucketIo(client: S3Client, Bucket: string): BucketIo {
@@ -29,7 +33,29 @@ export function bucketIo(client: S3Client, Bucket: string): BucketIo {
       mapS3Error(error);
     }
   };
+  async function read(Key: string): Promise<string | null> {
+    try {
+      const out = await client.send(new GetObjectCommand({ Bucket, Key }));
+      return (await out.Body?.transformToString()) ?? '';
+    } catch (error) {
+      if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return null;
+      mapS3Error(error);
+    }
+  }
   return {
+    read,
+    async readJson<T>(Key: string, valid: (value: T) => boolean) {
+      const text = await read(Key);
+      if (text === null) return null;
+      let value: T;
+      try {
+        value = JSON.parse(text) as T;
+      } catch {
+        throw new ApiError('StorageUnavailable', `${Key} is not JSON`);
+      }
+      if (value === null || typeof value !== 'object' || !valid(value)) throw new ApiError('StorageUnavailable', `${Key} is not a record of its kind`);
+      return value;
+    },
     async put(Key, body, expiresAt, writeOnce = false) {
       const command = new PutObjectCommand({
         Bucket,
@@ -50,14 +76,8 @@ export function bucketIo(client: S3Client, Bucket: string): BucketIo {
         mapS3Error(error);
       }
     },
-    async read(Key) {
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket, Key }));
-        return (await out.Body?.transformToString()) ?? '';
-      } catch (error) {
-        if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return null;
-        mapS3Error(error);
-      }
+    async remove(Key) {
+      await call(() => client.send(new DeleteObjectCommand({ Bucket, Key })));
     },
     async *list(Prefix) {
       let ContinuationToken: string | undefined;

@@ -11,11 +11,9 @@
  * fields rewritten in the record, so no process can lose another's change by rewriting it: one
  * listing of the folder is the request's state, and every process sees the same.
  */
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { ApiError } from './errors.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { bucketIo } from './bucket-io.ts';
 import { isFileId } from './ids.ts';
-import { expiryTags, OCTET_STREAM, TAGGING_HEADER } from './object-headers.ts';
-import { mapS3Error } from './s3-client.ts';
 import type { Storage } from './storage.ts';
 
 export interface RequestRecord {
@@ -75,13 +73,6 @@ const SLOT = /^slot\.(\d{1,16})$/;
 const RECORD = 'request.json';
 const CLOSED = 'closed';
 
-interface Listed {
-  /** the key below the listed folder */
-  name: string;
-  size: number;
-  modifiedAt: number | null;
-}
-
 export function createRequestStore(client: S3Client, Bucket: string, prefix: string, scoped: (folder: string) => Storage): RequestStore {
   const root = `${prefix}requests/`;
   const folder = (id: string) => {
@@ -92,54 +83,15 @@ export function createRequestStore(client: S3Client, Bucket: string, prefix: str
     if (!isFileId(fileId)) throw new Error('request keys need a validated file id');
     return `${folder(id)}files/${fileId}/`;
   };
-  const call = async <T>(op: () => Promise<T>): Promise<T> => {
-    try {
-      return await op();
-    } catch (error) {
-      mapS3Error(error);
-    }
-  };
-  const put = (Key: string, body: string, expiresAt: number) =>
-    call(() =>
-      client.send(
-        new PutObjectCommand({
-          Bucket,
-          Key,
-          Body: body,
-          ContentLength: Buffer.byteLength(body),
-          ContentType: OCTET_STREAM,
-          Tagging: expiryTags(expiresAt, false)[TAGGING_HEADER],
-        }),
-      ),
-    );
-  const remove = (Key: string) => call(() => client.send(new DeleteObjectCommand({ Bucket, Key })));
-  async function* list(Prefix: string): AsyncIterable<Listed> {
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await call(() => client.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken })));
-      for (const o of page.Contents ?? []) {
-        if (o.Key?.startsWith(Prefix)) yield { name: o.Key.slice(Prefix.length), size: o.Size ?? 0, modifiedAt: o.LastModified?.getTime() ?? null };
-      }
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
-  }
+  const io = bucketIo(client, Bucket);
+  const put = (Key: string, body: string, expiresAt: number) => io.put(Key, body, expiresAt);
+  const { remove, list } = io;
   const files = (id: string) => scoped(`requests/${id}/files/`);
 
   return {
     files,
     create: (record) => put(`${folder(record.id)}${RECORD}`, JSON.stringify(record), record.expiresAt).then(() => undefined),
-    async read(id) {
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket, Key: `${folder(id)}${RECORD}` }));
-        const record = JSON.parse((await out.Body?.transformToString()) ?? '') as RequestRecord;
-        if (record.v !== 1 || record.id !== id) throw new ApiError('StorageUnavailable', `The record of request ${id} is not one`);
-        return record;
-      } catch (error) {
-        if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return null;
-        if (error instanceof ApiError) throw error;
-        mapS3Error(error);
-      }
-    },
+    read: (id) => io.readJson<RequestRecord>(`${folder(id)}${RECORD}`, (r) => r.v === 1 && r.id === id),
     async contents(id) {
       const byId = new Map<string, HeldFile>();
       let closed = false;

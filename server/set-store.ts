@@ -14,7 +14,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { MANIFEST_URL_SECONDS } from '../src/contract/limits.ts';
 import { bucketIo } from './bucket-io.ts';
 import type { S3Settings } from './config.ts';
-import { ApiError } from './errors.ts';
 import { isFileId } from './ids.ts';
 import type { ObjectOps, ObjectStat, PresignedPut } from './object-ops.ts';
 import type { Storage } from './storage.ts';
@@ -83,13 +82,6 @@ export function createSetStore(client: S3Client, settings: S3Settings, prefix: s
     return `${folder(id)}slots/${blobId}`;
   };
   const blobs = (id: string) => scoped(`sets/${id}/blobs/`);
-  const readJson = async <T extends { v: number }>(Key: string, id: string, valid: (value: T) => boolean): Promise<T | null> => {
-    const text = await io.read(Key);
-    if (text === null) return null;
-    const value = JSON.parse(text) as T;
-    if (value.v !== 1 || !valid(value)) throw new ApiError('StorageUnavailable', `The ${Key.slice(root.length)} of set ${id} is not one`);
-    return value;
-  };
   const remove = (Key: string) => ops.remove(Key);
   async function abortUnfinished(id: string, only?: string) {
     const store = blobs(id);
@@ -99,8 +91,8 @@ export function createSetStore(client: S3Client, settings: S3Settings, prefix: s
   return {
     blobs,
     create: (record) => io.put(`${folder(record.id)}${RECORD}`, JSON.stringify(record), record.expiresAt).then(() => undefined),
-    read: (id) => readJson<SetRecord>(`${folder(id)}${RECORD}`, id, (r) => r.id === id),
-    completion: (id) => readJson<SetCompletion>(`${folder(id)}${COMPLETION}`, id, (c) => Array.isArray(c.blobs)),
+    read: (id) => io.readJson<SetRecord>(`${folder(id)}${RECORD}`, (r) => r.v === 1 && r.id === id),
+    completion: (id) => io.readJson<SetCompletion>(`${folder(id)}${COMPLETION}`, (c) => c.v === 1 && Array.isArray(c.blobs)),
     complete: (id, completion, expiresAt) => io.put(`${folder(id)}${COMPLETION}`, JSON.stringify(completion), expiresAt, true),
     async slots(id) {
       const ids: string[] = [];
