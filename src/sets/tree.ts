@@ -30,15 +30,18 @@ export function setTree(manifest: SetManifest): TreeFolder {
     });
     return chain;
   };
-  manifest.entries.forEach((entry, index) => {
+  for (const [index, entry] of manifest.entries.entries()) {
     const segments = entry.path.split('/').filter((s) => s !== '');
-    if (entry.dir) return void folderAt(segments);
+    if (entry.dir) {
+      folderAt(segments);
+      continue;
+    }
     const chain = folderAt(segments.slice(0, -1));
     chain[chain.length - 1].files.push(index);
     for (const folder of chain) {
       folder.bytes += entry.size;
       folder.count++;
     }
-  });
+  }
   return root;
 }

@@ -3,7 +3,7 @@ import { toBase64Url } from '../../../src/crypto/bytes.ts';
 import { inboxLinkPath, parseInboxLink, parseRequestLink, requestLinkPath } from '../../../src/requests/links.ts';
 
 const id = 'AbCdEfGhIjKlMnOpQrStUv';
-const digest = 'a'.repeat(42) + 'A';
+const digest = `${'a'.repeat(42)}A`;
 const secret = new Uint8Array(32).map((_, i) => i * 7);
 const split = (path: string) => {
   const at = path.indexOf('#');
