@@ -72,9 +72,10 @@ export const REQUEST_ID_PATTERN = FILE_ID_PATTERN;
 export const SET_ID_PATTERN = FILE_ID_PATTERN;
 export const MAX_SET_MANIFEST_SIZE = 16 * MiB;
 /**
- * Blob uploads one set may hold (started or complete). Small files share blobs (16 MiB each), so
- * this is reached only by 10 000 files of 1 MiB or more; it bounds a set's answer (one presigned
- * URL a blob, ~5 MB of JSON) and the work of counting a set's blobs at each upload.
+ * Blob uploads one set may hold (started or complete). Files under 4 MiB share blobs of up to
+ * 16 MiB (crypto/set-plan.ts), so this is reached only by 10 000 files of 4 MiB or more (or 40 000
+ * just under it); it bounds a set's answer (one presigned URL a blob, ~5 MB of JSON) and the work
+ * of counting a set's blobs at each upload.
  */
 export const MAX_SET_BLOBS = 10_000;
 /** The manifest is PUT once its blobs are complete; its URL need not live longer than the meta object's. */
