@@ -5,6 +5,7 @@
  * last few are kept, so the small members of a pack, read one after another (a ZIP, a folder),
  * fetch and decrypt each frame once, not once per member.
  */
+import { FormatError } from '../crypto/errors.ts';
 import type { DataObject } from '../download/data-object.ts';
 import type { Sink } from '../download/downloader.ts';
 import { type FrameRun, frameRun, type MessageLayout } from '../layout.ts';
@@ -69,7 +70,16 @@ export function memberStream(reader: BlobReader, start: number, end: number, ahe
   const fill = () => {
     while (pending.length < ahead && next < runs.length) {
       const { run, from, to } = runs[next++];
-      const cut = reader.read(run).then((plain) => plain.subarray(from, to));
+      const runStart = (run.firstSeq - 1) * reader.data.layout.frameLength;
+      // A run spans other members of a pack: when it fails to verify, this member's own frames are
+      // read alone, so a tampered frame fails the member it belongs to, not a neighbour.
+      const cut = reader.read(run).then(
+        (plain) => plain.subarray(from, to),
+        async (error) => {
+          if (!(error instanceof FormatError)) throw error;
+          return new Uint8Array(await reader.data.read(runStart + from, runStart + to));
+        },
+      );
       cut.catch(() => undefined); // rethrown in its turn, below
       pending.push(cut);
     }

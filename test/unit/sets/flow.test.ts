@@ -74,7 +74,7 @@ describe('sets, in Node on the real server', () => {
   it('many files, one link: small files packed, a big one alone, an empty one, an empty folder; each read back byte-exact', async () => {
     const files = [
       ...Array.from({ length: 40 }, (_, i) => member(`photos/2026/img-${i}.jpg`, randomData(3 * KiB + i))),
-      member('video/big.mp4', randomData(3 * MiB + 5)),
+      member('video/big.mp4', randomData(5 * MiB + 5)),
       member('notes/empty.txt', randomData(0)),
       member('ünïcode name.txt', randomData(777)),
     ];
@@ -113,5 +113,36 @@ describe('sets, in Node on the real server', () => {
     const bytesB = await (await client.send(new GetObjectCommand({ Bucket: s3.settings.bucket, Key: keyB }))).Body?.transformToByteArray();
     await client.send(new PutObjectCommand({ Bucket: s3.settings.bucket, Key: keyA, Body: bytesB }));
     await expect(openDataObject(blobLink(api, setA, 0), { api, runner: directFrameRunner })).rejects.toMatchObject({ code: 'ContextMismatch' });
+  }, 60_000);
+});
+
+describe('a tampered frame in a pack', () => {
+  it('fails the member it belongs to, not its neighbours in the same run', async () => {
+    const KiB600 = 600 * KiB;
+    const files = ['first.bin', 'second.bin', 'third.bin'].map((n) => member(n, randomData(KiB600)));
+    const uploaded = await uploadSet(files, [], { api, runner: directRunner });
+    const set = await open(uploaded.linkPath);
+    expect(set.manifest.blobs).toHaveLength(1);
+    // Flip a byte in the last frame (seq 4 of 512 KiB frames over 1 800 KiB): only third.bin's bytes are there.
+    const client = s3Client(s3.settings, s3.settings.endpoint);
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.settings.bucket, Prefix: 'cipherdrop/' }));
+    const key = (listed.Contents ?? []).map((o) => o.Key as string).find((k) => k.includes(uploaded.id) && k.endsWith('/data')) as string;
+    const bytes = Buffer.from(
+      (await (await client.send(new GetObjectCommand({ Bucket: s3.settings.bucket, Key: key }))).Body?.transformToByteArray()) as Uint8Array,
+    );
+    bytes[bytes.length - 100] ^= 1;
+    await client.send(new PutObjectCommand({ Bucket: s3.settings.bucket, Key: key, Body: bytes }));
+
+    const reader = new BlobReader(await openDataObject(blobLink(api, set, 0), { api, runner: directFrameRunner }));
+    const read = async (i: number) => {
+      const entry = set.manifest.entries[i];
+      if (entry.dir) throw new Error('a file');
+      const sink = new MemorySink();
+      await downloadMember(reader, entry.offset, entry.offset + entry.size, sink);
+      return sha256(Buffer.concat(sink.chunks));
+    };
+    expect(await read(0)).toBe(sha256(new Uint8Array(await files[0].blob.arrayBuffer())));
+    expect(await read(1)).toBe(sha256(new Uint8Array(await files[1].blob.arrayBuffer())));
+    await expect(read(2)).rejects.toMatchObject({ code: 'Corrupted' });
   }, 60_000);
 });
