@@ -14,27 +14,14 @@ import type { PartRunner } from '../transfer/parts.ts';
 import { SpeedMeter } from '../transfer/speed.ts';
 import { fingerprint, sameFingerprint } from './fingerprint.ts';
 import { noPlainDigests } from './part-digest.ts';
+import { type Entry, runUpload } from './queue-run.ts';
 import type { ResumeStore, SavedUpload } from './resume-store.ts';
 import { QUEUED, transition, type UploadEvent, type UploadState } from './states.ts';
-import {
-  bytesDone,
-  completeUpload,
-  DEFAULT_PARTS_IN_FLIGHT,
-  type RequestTarget,
-  reconcile,
-  type SetTarget,
-  sendParts,
-  startUpload,
-  type UploadRecord,
-} from './uploader.ts';
+import { bytesDone, DEFAULT_PARTS_IN_FLIGHT, type RequestTarget, type SetTarget, type UploadRecord } from './uploader.ts';
 
 /** Files set up, sending or completing at once: small files are bound by round trips, not parts. */
 export const FILES_IN_FLIGHT = 3;
-/**
- * Progress arrives per part (16 MiB); between parts the speed is sampled on this tick, so a stalled
- * connection shows a falling speed and a growing time left instead of the last good numbers.
- */
-export const PROGRESS_TICK_MS = 1000;
+export { PROGRESS_TICK_MS } from './queue-run.ts';
 
 export interface QueueOptions {
   api: Api;
@@ -78,17 +65,6 @@ export interface QueueEntry {
   notice?: string;
   /** the set this upload is a blob of */
   setId?: string;
-}
-
-interface Entry extends QueueEntry {
-  file: File | null;
-  options: FileOptions;
-  record: UploadRecord | null;
-  controller: AbortController | null;
-  /** the running upload, while there is one */
-  running: Promise<void> | null;
-  /** saves happen in order */
-  saving: Promise<void>;
 }
 
 export class UploadQueue {
@@ -325,74 +301,15 @@ export class UploadQueue {
     return entry.saving;
   }
 
-  private async run(entry: Entry, file: File): Promise<void> {
-    const { runner, store } = this.options;
-    const api = this.api;
-    const controller = new AbortController();
-    entry.controller = controller;
-    const signal = controller.signal;
-    this.apply(entry, { type: 'start' });
-    try {
-      if (entry.record) {
-        entry.record = await reconcile(entry.record, api, signal);
-      } else {
-        entry.record = await startUpload(
-          { blob: file, name: file.name, type: file.type, lastModified: file.lastModified },
-          {
-            api,
-            signal,
-            password: entry.options.password || undefined,
-            expiresInSeconds: entry.options.expiresInSeconds,
-            request: entry.options.request,
-            set: entry.options.set,
-            fingerprint: await fingerprint(file, file.lastModified),
-            partPlaintextSize: this.options.partPlaintextSize,
-            frameLength: this.options.frameLength,
-          },
-        );
-      }
-      const record = entry.record;
-      await this.save(entry);
-      const resumedAt = bytesDone(record);
-      const meter = new SpeedMeter(file.size, resumedAt);
-      this.apply(entry, { type: 'prepared', progress: meter.reading(resumedAt) });
-      const tick = setInterval(() => this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(record)) }), PROGRESS_TICK_MS);
-      try {
-        await sendParts(record, file, {
-          api,
-          runner,
-          limiter: this.limiter,
-          signal,
-          onPart: (r) => {
-            void this.save(entry);
-            this.apply(entry, { type: 'progress', progress: meter.sample(bytesDone(r)) });
-          },
-          onDigest: () => this.save(entry, true),
-        });
-      } finally {
-        clearInterval(tick);
-      }
-      this.apply(entry, { type: 'completing' });
-      await entry.saving;
-      const result = await completeUpload(record, api, signal);
-      entry.record = null;
-      await store.remove(result.id).catch(() => undefined);
-      this.apply(entry, { type: 'done', result });
-    } catch (error) {
-      // Paused or cancelled: the state already says so (cancel cleans up after this returns).
-      // The record of every acknowledged part is saved before the run ends.
-      if (signal.aborted) return void (await entry.saving);
-      if (error instanceof TransferError && error.code === 'SourceChanged') {
-        // A part's bytes differ from those it was first sealed with (part-digest.ts).
-        return this.startAfresh(entry, file, entry.path, entry.options, error);
-      }
-      if (error instanceof TransferError && (error.apiCode === 'UploadNotFound' || error.code === 'NotFound') && entry.record) {
-        // The store no longer has this upload (aborted by a lifecycle rule, or deleted): a retry starts afresh.
-        await store.remove(entry.record.id).catch(() => undefined);
-        entry.record = null;
-      }
-      this.apply(entry, { type: 'fail', message: this.options.describe(error) });
-    }
+  private run(entry: Entry, file: File): Promise<void> {
+    return runUpload(entry, file, {
+      ...this.options,
+      api: this.api,
+      limiter: this.limiter,
+      apply: (e, event) => this.apply(e as Entry, event),
+      save: (e, forgetOnFailure) => this.save(e as Entry, forgetOnFailure),
+      startAfresh: (e, f, why) => this.startAfresh(e as Entry, f, e.path, e.options, why),
+    });
   }
 
   /**
