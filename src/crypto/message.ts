@@ -175,7 +175,9 @@ export function decryptStream(keyring: Keyring, options: DecryptOptions): Transf
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  // A reader, not `for await`: Safari and WebKitGTK 2.50 streams are not async-iterable.
+  const reader = stream.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
   return concatBytes(...chunks);
 }
 
