@@ -34,9 +34,9 @@ const readSealer: PartSealer = {
   plan: plainSealer.plan,
   async seal(request, recordDigest) {
     const { file, part } = request;
-    let plain = buffers.take(part.plainEnd - part.plainStart);
+    const plain = buffers.take(part.plainEnd - part.plainStart);
     try {
-      plain = await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
     } finally {
       buffers.give(plain);
     }
@@ -48,10 +48,10 @@ const sealedSealer: PartSealer = {
   plan: plainSealer.plan,
   async seal(request, recordDigest) {
     const { file, part, keys } = request;
-    let plain = buffers.take(part.plainEnd - part.plainStart);
+    const plain = buffers.take(part.plainEnd - part.plainStart);
     const sealed = buffers.take(sealedRunSize(plain.byteLength, keys.frameLength, part.endsMessage));
     try {
-      plain = await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
       const saved = recordDigest(await plainDigest(plain));
       await sealRun(keys, plain, part.firstSeq, part.endsMessage, undefined, sealed);
       await saved;

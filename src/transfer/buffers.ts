@@ -22,42 +22,9 @@ export class BufferPool {
   }
 }
 
-/**
- * Reads a Blob range into `out`'s memory and returns a view of exactly it. Where the Blob's stream
- * is a byte stream (Chromium, Firefox), a BYOB reader fills `out` itself: no chunk lands in fresh
- * memory, which the profile (README "Where the CPU goes") found to be the largest cost of an
- * encrypted upload. Each read transfers the buffer, so the returned view is on the buffer the last
- * read handed back: the same memory, a new ArrayBuffer object (callers use it, not `out`).
- * Elsewhere (WebKit) a default reader copies each chunk in.
- */
-export async function readBlobInto(blob: Blob, out: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = blob.stream();
-  let byob: ReadableStreamBYOBReader | null = null;
-  try {
-    byob = stream.getReader({ mode: 'byob' });
-  } catch {
-    // Not a byte stream: the copying path below.
-  }
-  if (!byob) return readByCopy(stream, out);
-  let buffer = out.buffer;
-  const start = out.byteOffset;
-  const length = out.byteLength;
-  let at = 0;
-  while (at < length) {
-    const { done, value } = await byob.read(new Uint8Array(buffer, start + at, length - at));
-    if (done || !value) throw new Error('the file shrank while it was read');
-    buffer = value.buffer;
-    at += value.byteLength;
-  }
-  // One more read must find the end: a longer file is not this part.
-  const { done, value } = await byob.read(new Uint8Array(buffer, start, 1));
-  if (value) buffer = value.buffer;
-  if (!done) throw new Error('the file grew while it was read');
-  return new Uint8Array(buffer, start, length);
-}
-
-async function readByCopy(stream: ReadableStream<Uint8Array>, out: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = stream.getReader();
+/** Reads a Blob range into `out` through the Blob's stream, without an intermediate whole-range ArrayBuffer. */
+export async function readBlobInto(blob: Blob, out: Uint8Array): Promise<void> {
+  const reader = blob.stream().getReader();
   let at = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -67,5 +34,4 @@ async function readByCopy(stream: ReadableStream<Uint8Array>, out: Uint8Array<Ar
     at += value.byteLength;
   }
   if (at !== out.byteLength) throw new Error('the file shrank while it was read');
-  return out;
 }

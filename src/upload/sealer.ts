@@ -62,11 +62,10 @@ const buffers = new BufferPool();
 export const aesGcmSealer: PartSealer = {
   plan: planParts,
   async seal({ file, part, keys, header, plainDigest: recorded }, recordDigest) {
-    let plain = buffers.take(part.plainEnd - part.plainStart);
+    const plain = buffers.take(part.plainEnd - part.plainStart);
     const sealed = buffers.take(part.cipherSize);
     try {
-      // The same memory comes back as a new view (a BYOB read transfers the buffer).
-      plain = await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
       const plainSha256 = await plainDigest(plain);
       checkPlainDigest(part.partNumber, plainSha256, recorded);
       // Sealing overlaps the page's save of the digest; nothing leaves this thread before it is saved.
