@@ -1,4 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { chosenEngines } from './test/browsers/engine.ts';
+import type { EngineOptions } from './test/browsers/fixtures.ts';
 
 /** Debian's Chromium: Playwright cannot download its own browsers here. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -13,10 +15,27 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export default defineConfig({
-  testDir: 'test/e2e',
-  // Server-side encryption needs a store that implements it (Ceph RGW: npm run test:ceph).
-  testIgnore: process.env.CIPHERDROP_TEST_S3_ENV ? [] : ['**/sse.spec.ts'],
+/**
+ * CIPHERDROP_BROWSERS (comma-separated, default all three) picks the engines: `chromium` runs the
+ * whole e2e suite (test/e2e) as before; every engine runs the cross-engine specs (test/browsers),
+ * Chromium through Playwright, Firefox and WebKitGTK through the adapter there.
+ */
+const engines = chosenEngines();
+
+export default defineConfig<EngineOptions>({
+  projects: [
+    ...(engines.includes('chromium')
+      ? [
+          {
+            name: 'chromium',
+            testDir: 'test/e2e',
+            // Server-side encryption needs a store that implements it (Ceph RGW: npm run test:ceph).
+            testIgnore: process.env.CIPHERDROP_TEST_S3_ENV ? [] : ['**/sse.spec.ts'],
+          },
+        ]
+      : []),
+    ...engines.map((engine) => ({ name: `browsers-${engine}`, testDir: 'test/browsers', use: { engine } })),
+  ],
   // Each test moves tens of MiB through one 2-core machine: run them one at a time.
   workers: 1,
   fullyParallel: false,
