@@ -1,6 +1,8 @@
 /**
  * `npm test`: typecheck, lint, unit tests, build, end-to-end tests — every step runs, and the
  * output ends with one summary line counting both test runners ("N passed, N failed").
+ * CIPHERDROP_BROWSERS (comma-separated: chromium, firefox, webkit; default all three) picks the
+ * engines of the end-to-end step (playwright.config.ts); the time each took is printed.
  * `--ceph` (npm run test:ceph, with CIPHERDROP_TEST_S3_ENV set): the store-level Ceph tests and
  * the same end-to-end suite against that store; reports go to reports/ceph-*.json.
  */
@@ -19,7 +21,9 @@ interface Counts {
 }
 
 // The pinned AWS SDK warns about Node 20 on every start; tests need not repeat it.
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', PLAYWRIGHT_JSON_OUTPUT_NAME: E2E_REPORT };
+const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', PLAYWRIGHT_JSON_OUTPUT_NAME: E2E_REPORT };
+// The Ceph run is about the store, not the browser: Chromium alone there, unless told otherwise.
+if (ceph) env.CIPHERDROP_BROWSERS ??= 'chromium';
 
 function run(title: string, command: string, args: string[]): boolean {
   console.log(`\n=== ${title}: ${command} ${args.join(' ')}`);
@@ -31,6 +35,24 @@ function unitCounts(): Counts | null {
   if (!existsSync(UNIT_REPORT)) return null;
   const r = JSON.parse(readFileSync(UNIT_REPORT, 'utf8'));
   return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+}
+
+interface ReportSuite {
+  specs?: { tests: { projectName: string; results: { duration: number }[] }[] }[];
+  suites?: ReportSuite[];
+}
+
+/** Minutes of test time per Playwright project (chromium, browsers-firefox, …), from the JSON report. */
+function e2eMinutes(): Map<string, number> {
+  const minutes = new Map<string, number>();
+  if (!existsSync(E2E_REPORT)) return minutes;
+  const walk = (suite: ReportSuite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests) for (const r of t.results) minutes.set(t.projectName, (minutes.get(t.projectName) ?? 0) + r.duration / 60_000);
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of JSON.parse(readFileSync(E2E_REPORT, 'utf8')).suites ?? []) walk(suite);
+  return minutes;
 }
 
 function e2eCounts(): Counts | null {
@@ -73,6 +95,8 @@ const total = {
 
 console.log(`\n${ceph ? 'store (Ceph RGW)' : 'unit'}: ${unit.passed} passed, ${unit.failed} failed`);
 console.log(`e2e${ceph ? ' (Ceph RGW)' : ''}: ${e2e.passed} passed, ${e2e.failed} failed`);
+const perEngine = [...e2eMinutes()].map(([project, m]) => `${project} ${m.toFixed(1)} min`);
+if (perEngine.length) console.log(`e2e time by project: ${perEngine.join(', ')}`);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
 console.log(`total: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
 process.exit(failedSteps.length || total.failed ? 1 : 0);
