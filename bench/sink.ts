@@ -137,14 +137,14 @@ export class Sink {
     res.end();
   }
 
-  /** The presign server's view of this store. */
-  storage(): Storage {
+  /** The presign server's view of this store; `checksum` fixes its part checksum mode (else `partChecksum`, switchable). */
+  storage(checksum?: PartChecksum | null): Storage {
     const sink = this;
     return {
       publicOrigin: this.url,
       customerKeys: false,
       get partChecksum() {
-        return sink.partChecksum;
+        return checksum === undefined ? sink.partChecksum : checksum;
       },
       createUpload: async (id) => {
         this.count('server: createUpload');
