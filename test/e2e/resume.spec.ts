@@ -167,7 +167,7 @@ test('cancel mid-upload aborts the multipart upload: nothing is left in the stor
   await expect(viewer.alert()).toContainText('does not exist');
 });
 
-test('a folder uploads with its paths; every file gets a link and a QR code', async ({ browser, page }) => {
+test('a folder chosen with "a link for each file" uploads with its paths; every file gets a link and a QR code', async ({ browser, page }) => {
   gate.open();
   const folder = path.join(dir, 'album');
   mkdirSync(path.join(folder, 'raw'), { recursive: true });
@@ -176,6 +176,8 @@ test('a folder uploads with its paths; every file gets a link and a QR code', as
   for (const [rel, size] of Object.entries(files)) hashes[rel] = await writeRandomFile(path.join(dir, rel), size);
   const uploader = new UploadPage(page, stack.appUrl);
   await uploader.goto();
+  // A folder gets one link by default (test/e2e/sets.spec.ts); here each file gets its own.
+  await page.getByLabel('Several files').selectOption({ label: 'A link for each file' });
   await uploader.chooseFolder(folder);
   for (const rel of Object.keys(files)) await expect(uploader.status(rel)).toHaveText('Done: encrypted and uploaded');
   const take = path.basename('album/raw/take-1.bin');
