@@ -29,6 +29,8 @@ export interface EngineBrowser {
   readonly name: EngineName;
   /** product and version, as the README's browser table states it */
   readonly version: string;
+  /** where this browser saves downloads, where the test chose it (Firefox, WebKitGTK) */
+  readonly downloads?: string;
   /** A tab in a fresh profile: its own storage, service workers and downloads. */
   newTab(): Promise<Tab>;
   close(): Promise<void>;

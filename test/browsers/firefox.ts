@@ -32,6 +32,7 @@ export async function launchFirefox(): Promise<EngineBrowser> {
   return {
     name: 'firefox',
     version,
+    downloads,
     async newTab(): Promise<Tab> {
       const context = await browser.createBrowserContext();
       const page = await context.newPage();

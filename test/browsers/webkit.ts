@@ -74,6 +74,7 @@ export async function launchWebKit(): Promise<EngineBrowser> {
   return {
     name: 'webkit',
     version,
+    downloads,
     async newTab(): Promise<Tab> {
       const previous = open;
       let closed!: () => void;

@@ -22,8 +22,9 @@ export interface RecordedRequest {
  * `hang`: a black hole — the request is neither forwarded nor answered until the client goes away.
  * `corrupt`: the request body reaches the store with one bit flipped (a damaged network path).
  * `hideETag`: the answer no longer exposes ETag to the page (a bucket CORS rule without it).
+ * `trickle`: the body comes at 128 KiB/s (a 16 MiB range takes two minutes): a very slow link.
  */
-export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'hang' | 'corrupt' | 'hideETag';
+export type Fault = 'reset' | 'error500' | 'slowDown503' | 'stall' | 'slowBody' | 'trickle' | 'hang' | 'corrupt' | 'hideETag';
 
 /** Decides, per request, whether and how it fails. */
 export type FaultPlan = (request: { method: string; url: string; headers: http.IncomingHttpHeaders }) => Fault | null;
@@ -46,6 +47,7 @@ export interface RecordingProxy {
 const STALL_MS = 2_500;
 const SLOW_BODY_BYTES_PER_TICK = 256 * 1024;
 const SLOW_BODY_TICK_MS = 50;
+const TRICKLE = { bytes: 32 * 1024, ms: 250 };
 
 const S3_ERRORS = {
   error500: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
@@ -65,7 +67,7 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
   const agent = new http.Agent({ keepAlive: true });
 
   /** Streams the request upstream as it arrives (a store sees it start when the browser sends it). */
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, slow: boolean, hideETag = false) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, slow: { bytes: number; ms: number } | null, hideETag = false) => {
     const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
       const headers = { ...up.headers };
       if (hideETag) {
@@ -84,12 +86,12 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
       up.on('data', (chunk: Buffer) => {
         up.pause();
         const pieces: Buffer[] = [];
-        for (let i = 0; i < chunk.length; i += SLOW_BODY_BYTES_PER_TICK) pieces.push(chunk.subarray(i, i + SLOW_BODY_BYTES_PER_TICK));
+        for (let i = 0; i < chunk.length; i += slow.bytes) pieces.push(chunk.subarray(i, i + slow.bytes));
         const next = () => {
           const piece = pieces.shift();
           if (!piece) return up.resume();
           res.write(piece);
-          setTimeout(next, SLOW_BODY_TICK_MS);
+          setTimeout(next, slow.ms);
         };
         next();
       });
@@ -124,7 +126,8 @@ export async function startRecordingProxy(target: string, faults: FaultPlan | nu
       return;
     }
     const start = () => {
-      const upstream = forward(req, res, fault === 'slowBody', fault === 'hideETag');
+      const slow = fault === 'slowBody' ? { bytes: SLOW_BODY_BYTES_PER_TICK, ms: SLOW_BODY_TICK_MS } : fault === 'trickle' ? TRICKLE : null;
+      const upstream = forward(req, res, slow, fault === 'hideETag');
       let flipped = fault !== 'corrupt';
       req.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
