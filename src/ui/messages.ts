@@ -1,5 +1,6 @@
 /** Every error the page can show, mapped from its code in this one place. */
 import { CorruptedError, FormatError } from '../crypto/errors.ts';
+import { MAX_BLOB_DOWNLOAD } from '../download/sinks.ts';
 import { ZipMemberError } from '../download/zip.ts';
 import { LinkError, TransferError } from '../errors.ts';
 
@@ -38,7 +39,8 @@ export function describeError(error: unknown): string {
       case 'BadLink':
         return 'This link is incomplete or damaged. Check that it was copied whole, including the part after #.';
       case 'NoStreamingSave':
-        return 'This browser cannot save large files without service workers. Try another browser or leave private mode.';
+        // Issue 18: say which browsers work and offer the command line, not only what failed.
+        return `This browser cannot stream files to disk (its service workers are off: a private window, or an older browser), and files over ${formatBytes(MAX_BLOB_DOWNLOAD)} are too large to hold in memory. Open the link in a current Firefox, Chrome or Safari outside a private window, or use the command line: npx cipherdrop download '<this link>'`;
     }
   }
   if (error instanceof TransferError) {
