@@ -39,7 +39,7 @@ describe('no BYOB readers (WebKitGTK 2.50)', () => {
     without(globalThis, 'ReadableStreamBYOBReader');
     const body = randomData(300_000);
     // A body whose getReader({ mode: 'byob' }) throws, as in an engine without BYOB readers.
-    const response = (bytes: Uint8Array) => {
+    const response = (bytes: Uint8Array<ArrayBuffer>) => {
       const r = new Response(bytes);
       const stream = r.body as ReadableStream<Uint8Array>;
       const getReader = stream.getReader.bind(stream);
