@@ -58,6 +58,12 @@ export async function launchWebKit(): Promise<EngineBrowser> {
   const port = await freePort();
   const env = { ...process.env, DISPLAY: xvfb.display, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
   const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`], { env, stdio: 'ignore' });
+  // A Playwright worker torn down after a failure may never reach close(): leave no display behind.
+  const stop = () => {
+    driver.kill();
+    xvfb.process.kill();
+  };
+  process.once('exit', stop);
   const driverUrl = `http://127.0.0.1:${port}`;
   await waitFor(
     () =>
@@ -103,8 +109,8 @@ export async function launchWebKit(): Promise<EngineBrowser> {
       };
     },
     async close() {
-      driver.kill();
-      xvfb.process.kill();
+      process.off('exit', stop);
+      stop();
     },
   };
 }
