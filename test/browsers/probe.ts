@@ -10,7 +10,7 @@ const FEATURES = `(async () => ({
   byobReader: typeof ReadableStreamBYOBReader === 'function',
   serviceWorker: 'serviceWorker' in navigator,
   saveFilePicker: typeof showSaveFilePicker === 'function',
-  directoryPicker: 'webkitdirectory' in document.createElement('input'),
+  directoryPicker: 'webkitdirectory' in HTMLInputElement.prototype,
   transferableStreams: (() => { try { const s = new ReadableStream(); structuredClone(s, { transfer: [s] }); return true; } catch { return false; } })(),
   syncAccessHandleInWorker: await new Promise((resolve) => {
     const source = 'onmessage = async () => { try { const d = await navigator.storage.getDirectory(); const f = await d.getFileHandle("probe", { create: true }); const h = await f.createSyncAccessHandle(); h.close(); postMessage(true); } catch (e) { postMessage(String(e)); } }';
