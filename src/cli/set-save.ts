@@ -10,41 +10,23 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry } from '../crypto/set-manifest.ts';
-import { openDataObject } from '../download/data-object.ts';
 import { type ZipMember, ZipMemberError, zipStream } from '../download/zip.ts';
 import { safeFileName, treeNamer } from '../names.ts';
 import { FileSink } from '../node/files.ts';
-import { BlobReader, downloadMember, memberStream } from '../sets/members.ts';
-import { blobLink, type OpenedSet } from '../sets/open-set.ts';
+import { downloadMember, memberStream } from '../sets/members.ts';
+import type { OpenedSet } from '../sets/open-set.ts';
+import { blobReaders } from '../sets/set-reading.ts';
 import type { Api } from '../transfer/api.ts';
 import { directFrameRunner } from '../transfer/ranges.ts';
 import { SAVE_NAME_BYTES } from './args.ts';
 import { MemberError, UsageError } from './exit-codes.ts';
 
-/** Blobs open at once: a ZIP in manifest order may go back and forth between a pack and big files. */
-const OPEN_BLOBS = 2;
 const PARTIAL_SUFFIX = '.cipherdrop-partial';
 
 export interface SaveOptions {
   api: Api;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}
-
-/** Each blob opened once (its header checked against the manifest), the last few kept. */
-function blobReaders(api: Api, set: OpenedSet, signal?: AbortSignal): (blob: number) => Promise<BlobReader> {
-  const open = new Map<number, Promise<BlobReader>>();
-  return (blob) => {
-    let reader = open.get(blob);
-    if (reader) open.delete(blob);
-    else {
-      reader = openDataObject(blobLink(api, set, blob), { api, runner: directFrameRunner, signal }).then((data) => new BlobReader(data));
-      reader.catch(() => undefined); // rethrown to whoever awaits it
-    }
-    open.set(blob, reader);
-    while (open.size > OPEN_BLOBS) open.delete(open.keys().next().value as number);
-    return reader;
-  };
 }
 
 const totalOf = (set: OpenedSet): number => set.manifest.entries.reduce((n, e) => n + (e.dir ? 0 : e.size), 0);
@@ -121,7 +103,7 @@ export async function saveToFolder(set: OpenedSet, root: string, force: boolean,
   await mkdir(root, { recursive: true });
   const made = new Set<string>();
   for (const segments of dirs) await folderInside(root, segments, made);
-  const readerOf = blobReaders(options.api, set, options.signal);
+  const readerOf = blobReaders(options.api, directFrameRunner, set, options.signal);
   const total = totalOf(set);
   let before = 0;
   let saved = 0;
@@ -149,7 +131,7 @@ export async function saveToFolder(set: OpenedSet, root: string, force: boolean,
 
 /** The whole set as one ZIP in `target` (written as a partial file, renamed only when the archive is whole). */
 export async function saveAsZip(set: OpenedSet, target: string, options: SaveOptions): Promise<{ files: number; bytes: number }> {
-  const readerOf = blobReaders(options.api, set, options.signal);
+  const readerOf = blobReaders(options.api, directFrameRunner, set, options.signal);
   const total = totalOf(set);
   let done = 0;
   const progress = (n: number) => {
