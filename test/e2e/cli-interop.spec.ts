@@ -1,5 +1,6 @@
 /** The page and the CLI are one product: each downloads what the other uploaded, passwords included. */
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/cli.ts';
@@ -62,4 +63,61 @@ test('a plain CLI upload downloads in the browser, and a plain browser upload th
   const out = path.join(dir, 'plain-cli.bin');
   expect((await runCli(['download', browserLink, '-o', out])).code).toBe(0);
   expect(await sha256File(out)).toBe(sha);
+});
+
+test('a folder uploaded by the CLI — nested folders, an empty file, an empty folder — is one tree in the browser and one ZIP with the empty folder in it', async ({
+  browser,
+  stack,
+}) => {
+  const root = path.join(mkdtempSync(path.join(tmpdir(), 'cipherdrop-interop-set-')), 'field-notes');
+  const files: Record<string, number> = { 'index.txt': 300, 'empty.txt': 0, 'day-1/photo.raw': 3 * MiB + 1, 'day-1/late/log.csv': 4096 };
+  const hashes = new Map<string, string>();
+  for (const [rel, size] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    hashes.set(rel, await writeRandomFile(path.join(root, rel), size));
+  }
+  mkdirSync(path.join(root, 'day-2', 'nothing-yet'), { recursive: true });
+  const up = await runCli(['upload', root, '--server', stack.appUrl]);
+  expect(up.code, up.stderr).toBe(0);
+  const link = up.stdout.trim();
+  expect(new URL(link).pathname).toMatch(/^\/s\//);
+
+  const context = await browser.newContext({ acceptDownloads: true });
+  const viewer = await context.newPage();
+  await viewer.goto(link);
+  await expect(viewer.getByRole('heading', { level: 2 })).toHaveText(/4 files/);
+  await expect(viewer.getByText('nothing-yet/')).toBeVisible();
+  const [download] = await Promise.all([viewer.waitForEvent('download'), viewer.getByRole('button', { name: 'Download all as ZIP' }).click()]);
+  const zip = path.join(path.dirname(root), 'notes.zip');
+  await download.saveAs(zip);
+  expect(await download.failure()).toBeNull();
+  await context.close();
+
+  execFileSync('unzip', ['-tq', zip]);
+  const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n');
+  expect(listing).toContain('field-notes/day-2/nothing-yet/');
+  const out = path.join(path.dirname(root), 'extracted');
+  execFileSync('unzip', ['-q', zip, '-d', out]);
+  for (const [rel, sha] of hashes) expect(await sha256File(path.join(out, 'field-notes', rel)), rel).toBe(sha);
+  expect(statSync(path.join(out, 'field-notes', 'day-2', 'nothing-yet')).isDirectory()).toBe(true);
+});
+
+test('a folder shared from the page is recreated by the CLI, byte-exact', async ({ uploadPage }) => {
+  const root = path.join(mkdtempSync(path.join(tmpdir(), 'cipherdrop-interop-set-')), 'garden');
+  const files: Record<string, number> = { 'plan.txt': 999, 'beds/north.jpg': 2 * MiB + 3, 'beds/south/seeds.json': 12 };
+  const hashes = new Map<string, string>();
+  for (const [rel, size] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    hashes.set(rel, await writeRandomFile(path.join(root, rel), size));
+  }
+  await uploadPage.goto();
+  await uploadPage.chooseFolder(root);
+  const link = await uploadPage.shareLink('garden');
+  const out = path.join(path.dirname(root), 'from-cli');
+  const got = await runCli(['download', link, '-o', out]);
+  expect(got.code, got.stderr).toBe(0);
+  for (const [rel, sha] of hashes) expect(await sha256File(path.join(out, 'garden', rel)), rel).toBe(sha);
+  const listed = await runCli(['list', link]);
+  expect(listed.code).toBe(0);
+  expect(listed.stdout).toContain('south/');
 });
