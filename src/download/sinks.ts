@@ -6,6 +6,7 @@
 import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
 import { MiB } from '../crypto/format.ts';
 import { LinkError, TransferError } from '../errors.ts';
+import { downloadPath, features } from '../platform/features.ts';
 import type { Sink } from './downloader.ts';
 
 /** Above this, a download without a service worker is refused rather than held in memory. */
@@ -45,8 +46,9 @@ export function registerRelay(
   });
 }
 
+/** The page's service worker, registered; null where the realm has none or registration is refused. */
 export async function serviceWorker(): Promise<ServiceWorker | null> {
-  if (!('serviceWorker' in navigator)) return null;
+  if (!features().serviceWorker) return null;
   try {
     await navigator.serviceWorker.register('/sw.js', { scope: '/' });
     const registration = await navigator.serviceWorker.ready;
@@ -187,9 +189,10 @@ interface SaveFileHandle {
 type SaveFilePicker = (options: { suggestedName: string }) => Promise<SaveFileHandle>;
 
 function saveFilePicker(): SaveFilePicker | null {
-  const picker = (window as unknown as { showSaveFilePicker?: SaveFilePicker }).showSaveFilePicker;
   // Under automation nobody can answer the picker's dialog; the service-worker path is used there.
-  return typeof picker === 'function' && !navigator.webdriver ? picker.bind(window) : null;
+  if (downloadPath() !== 'save-picker') return null;
+  const picker = (globalThis as unknown as { showSaveFilePicker: SaveFilePicker }).showSaveFilePicker;
+  return picker.bind(globalThis);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** fetch wrappers that turn every failure into a TransferError with a code. */
 import { TransferError } from '../errors.ts';
+import { bodyReadPath } from '../platform/features.ts';
 
 /**
  * A connection that goes silent (a black-holed route, a hung store) never fails by itself: a
@@ -45,8 +46,9 @@ export async function expectStatus(response: Response, ok: number[], what: strin
 }
 
 /**
- * Reads a body of known length into one buffer with a BYOB reader (a third less CPU than
- * arrayBuffer() in Chromium). A shorter body is reported, not padded.
+ * Reads a body of known length into one buffer: with a BYOB reader where the realm has one (a
+ * third less CPU than arrayBuffer() in Chromium), else whole with `arrayBuffer()` (WebKitGTK 2.50:
+ * the 'array-buffer' path of platform/features.ts). A shorter or longer body is reported, not padded.
  */
 export async function readExactly(
   response: Response,
@@ -57,16 +59,17 @@ export async function readExactly(
   const body = response.body;
   if (!body) throw new TransferError('Network', 'Response has no body');
   if (into && (into.byteOffset !== 0 || into.byteLength !== length)) throw new RangeError('the destination must be a whole-buffer view of the body length');
+  if (bodyReadPath() === 'array-buffer') return readWhole(response, length);
   // BYOB reads transfer the buffer: the bytes end up in the buffer returned, not necessarily `into`'s object.
   let buffer = into?.buffer ?? new ArrayBuffer(length);
   let offset = 0;
-  let reader: ReadableStreamBYOBReader | undefined;
+  let reader: ReadableStreamBYOBReader;
   try {
     reader = body.getReader({ mode: 'byob' });
   } catch {
-    const all = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>;
-    if (all.byteLength !== length) throw new TransferError('Network', `Expected ${length} bytes, got ${all.byteLength}`);
-    return all;
+    // The engine has BYOB readers but this body is not a byte stream (a Response built from a
+    // non-byte stream, or an engine whose fetch bodies are not): read it whole.
+    return readWhole(response, length);
   }
   const byob = reader;
   /** One read, given up (and the body cancelled) when no bytes come for `stallMs`. */
@@ -97,4 +100,16 @@ export async function readExactly(
     reader.releaseLock();
   }
   return new Uint8Array(buffer, 0, length);
+}
+
+/** The body whole, as an engine without BYOB readers reads it; its length is checked the same. */
+async function readWhole(response: Response, length: number): Promise<Uint8Array<ArrayBuffer>> {
+  let all: Uint8Array<ArrayBuffer>;
+  try {
+    all = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw new TransferError('Network', `Network error while reading: ${(error as Error).message}`);
+  }
+  if (all.byteLength !== length) throw new TransferError('Network', `Expected ${length} bytes, got ${all.byteLength}`);
+  return all;
 }

@@ -7,9 +7,13 @@
  * file-backed body ran at ~230 MB/s with flat memory (README "Benchmark"). Only ciphertext is
  * ever written here, and each part file is removed once its PUT has finished.
  *
- * Needs FileSystemSyncAccessHandle (dedicated workers in Chromium, Firefox 111+, Safari 15.2+);
- * callers fall back to an in-memory body where it is missing.
+ * Needs FileSystemSyncAccessHandle (dedicated workers in Chromium, Firefox 111+, Safari 17+):
+ * where the realm has none (platform/features.ts: the 'memory' upload path) nothing is probed and
+ * spool() answers null, so the caller sends the part from memory. Where the API is there but
+ * refused (a private window, a full or blocked storage), the one probe per worker finds out.
  */
+import { uploadBodyPath } from '../platform/features.ts';
+
 const PREFIX = 'cipherdrop-part-';
 
 interface SyncAccessHandle {
@@ -24,6 +28,7 @@ let root: Promise<FileSystemDirectoryHandle | null> | undefined;
 
 function opfs(): Promise<FileSystemDirectoryHandle | null> {
   root ??= (async () => {
+    if (uploadBodyPath() !== 'opfs-spool') return null;
     try {
       const dir = await navigator.storage.getDirectory();
       const probe = (await dir.getFileHandle(`${PREFIX}probe`, { create: true })) as SyncHandleFile;
@@ -72,6 +77,8 @@ const STALE_MS = 60 * 60 * 1000;
 
 /** Removes part files left behind by a crashed page; safe while another tab uploads. */
 export async function clearStaleSpool(now = Date.now()): Promise<void> {
+  // The page (not a worker) runs this: OPFS without sync handles still holds files a worker spooled.
+  if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') return;
   try {
     const dir = await navigator.storage.getDirectory();
     const entries = (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();

@@ -9,6 +9,7 @@ import { MediaPreview } from '../download/media.ts';
 import { MAX_TEXT_PREVIEW, MemorySink, type PreviewKind, previewBlobType } from '../download/preview.ts';
 import type { DownloadEngine, ShownPreview } from '../download/session.ts';
 import { BlobSink, FileSystemSink, ServiceWorkerSink, serviceWorker } from '../download/sinks.ts';
+import { downloadPath } from '../platform/features.ts';
 import type { Api } from '../transfer/api.ts';
 import { sharedPool } from './pool.ts';
 
@@ -22,8 +23,10 @@ export function browserDownloadEngine(api: Api): DownloadEngine {
     openDataObject: (link, signal) => openDataObject(link, { api, runner: sharedPool(), signal }),
     downloadTo: (data, sink, onProgress) => downloadTo(data, sink, { onProgress }),
     pickSaveFile: (name) => FileSystemSink.pick(name),
+    // Without a picked file: the service worker's stream, else ('blob', or a registration the
+    // browser refused) a Blob up to MAX_BLOB_DOWNLOAD.
     openDownloadSink: async (name, size, onCancel) => {
-      const sw = await worker;
+      const sw = downloadPath() === 'blob' ? null : await worker;
       return sw ? ServiceWorkerSink.open(sw, name, size, onCancel) : BlobSink.open(name, size);
     },
     openPreview: async (link, kind, signal, onError) => {
