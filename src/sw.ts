@@ -1,7 +1,9 @@
 /// <reference lib="webworker" />
 /**
  * The service worker relays decrypted bytes from the page to the browser; keys and decryption
- * stay in the page's workers. No imports, so it builds to one classic script at /sw.js.
+ * stay in the page's workers. It builds to one classic script at /sw.js: it may import only
+ * modules nothing else imports (platform/sw-headers.ts), which the bundler inlines — a module
+ * shared with the page would become a chunk, an `import` a classic script cannot run.
  *
  * - `/_download/<token>`: a browser download of a stream of chunks, so files of any size go to
  *   disk with flat memory in every browser.
@@ -10,7 +12,7 @@
  */
 declare const self: ServiceWorkerGlobalScope;
 
-export {};
+import { COMMON, downloadHeaders } from './platform/sw-headers.ts';
 
 const DOWNLOAD_PREFIX = '/_download/';
 const MEDIA_PREFIX = '/_media/';
@@ -46,11 +48,6 @@ function mediaType(type: string): string {
   return /^(audio|video)\/[\w.+-]+$/.test(type) ? type : 'application/octet-stream';
 }
 
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
-
 /** A stream fed by the page over `port`: one 'pull' message per chunk wanted. */
 function relay(port: MessagePort): ReadableStream<Uint8Array> {
   let delivered: (() => void) | undefined;
@@ -79,21 +76,12 @@ function relay(port: MessagePort): ReadableStream<Uint8Array> {
 }
 
 const NOT_FOUND = () => new Response('This download has expired.', { status: 404 });
-const COMMON = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox" };
 
 function download(token: string): Response {
   const relayed = downloads.get(token);
   if (!relayed) return NOT_FOUND();
   downloads.delete(token);
-  return new Response(relay(relayed.port), {
-    headers: {
-      ...COMMON,
-      'content-type': relayed.type,
-      'content-disposition': contentDisposition(relayed.name),
-      // A set's ZIP is made as it streams: its length is not known ahead (-1), so it has none.
-      ...(relayed.size >= 0 ? { 'content-length': String(relayed.size) } : {}),
-    },
-  });
+  return new Response(relay(relayed.port), { headers: downloadHeaders(relayed) });
 }
 
 /** `bytes=a-b` or `bytes=a-` (what media elements send); null means the whole file. */
