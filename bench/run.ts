@@ -6,6 +6,8 @@
  * Options: --size 1GiB  --big 4GiB (memory case; 0 skips)  --frame 512KiB  --part 16MiB
  *          --workers 2  --inflight 4  --rounds 3  --no-readme
  *          --profile: where the CPU goes instead (profile.ts), by process, thread and stage
+ *          --sets-only: only the sets cases (sets.ts), with --set-files 1000 (small files in one
+ *          set; 0 skips), --set-size 1GiB (the big set, in --set-split 8 files; 0 skips)
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -23,6 +25,8 @@ import { Browser, Page } from './cdp.ts';
 import { nodeFormatBench, saveNodeFormat } from './node-format.ts';
 import { type CaseUsage, ProcessMonitor } from './procs.ts';
 import { profileTables, runProfile, stageTable, timerTable } from './profile.ts';
+import { runSets, type SetsOptions } from './sets.ts';
+import { saveSets } from './sets-report.ts';
 import { Sink } from './sink.ts';
 import { countApiRequests, FILES as SMALL_FILES, type SmallFilesResult, smallFilesCase, smallFilesTable, writeSmallFiles } from './small-files.ts';
 import { ThreadMonitor } from './threads.ts';
@@ -56,6 +60,10 @@ const { values: opts } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** how many small files (10 KiB) the many-files case uploads (default 1000, 300 with --quick); 0 skips it */
     small: { type: 'string' },
+    'sets-only': { type: 'boolean', default: false },
+    'set-files': { type: 'string' },
+    'set-size': { type: 'string', default: '1GiB' },
+    'set-split': { type: 'string', default: '8' },
   },
 });
 const settings = { frameLength: parseSize(opts.frame), partSize: parseSize(opts.part), workers: Number(opts.workers), inFlight: Number(opts.inflight) };
@@ -135,6 +143,21 @@ async function main(): Promise<void> {
   await page.evaluate('bench.ready');
   await page.setInputFile('#file', file);
   const s = JSON.stringify(settings);
+
+  const setsOptions: SetsOptions = {
+    smallFiles: Number(opts['set-files'] ?? (opts.quick ? QUICK_SMALL_FILES : SMALL_FILES)),
+    bigSize: parseSize(opts['set-size']),
+    bigFiles: Number(opts['set-split']),
+    rounds: ROUNDS,
+  };
+  const sets = async () => {
+    const result = await runSets({ browser, monitor, sink, dir, downloads, settings, randomFile, single: { file, size: SIZE }, log }, setsOptions);
+    return saveSets(result, `Sets of ${new Date().toISOString().slice(0, 10)}: frame ${settings.frameLength / KiB} KiB, parts/ranges ${settings.partSize / MiB} MiB, ${settings.workers} workers, ${settings.inFlight} in flight; Chromium over a CDP pipe, the loopback sink.`, opts.label);
+  };
+  if (opts['sets-only']) {
+    await sets();
+    return shutdown();
+  }
 
   async function runCase(p: Page, name: string, round: number, work: () => Promise<{ bytes: number; seconds: number }>): Promise<CaseResult> {
     let heapPeak = 0;
@@ -237,8 +260,9 @@ async function main(): Promise<void> {
   }
 
   const small = await smallFiles();
+  const setsMd = await sets();
   if (opts.quick) {
-    report(results, null, null, null, small);
+    report(results, null, null, null, small, setsMd);
     return shutdown();
   }
   log('reference round against the embedded S3 (s3rver)');
@@ -273,7 +297,7 @@ async function main(): Promise<void> {
   const apiResult = await presignThroughput(refUrl);
 
   await shutdown();
-  report(results, memory, node, apiResult, small);
+  report(results, memory, node, apiResult, small, setsMd);
 }
 
 const PROFILE_LABELS = {
@@ -362,6 +386,7 @@ function report(
   node: { encryptMBps: number; decryptMBps: number } | null,
   api: { urlsPerSecond: number; p50ms: number; p99ms: number } | null,
   small: SmallFilesResult[] = [],
+  setsMd = '',
 ): void {
   const names = [...new Set(results.map((r) => r.name))];
   const rows = names.map((name) => {
@@ -433,6 +458,7 @@ function report(
     '|---|---|---|',
     ...targets.map((t) => `| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
     ...(small.length ? ['', smallFilesTable(small)] : []),
+    ...(setsMd ? ['', setsMd] : []),
   ].join('\n');
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, settings, size: SIZE, rounds: ROUNDS, results, rows, memory, node, api, targets, small }, null, 1)}\n`);

@@ -13,6 +13,7 @@ import { type UploadSource, uploadFile } from '../../src/upload/uploader.ts';
 import { WorkerPool } from '../../src/workers/pool.ts';
 import { unusedKeys } from './plain-opener.ts';
 import { plainSealer } from './plain-sealer.ts';
+import { setCases } from './set-cases.ts';
 import { PROFILE_CHANNEL, type StageReport, type Stages } from './stage-timers.ts';
 
 const fromFile = (file: File): UploadSource => ({ blob: file, name: file.name, type: file.type, lastModified: file.lastModified });
@@ -86,6 +87,9 @@ const countingSink = (): Sink & { bytes: number } => {
 
 const bench = {
   ready: serviceWorker().then((sw) => Boolean(sw)),
+
+  /** One link for many files: upload as a set, download all as one ZIP (set-cases.ts, bench/sets.ts). */
+  sets: setCases((workers) => runner(workers)),
 
   /** Starts a profiled case: stage totals are counted from here. */
   stagesStart() {
