@@ -17,6 +17,7 @@ import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/ordered-pool.ts';
 import type { DataObject, OpenDataOptions } from './data-object.ts';
+import { pumpToSink } from './pump.ts';
 
 export const DEFAULT_RANGES_IN_FLIGHT = 4;
 
@@ -109,24 +110,13 @@ export interface DownloadOptions {
  */
 export async function downloadTo(data: DataObject, sink: Sink, options: DownloadOptions = {}): Promise<void> {
   const size = data.plaintextSize;
-  try {
-    const pieces = data.pieces(options.rangeSize);
-    let done = 0;
-    options.onProgress?.(0, size);
-    await orderedPool(
-      pieces.length,
-      options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT,
-      (i) => pieces[i](),
-      async (plaintext) => {
-        await sink.write(plaintext);
-        done += plaintext.byteLength;
-        options.onProgress?.(done, size);
-      },
-      data.signal,
-    );
-    await sink.close();
-  } catch (error) {
-    await sink.abort(error).catch(() => undefined);
-    throw error;
-  }
+  await pumpToSink(
+    (write) => {
+      const pieces = data.pieces(options.rangeSize);
+      options.onProgress?.(0, size);
+      return orderedPool(pieces.length, options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT, (i) => pieces[i](), write, data.signal);
+    },
+    sink,
+    { onWritten: (_, done) => options.onProgress?.(done, size) },
+  );
 }

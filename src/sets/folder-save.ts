@@ -5,6 +5,7 @@
  * `<name>.cipherdrop-partial` and renamed only once all its frames verified — a member that fails
  * leaves no file under its real name, and stops the download naming it.
  */
+import { pumpToSink, streamChunks } from '../download/pump.ts';
 import { type ZipMember, ZipMemberError } from '../download/zip.ts';
 import { treeNamer } from '../names.ts';
 
@@ -44,19 +45,12 @@ export async function saveToFolder(root: FileSystemDirectoryHandle, members: rea
     const partial = (await dir.getFileHandle(`${name}${PARTIAL}`, { create: true })) as MovableHandle;
     const writable = await partial.createWritable();
     try {
-      const reader = (await member.open()).getReader();
-      let seen = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await writable.write(value as Uint8Array<ArrayBuffer>);
-        seen += value.byteLength;
-        onBytes?.(value.byteLength);
-      }
-      if (seen !== member.size) throw new RangeError(`ended after ${seen} of its ${member.size} bytes`);
-      await writable.close();
+      await pumpToSink(
+        streamChunks(() => member.open()),
+        writable,
+        { onWritten: onBytes, expectedBytes: member.size },
+      );
     } catch (error) {
-      await writable.abort().catch(() => undefined);
       await dir.removeEntry(`${name}${PARTIAL}`).catch(() => undefined);
       throw new ZipMemberError(segments.join('/'), error);
     }

@@ -8,6 +8,7 @@
 import { FormatError } from '../crypto/errors.ts';
 import type { DataObject } from '../download/data-object.ts';
 import type { Sink } from '../download/downloader.ts';
+import { pumpToSink, streamChunks } from '../download/pump.ts';
 import { type FrameRun, frameRun, type MessageLayout } from '../layout.ts';
 
 const MiB = 1024 * 1024;
@@ -97,19 +98,9 @@ export function memberStream(reader: BlobReader, start: number, end: number, ahe
 
 /** Writes one member into `sink`; aborts the sink on any failure. */
 export async function downloadMember(blob: BlobReader, start: number, end: number, sink: Sink, onProgress?: (done: number) => void): Promise<void> {
-  let done = 0;
-  try {
-    const reader = memberStream(blob, start, end).getReader();
-    for (;;) {
-      const { done: finished, value } = await reader.read();
-      if (finished) break;
-      await sink.write(value);
-      done += value.byteLength;
-      onProgress?.(done);
-    }
-    await sink.close();
-  } catch (error) {
-    await sink.abort(error).catch(() => undefined);
-    throw error;
-  }
+  await pumpToSink(
+    streamChunks(() => memberStream(blob, start, end)),
+    sink,
+    { onWritten: (_, done) => onProgress?.(done) },
+  );
 }

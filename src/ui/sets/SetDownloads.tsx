@@ -5,6 +5,7 @@
  */
 import { useRef, useState } from 'react';
 import type { Sink } from '../../download/downloader.ts';
+import { pumpToSink, streamChunks } from '../../download/pump.ts';
 import type { DownloadEngine } from '../../download/session.ts';
 import { zipStream } from '../../download/zip.ts';
 import { safeFileName } from '../../names.ts';
@@ -18,27 +19,6 @@ import { describeError, formatBytes } from '../messages.ts';
 import { sharedPool } from '../pool.ts';
 
 type Run = { state: 'idle' } | { state: 'running'; done: number; total: number } | { state: 'done'; what: string } | { state: 'failed'; message: string };
-
-async function pipeTo(stream: ReadableStream<Uint8Array>, sink: Sink, signal: AbortSignal, onBytes: (n: number) => void): Promise<void> {
-  const reader = stream.getReader();
-  const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
-  signal.addEventListener('abort', stop, { once: true });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      signal.throwIfAborted();
-      await sink.write(value as Uint8Array<ArrayBuffer>);
-      onBytes(value.byteLength);
-    }
-    await sink.close();
-  } catch (error) {
-    await sink.abort(error).catch(() => undefined);
-    throw error;
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
-}
 
 /** The ZIP is named after the one folder that holds everything, if there is one. */
 function archiveName(set: OpenedSet): string {
@@ -77,7 +57,7 @@ export function SetDownloads({ set, selected }: { set: OpenedSet; selected: numb
       }
       const picked = (await picking) as Sink | null;
       const sink = picked ?? (await engine.openDownloadSink(name, -1, () => controller.abort()));
-      await pipeTo(zipStream(members), sink, controller.signal, onBytes);
+      await pumpToSink(streamChunks(zipStream(members)), sink, { signal: controller.signal, onWritten: onBytes });
       setRun({ state: 'done', what: 'Saved as one ZIP, every file verified.' });
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError' && !controller.signal.aborted) return setRun({ state: 'idle' });
