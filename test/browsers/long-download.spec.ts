@@ -46,6 +46,10 @@ test('a service-worker download that takes over 90 s arrives byte-exact', async 
 
 test('a download cut mid-way (the page left) never leaves a complete-looking file', async ({ engine, browserEngine, uploadPage, newTab, stack }) => {
   test.skip(!browserEngine.downloads, 'Chromium (Playwright) reports a failed download itself: test/e2e/save.spec.ts');
+  // WebKitGTK writes into the final name and keeps what it had whatever the page does: with the
+  // page's pagehide abort removed this test passed there all the same (2026-12-02), so it could
+  // not fail. What WebKitGTK leaves is stated in the README instead.
+  test.skip(engine === 'webkit', 'WebKitGTK leaves a short file under the final name whatever the page does: nothing here can fail');
   const downloads = browserEngine.downloads as string;
   const size = 16 * MiB + 4 * MiB + 5;
   const name = `cut-${Date.now()}.bin`;
@@ -77,9 +81,10 @@ test('a download cut mid-way (the page left) never leaves a complete-looking fil
       .map((n) => ({ n, bytes: statSync(path.join(downloads, n)).size }));
     test.info().annotations.push({ type: 'left behind', description: JSON.stringify(left) });
     expect(left.every(({ bytes }) => bytes < size)).toBe(true);
-    // Firefox keeps its temporary file beside a cut download: nothing looks finished. WebKitGTK
-    // writes into the final name and leaves what it had (README, browser table).
-    if (engine === 'firefox') expect(finishedFiles(downloads, before)).toEqual([]);
+    // Firefox keeps its temporary file beside a cut download: nothing looks finished. Without the
+    // page's pagehide abort Firefox stopped the idle service worker and finished the short file
+    // under its final name (checked 2026-12-02: this line failed).
+    expect(finishedFiles(downloads, before)).toEqual([]);
   } finally {
     stack.s3Proxy.setFaults(null);
   }
