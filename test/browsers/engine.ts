@@ -19,9 +19,10 @@ export interface Tab {
    * Runs `action` and resolves with the path of the complete file the browser saved because of it,
    * or rejects when the browser reports the download failed (or nothing arrives in `timeoutMs`).
    * `bytes`: the size a complete file has — WebKitGTK writes straight into the final name and
-   * reports nothing, so there only a file of that size counts as finished.
+   * reports nothing, so there only a file of that size counts as finished. Unknown for a ZIP made
+   * as it streams: there a file counts once its size holds still (check it whole afterwards).
    */
-  download(action: () => Promise<void>, timeoutMs: number, bytes: number): Promise<{ path: string; name: string }>;
+  download(action: () => Promise<void>, timeoutMs: number, bytes: number | undefined): Promise<{ path: string; name: string }>;
   close(): Promise<void>;
 }
 

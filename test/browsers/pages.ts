@@ -91,6 +91,12 @@ export class UploadPage extends PageObject {
     await this.tab.setInputFiles(await this.dom<string>('(q) => q.mark("Choose files")'), files);
   }
 
+  /** Picks a whole folder (the `webkitdirectory` input): the driver is given the folder's path. */
+  async chooseFolder(dir: string): Promise<void> {
+    await this.until('the folder picker to be enabled', `(q) => { const i = q.get('file', 'Choose a folder'); return i && !i.disabled; }`);
+    await this.tab.setInputFiles(await this.dom<string>('(q) => q.mark("Choose a folder")'), [dir]);
+  }
+
   control(action: 'Pause' | 'Resume' | 'Cancel' | 'Retry', path: string): Promise<void> {
     return this.click('button', `${action} ${path}`);
   }
@@ -192,5 +198,39 @@ export class DownloadPage extends PageObject {
 
   alert(): Promise<string | null> {
     return this.dom(`(q) => q.text(q.get('alert'))`);
+  }
+
+  /**
+   * What this page's service worker answers for a download of `size` bytes, asked the way the
+   * download sink asks it (src/download/sinks.ts: register a relay, then request /_download/<token>)
+   * but fetched by the page, so the answer's headers can be read: a browser download's own
+   * response headers are out of reach of WebDriver. The relay hands over `size` zero bytes.
+   */
+  serviceWorkerDownload(size: number): Promise<{ contentLength: string | null; bytes: number; status: number }> {
+    return this.tab.evaluate(`(async () => {
+      const size = ${JSON.stringify(size)};
+      if (!navigator.serviceWorker.controller)
+        await new Promise((resolve, reject) => {
+          navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
+          setTimeout(() => reject(new Error('no service worker controls the page')), 10000);
+        });
+      const channel = new MessageChannel();
+      const token = 'spec-' + Math.random().toString(36).slice(2);
+      await new Promise((resolve) => {
+        channel.port1.onmessage = ({ data }) => data.type === 'registered' && resolve();
+        navigator.serviceWorker.controller.postMessage({ type: 'download', token, name: 'check.bin', size }, [channel.port2]);
+      });
+      let sent = false;
+      channel.port1.onmessage = ({ data }) => {
+        if (data.type !== 'pull') return;
+        if (sent) return channel.port1.postMessage({ type: 'end' });
+        sent = true;
+        const chunk = new ArrayBuffer(size);
+        channel.port1.postMessage({ type: 'chunk', chunk }, [chunk]);
+      };
+      const response = await fetch('/_download/' + token);
+      const body = await response.arrayBuffer();
+      return { contentLength: response.headers.get('content-length'), bytes: body.byteLength, status: response.status };
+    })()`);
   }
 }

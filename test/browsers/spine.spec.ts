@@ -44,6 +44,9 @@ test('a file of several parts round-trips, and only ciphertext leaves the browse
   expect(saved.name).toBe(name);
   expect(await sha256File(saved.path)).toBe(sha);
   await viewer.expectText('status', undefined, 'Downloaded and verified.');
+  // The service worker's download answer carries Content-Length = the plaintext size: iOS Safari
+  // truncates a service-worker download without it (StreamSaver.js issue 373).
+  expect(await viewer.serviceWorkerDownload(size)).toEqual({ contentLength: String(size), bytes: size, status: 200 });
 
   const keyBytes = Buffer.from(secret, 'base64url');
   const forbidden = [
