@@ -4,9 +4,10 @@
  * queue (its files and parts in flight), then the manifest sealed and the set completed — and the
  * recipient's "Download all as ZIP": the set link opened, the manifest decrypted, every member read
  * from its blob's verified frames into zip.js's stream, written to a sink that counts or to disk
- * through the service worker, as SetDownloads does.
+ * through the service worker, as SetDownloads does (pump.ts).
  */
 import type { Sink } from '../../src/download/downloader.ts';
+import { pumpToSink, streamChunks } from '../../src/download/pump.ts';
 import { ServiceWorkerSink, serviceWorker } from '../../src/download/sinks.ts';
 import { zipStream } from '../../src/download/zip.ts';
 import { fetchSet, parseSetLink, unlockSet } from '../../src/sets/open-set.ts';
@@ -91,20 +92,8 @@ export function setCases(pool: (workers: number) => WorkerPool) {
       if (save && !sw) throw new Error('no service worker: cannot save to disk');
       const counting = countingSink();
       const sink: Sink = sw ? await ServiceWorkerSink.open(sw, `cipherdrop-${id}.zip`, -1, () => undefined) : counting;
-      let zipBytes = 0;
-      const reader = zipStream(members).getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          await sink.write(value as Uint8Array<ArrayBuffer>);
-          zipBytes += value.byteLength;
-        }
-        await sink.close();
-      } catch (error) {
-        await sink.abort(error);
-        throw error;
-      }
+      // The page's one write path (SetDownloads): chunks in order, the sink closed only when all is in.
+      const zipBytes = await pumpToSink(streamChunks(zipStream(members)), sink);
       const files = members.filter((m) => !m.dir).length;
       return { ms: performance.now() - t, bytes: members.reduce((n, m) => n + m.size, 0), zipBytes, files };
     },
