@@ -74,6 +74,24 @@ export class LinkError extends Error {
   }
 }
 
+/**
+ * An unfinished set (docs/SETS.md, "Resuming") cannot go on with the files picked again: one of
+ * its files is not there, or is not the file planned (size or modified time differ), or what was
+ * saved of it is damaged. `paths` names the files concerned.
+ */
+export type SetResumeErrorCode = 'SetFileMissing' | 'SetFileChanged' | 'SetDamaged';
+
+export class SetResumeError extends Error {
+  constructor(
+    readonly code: SetResumeErrorCode,
+    message: string,
+    readonly paths: readonly string[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 export const isAbort = (error: unknown): boolean =>
   (error instanceof TransferError && error.code === 'Aborted') || (error instanceof DOMException && error.name === 'AbortError');
 

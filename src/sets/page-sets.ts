@@ -3,16 +3,22 @@
  * files packed into blobs (upload-set.ts) that go through the page's one upload queue (so they
  * share its limits, pause, resume, retry and cancel), and once every blob is done its manifest is
  * sealed and the set completed: then it has its link. Files can be added to a set until it starts
- * finishing. No React here: the page subscribes and renders snapshots.
+ * finishing. Its plan is saved (set-resume.ts) as it goes, so after a reload it comes back as an
+ * unfinished set that asks for its files again and goes on where it stopped, under the same link.
+ * No React here: the page subscribes and renders snapshots.
  */
 
 import type { BlobPlan } from '../crypto/set-plan.ts';
 import type { Api } from '../transfer/api.ts';
-import type { QueueEntry, UploadQueue } from '../upload/queue.ts';
-import type { UploadResult } from '../upload/uploader.ts';
+import type { UploadQueue } from '../upload/queue.ts';
+import { discardUpload } from '../upload/queue-saved.ts';
+import type { ResumeStore, SetResumeStore } from '../upload/resume-store.ts';
+import { bytesDone, type UploadRecord } from '../upload/uploader.ts';
+import { type BlobResult, blobOf, matchMembers, type PickedFile, resumable, type SavedSet, savedOf, startedOf } from './set-resume.ts';
 import { buildManifest, finishSet, planSet, type SetMember, type StartedSet, startSet } from './upload-set.ts';
 
-export type SetPhase = 'starting' | 'uploading' | 'finishing' | 'done' | 'failed' | 'cancelled';
+/** `unfinished`: restored after a reload, waiting for its files to be picked again. */
+export type SetPhase = 'unfinished' | 'starting' | 'uploading' | 'finishing' | 'done' | 'failed' | 'cancelled';
 
 /** A set as the page shows it. */
 export interface SetView {
@@ -23,8 +29,12 @@ export interface SetView {
   bytes: number;
   phase: SetPhase;
   password: boolean;
+  /** picked as a folder (an unfinished set asks for a folder again) */
+  folder: boolean;
   /** the queue entries of its blobs */
   blobKeys: number[];
+  /** bytes not in its queue entries: blobs completed in an earlier visit, and while unfinished, parts saved */
+  doneBefore: number;
   /** when done: the link's path and fragment, its expiry, and the owner token that deletes it */
   linkPath?: string;
   expiresAt?: number | null;
@@ -33,14 +43,30 @@ export interface SetView {
   error?: string;
 }
 
-type SetQueue = Pick<UploadQueue, 'add' | 'subscribe' | 'getSnapshot' | 'pause' | 'resume' | 'retry' | 'cancel'>;
+type SetQueue = Pick<UploadQueue, 'add' | 'resumeBlob' | 'subscribe' | 'getSnapshot' | 'pause' | 'resume' | 'retry' | 'cancel'>;
+
+/** A blob of a set: its queue key (0 while it has no entry), its source name, members, and result once complete. */
+interface PageBlob {
+  key: number;
+  name: string;
+  members: SetMember[];
+  result?: BlobResult;
+  /** an earlier visit's unfinished upload of it, until its files are picked again */
+  record?: UploadRecord;
+}
 
 interface PageSet extends SetView {
   members: SetMember[];
   dirs: string[];
   started: Promise<StartedSet>;
-  /** per blob, in plan order: its queue key, and its result once done */
-  blobs: { key: number; members: SetMember[]; result?: UploadResult }[];
+  /** per blob, in plan order */
+  blobs: PageBlob[];
+  /** restored after a reload: the plan, until its files are picked again */
+  saved?: SavedSet;
+  /** the set's id on the server once known (SetView's `id` is shown only when done) */
+  serverId?: string;
+  /** saves of its plan happen in order */
+  saving: Promise<void>;
 }
 
 export interface SetOptions {
@@ -58,6 +84,8 @@ export class PageSets {
     private readonly queue: SetQueue,
     private readonly api: () => Api,
     private readonly describe: (error: unknown) => string,
+    /** where unfinished sets and their blobs' records are kept (none: nothing outlives the page) */
+    private readonly store?: ResumeStore & SetResumeStore,
   ) {
     queue.subscribe(() => this.queueChanged());
   }
@@ -70,36 +98,45 @@ export class PageSets {
   getSnapshot = (): SetView[] => this.snapshot;
 
   /** One link for these files (and empty folders). */
-  start(files: { file: File; path: string }[], dirs: string[], options: SetOptions, label: string): void {
+  start(files: PickedFile[], dirs: string[], options: SetOptions, label: string, folder = true): void {
     const members = files.map(toMember);
     const set: PageSet = {
       key: this.nextKey++,
       label,
+      folder,
       files: members.length,
       bytes: members.reduce((n, m) => n + m.blob.size, 0),
       phase: 'starting',
       password: Boolean(options.password),
       blobKeys: [],
+      doneBefore: 0,
       members: [],
       dirs,
       blobs: [],
       started: startSet(this.api(), options),
+      saving: Promise.resolve(),
     };
-    set.started.catch((error) => this.fail(set, error));
+    set.started.then(
+      (started) => {
+        set.serverId = started.id;
+      },
+      (error) => this.fail(set, error),
+    );
     this.sets.push(set);
     void this.addTo(set.key, files);
     this.changed();
   }
 
   /** Adds files to a set that has not begun finishing. */
-  async addTo(key: number, files: { file: File; path: string }[]): Promise<void> {
+  async addTo(key: number, files: PickedFile[]): Promise<void> {
     const set = this.find(key);
-    if (!set || set.phase === 'finishing' || set.phase === 'done' || set.phase === 'cancelled') return;
+    if (!set || set.phase === 'unfinished' || set.phase === 'finishing' || set.phase === 'done' || set.phase === 'cancelled') return;
     const members = files.map(toMember);
     const started = await set.started.catch(() => null);
     if (!started) return;
-    const { plan, sources } = planSet(members);
-    const blobs = plan.blobs.map((b) => ({ key: 0, members: b.files.map((f) => members[f]) }));
+    // Names go on from the set's blobs so far: a saved upload record finds its blob by name.
+    const { plan, sources } = planSet(members, set.blobs.length);
+    const blobs: PageBlob[] = plan.blobs.map((b, i) => ({ key: 0, name: sources[i].name, members: b.files.map((f) => members[f]) }));
     const keys = await this.queue.add(
       sources.map((s) => ({ file: new File([s.blob], s.name, { type: s.type, lastModified: s.lastModified }), path: `${set.label} · ${s.name}` })),
       { set: started.target },
@@ -113,6 +150,108 @@ export class PageSets {
     set.bytes = set.members.reduce((n, m) => n + m.blob.size, 0);
     set.blobKeys = set.blobs.map((b) => b.key);
     if (set.phase === 'starting' || set.phase === 'failed') set.phase = 'uploading';
+    this.persist(set);
+    this.changed();
+    this.queueChanged();
+  }
+
+  /**
+   * Unfinished sets from earlier visits, as sets waiting for their files (once). Those that can no
+   * longer be completed are deleted on the server and forgotten, and so are saved blob uploads of
+   * no set kept.
+   */
+  restore(): Promise<void> {
+    this.restoring ??= this.restoreSaved().catch(() => undefined);
+    return this.restoring;
+  }
+
+  private restoring: Promise<void> | null = null;
+
+  private async restoreSaved(): Promise<void> {
+    const { store } = this;
+    if (!store) return;
+    const records = (await store.list()).map((s) => s.record).filter((r) => r.setId);
+    for (const saved of await store.listSets()) {
+      if (this.sets.some((s) => s.serverId === saved.id)) continue;
+      if (!resumable(saved)) {
+        await this.api()
+          .deleteSet(saved.id, saved.ownerToken)
+          .catch(() => undefined);
+        await store.removeSet(saved.id).catch(() => undefined);
+        continue;
+      }
+      const mine = records.filter((r) => r.setId === saved.id);
+      const blobs: PageBlob[] = saved.blobs.map((b) => ({
+        key: 0,
+        name: b.name,
+        members: [],
+        result: b.result,
+        record: b.result ? undefined : mine.findLast((r) => r.source.name === b.name),
+      }));
+      const sizes = saved.blobs.map((b) => b.members.reduce((n, i) => n + saved.members[i].size, 0));
+      this.sets.push({
+        key: this.nextKey++,
+        label: saved.label,
+        folder: saved.folder,
+        files: saved.members.length,
+        bytes: sizes.reduce((n, size) => n + size, 0),
+        phase: 'unfinished',
+        password: saved.password,
+        blobKeys: [],
+        doneBefore: blobs.reduce((n, b, i) => n + (b.result ? sizes[i] : b.record ? bytesDone(b.record) : 0), 0),
+        members: [],
+        dirs: saved.dirs,
+        blobs,
+        started: new Promise<StartedSet>(() => undefined),
+        saved,
+        serverId: saved.id,
+        saving: Promise.resolve(),
+      });
+    }
+    // Blob uploads of a set not kept (and not of this visit), or not in its plan: given up.
+    const used = new Set(this.sets.flatMap((s) => s.blobs.map((b) => b.record?.id)));
+    const live = new Set(this.sets.filter((s) => !s.saved).map((s) => s.serverId));
+    for (const record of records) {
+      if (used.has(record.id) || live.has(record.setId)) continue;
+      await discardUpload(this.api(), store, record);
+    }
+    this.changed();
+  }
+
+  /**
+   * An unfinished set's files, picked again: each must be the file planned (set-resume.ts), else
+   * nothing starts and the row says which file is missing or changed. Then every blob goes on —
+   * one under way from its saved record, one never started as new — under the same set and link.
+   */
+  async resumeWith(key: number, picked: PickedFile[]): Promise<void> {
+    const set = this.find(key);
+    const saved = set?.saved;
+    if (!set || !saved || set.phase !== 'unfinished') return;
+    let started: StartedSet;
+    let files: File[];
+    try {
+      files = matchMembers(saved.members, picked);
+      started = startedOf(saved);
+    } catch (error) {
+      set.error = this.describe(error);
+      return this.changed();
+    }
+    const members = saved.members.map((m, i): SetMember => ({ blob: files[i], path: m.path, type: m.type, modified: m.modified }));
+    Object.assign(set, { saved: undefined, error: undefined, phase: 'starting', members, started: Promise.resolve(started) });
+    this.changed();
+    const options = { set: started.target };
+    for (const [i, b] of set.blobs.entries()) {
+      b.members = saved.blobs[i].members.map((m) => members[m]);
+      if (b.result) continue;
+      const file = new File([blobOf(saved.blobs[i], files)], b.name, { type: 'application/octet-stream', lastModified: 0 });
+      const path = `${set.label} · ${b.name}`;
+      const record = b.record;
+      b.record = undefined;
+      b.key = record ? await this.queue.resumeBlob(record, file, path, options) : (await this.queue.add([{ file, path }], options))[0];
+    }
+    set.blobKeys = set.blobs.filter((b) => b.key).map((b) => b.key);
+    set.doneBefore = set.blobs.reduce((n, b) => n + (b.result ? b.members.reduce((m, x) => m + x.blob.size, 0) : 0), 0);
+    set.phase = 'uploading';
     this.changed();
     this.queueChanged();
   }
@@ -139,14 +278,18 @@ export class PageSets {
   async cancel(key: number): Promise<void> {
     const set = this.find(key);
     if (!set || set.phase === 'done' || set.phase === 'cancelled') return;
+    const { saved } = set;
     set.phase = 'cancelled';
     this.changed();
     await Promise.all(set.blobKeys.map((k) => this.queue.cancel(k)));
-    const started = await set.started.catch(() => null);
-    if (started)
+    for (const b of set.blobs) if (b.record && this.store) await discardUpload(this.api(), this.store, b.record);
+    const owner = saved ?? (await set.started.catch(() => null));
+    if (owner)
       await this.api()
-        .deleteSet(started.id, started.ownerToken)
+        .deleteSet(owner.id, owner.ownerToken)
         .catch(() => undefined);
+    this.persist(set);
+    await set.saving;
   }
 
   /** Deletes a finished set early, with its owner token. */
@@ -172,33 +315,39 @@ export class PageSets {
     const entries = new Map(this.queue.getSnapshot().map((e) => [e.key, e]));
     for (const set of this.sets) {
       if (set.phase !== 'uploading' || set.blobs.length === 0) continue;
-      const states = set.blobs.map((b) => entries.get(b.key)?.state);
-      const failed = states.find((s) => s?.state === 'failed');
+      let completed = false;
+      for (const b of set.blobs) {
+        const s = entries.get(b.key)?.state;
+        if (b.result || s?.state !== 'done') continue;
+        b.result = { id: s.result.id, messageId: s.result.messageId };
+        completed = true;
+      }
+      // A blob complete is saved with its result: after a reload it is not uploaded again.
+      if (completed) this.persist(set);
+      const failed = set.blobs.map((b) => entries.get(b.key)?.state).find((s) => s?.state === 'failed');
       if (failed && failed.state === 'failed') {
         set.phase = 'failed';
         set.error = failed.message;
         this.changed();
         continue;
       }
-      if (states.every((s) => s?.state === 'done')) void this.finish(set, entries);
+      if (set.blobs.every((b) => b.result)) void this.finish(set);
     }
   }
 
-  private async finish(set: PageSet, entries: Map<number, QueueEntry>): Promise<void> {
+  private async finish(set: PageSet): Promise<void> {
     set.phase = 'finishing';
     this.changed();
     try {
       const started = await set.started;
-      for (const b of set.blobs) {
-        const s = entries.get(b.key)?.state;
-        if (s?.state === 'done') b.result = s.result;
-      }
       // The blobs as they were uploaded (files added later were packed on their own).
       const members = set.blobs.flatMap((b) => b.members);
       const plan = planOf(set.blobs.map((b) => b.members));
-      const results = set.blobs.map((b) => b.result as UploadResult);
+      const results = set.blobs.map((b) => b.result as BlobResult);
       const done = await finishSet(this.api(), started, buildManifest(members, set.dirs, plan, results));
       Object.assign(set, { phase: 'done', linkPath: done.linkPath, expiresAt: done.expiresAt, id: started.id, ownerToken: started.ownerToken });
+      this.persist(set);
+      await set.saving;
       started.target.secret.fill(0);
       this.changed();
     } catch (error) {
@@ -206,21 +355,41 @@ export class PageSets {
     }
   }
 
+  /** Saves the set's plan (in order), or forgets it once it is done or cancelled. */
+  private persist(set: PageSet): void {
+    const { store } = this;
+    if (!store) return;
+    set.saving = set.saving
+      .then(async () => {
+        if (set.phase === 'done' || set.phase === 'cancelled') {
+          if (set.serverId) await store.removeSet(set.serverId);
+          return;
+        }
+        const started = await set.started;
+        await store.putSet(savedOf(set, started));
+      })
+      .catch(() => undefined);
+  }
+
   private changed(): void {
-    this.snapshot = this.sets.map(({ key, label, files, bytes, phase, password, blobKeys, linkPath, expiresAt, id, ownerToken, error }) => ({
-      key,
-      label,
-      files,
-      bytes,
-      phase,
-      password,
-      blobKeys,
-      linkPath,
-      expiresAt,
-      id,
-      ownerToken,
-      error,
-    }));
+    this.snapshot = this.sets.map(
+      ({ key, label, folder, files, bytes, phase, password, blobKeys, doneBefore, linkPath, expiresAt, id, ownerToken, error }) => ({
+        key,
+        label,
+        folder,
+        files,
+        bytes,
+        phase,
+        password,
+        blobKeys,
+        doneBefore,
+        linkPath,
+        expiresAt,
+        id,
+        ownerToken,
+        error,
+      }),
+    );
     for (const listener of this.listeners) listener();
   }
 }
@@ -240,4 +409,4 @@ function planOf(blobs: SetMember[][]): BlobPlan {
   return plan;
 }
 
-const toMember = ({ file, path }: { file: File; path: string }): SetMember => ({ blob: file, path, type: file.type, modified: file.lastModified });
+const toMember = ({ file, path }: PickedFile): SetMember => ({ blob: file, path, type: file.type, modified: file.lastModified });

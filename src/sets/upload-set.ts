@@ -5,9 +5,10 @@
  * blob's message id, PUTs it and completes the set. `uploadSet` runs all of it for the CLI; the
  * page drives the same steps through its queue (set-controller.ts).
  */
-import type { Keyring } from '../crypto/keyring.ts';
+import { importWrappingKey } from '../crypto/cipher.ts';
+import { aesKeyring } from '../crypto/keyring.ts';
 import { encodeLinkSecret, newLinkSecret } from '../crypto/objects.ts';
-import { linkKey, newPasswordParams } from '../crypto/password.ts';
+import { keyNameFor, newPasswordParams, passwordWrappingKeyBytes } from '../crypto/password.ts';
 import { blobContext, type ManifestEntry, type SetManifest, sealManifest } from '../crypto/set-manifest.ts';
 import { type BlobPlan, planBlobs } from '../crypto/set-plan.ts';
 import { TransferError } from '../errors.ts';
@@ -31,6 +32,10 @@ export interface StartedSet {
   id: string;
   ownerToken: string;
   expiresAt: number | null;
+  resumableUntil: number;
+  /** the keyring's wrapping key and key name, kept by the page to resume the set after a reload (set-resume.ts) */
+  wrappingKey: CryptoKey;
+  keyName: string;
   /** what each blob upload is sealed and created with */
   target: SetTarget;
 }
@@ -44,22 +49,30 @@ export interface SetOptions {
 export async function startSet(api: Pick<Api, 'createSet'>, options: SetOptions = {}): Promise<StartedSet> {
   const secret = newLinkSecret();
   const params = options.password === undefined ? null : newPasswordParams();
-  const keyring: Keyring = await linkKey(secret, options.password, params);
+  // linkKey's keyring, built here so its (non-extractable) wrapping key can be kept for a resume.
+  const raw = params && options.password !== undefined ? await passwordWrappingKeyBytes(secret, options.password, params) : secret;
+  const wrappingKey = await importWrappingKey(raw);
+  if (raw !== secret) raw.fill(0);
+  const keyName = keyNameFor(params);
+  const keyring = aesKeyring(wrappingKey, keyName);
   const created = await api.createSet({ expiresInSeconds: options.expiresInSeconds }, options.signal);
   return {
     id: created.id,
     ownerToken: created.ownerToken,
     expiresAt: created.expiresAt,
+    resumableUntil: created.resumableUntil,
+    wrappingKey,
+    keyName,
     target: { id: created.id, ticket: created.ticket, secret, keyring, password: params !== null, context: (blobId) => blobContext(created.id, blobId) },
   };
 }
 
 /** The blobs to upload, each an UploadSource: a big file alone, small ones packed (a Blob of Blobs copies nothing). */
-export function planSet(members: readonly SetMember[]): { plan: BlobPlan; sources: UploadSource[] } {
+export function planSet(members: readonly SetMember[], first = 0): { plan: BlobPlan; sources: UploadSource[] } {
   const plan = planBlobs(members.map((m) => ({ size: m.blob.size })));
   const sources = plan.blobs.map((b, i) => ({
     blob: b.files.length === 1 ? members[b.files[0]].blob : new Blob(b.files.map((f) => members[f].blob)),
-    name: `blob-${i + 1}`,
+    name: `blob-${first + i + 1}`,
     type: 'application/octet-stream',
     lastModified: 0,
   }));
@@ -67,7 +80,12 @@ export function planSet(members: readonly SetMember[]): { plan: BlobPlan; source
 }
 
 /** The manifest: every blob (by its upload id and message id) and every entry (its place in a blob). */
-export function buildManifest(members: readonly SetMember[], dirs: readonly string[], plan: BlobPlan, results: readonly UploadResult[]): SetManifest {
+export function buildManifest(
+  members: readonly SetMember[],
+  dirs: readonly string[],
+  plan: BlobPlan,
+  results: readonly Pick<UploadResult, 'id' | 'messageId'>[],
+): SetManifest {
   if (results.length !== plan.blobs.length) throw new Error('every blob must be uploaded before the manifest is made');
   const entries: ManifestEntry[] = members.map((m, i) => ({
     path: m.path,

@@ -1,11 +1,15 @@
-/** A set in the upload list (docs/SETS.md): many files, one link — progress over its blobs, its controls, and its link when done. */
+/**
+ * A set in the upload list (docs/SETS.md): many files, one link — progress over its blobs, its
+ * controls, and its link when done. A set restored after a reload asks for its folder (or files)
+ * again and says which file, if any, is missing or changed.
+ */
 import { memo, useRef, useState } from 'react';
 import type { PageSets, SetView } from '../sets/page-sets.ts';
 import { doneBytes, percentOf } from '../upload/page-controller.ts';
 import type { QueueEntry } from '../upload/queue.ts';
-import { describeError, formatBytes, formatExpiry } from './messages.ts';
-import { fromInput } from './pick.ts';
-import { ShareLink } from './UploadRow.tsx';
+import { describeError, formatBytes } from './messages.ts';
+import { directoryPicker, fromInput, type Picked, pickDirectory } from './pick.ts';
+import { Finished } from './UploadRow.tsx';
 
 interface SetRowProps {
   set: SetView;
@@ -16,6 +20,8 @@ interface SetRowProps {
 
 function statusOf(set: SetView, percent: number, paused: boolean): string {
   switch (set.phase) {
+    case 'unfinished':
+      return `Unfinished at ${percent}%: choose ${set.folder ? 'this folder' : 'the same files'} again to continue`;
     case 'starting':
       return 'Preparing';
     case 'uploading':
@@ -31,15 +37,47 @@ function statusOf(set: SetView, percent: number, paused: boolean): string {
   }
 }
 
+/** The hidden input behind a button: files, or a folder (`webkitdirectory`). */
+function HiddenPicker({ input, folder, onPick }: { input: React.RefObject<HTMLInputElement | null>; folder: boolean; onPick: (files: Picked[]) => void }) {
+  return (
+    <input
+      ref={input}
+      className="visually-hidden"
+      type="file"
+      multiple
+      // React has no typed prop for it; every current browser supports the attribute.
+      {...(folder ? { webkitdirectory: '' } : {})}
+      tabIndex={-1}
+      aria-hidden="true"
+      onChange={(e) => {
+        onPick(fromInput(e.currentTarget.files));
+        e.currentTarget.value = '';
+      }}
+    />
+  );
+}
+
 export const SetRow = memo(function SetRow({ set, blobs, sets }: SetRowProps) {
   const [deleted, setDeleted] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [pickError, setPickError] = useState<string | null>(null);
   const more = useRef<HTMLInputElement>(null);
-  const done = blobs.reduce((n, b) => n + doneBytes(b.state, b.size), 0);
+  const again = useRef<HTMLInputElement>(null);
+  const done = set.doneBefore + blobs.reduce((n, b) => n + doneBytes(b.state, b.size), 0);
   const percent = set.phase === 'done' ? 100 : percentOf(done, set.bytes);
   const paused = blobs.length > 0 && blobs.every((b) => b.state.state === 'paused' || b.state.state === 'done');
   const running = set.phase === 'uploading';
+  const unfinished = set.phase === 'unfinished';
   const label = set.label;
+  const chooseAgain = () => {
+    setPickError(null);
+    const picker = set.folder ? directoryPicker() : null;
+    if (!picker) return again.current?.click();
+    pickDirectory(picker).then(
+      (tree) => tree && sets.resumeWith(set.key, tree.files),
+      (e: unknown) => setPickError(describeError(e)),
+    );
+  };
+  const error = unfinished ? (set.error ?? pickError) : null;
   return (
     <li className={`row set ${set.phase}`}>
       <div className="row-head">
@@ -56,6 +94,14 @@ export const SetRow = memo(function SetRow({ set, blobs, sets }: SetRowProps) {
           </span>
         </span>
         <span className="controls">
+          {unfinished && (
+            <>
+              <button type="button" className="secondary" aria-label={`Choose ${label} again`} onClick={chooseAgain}>
+                {set.folder ? 'Choose folder…' : 'Choose files…'}
+              </button>
+              <HiddenPicker input={again} folder={set.folder} onPick={(files) => void sets.resumeWith(set.key, files)} />
+            </>
+          )}
           {running && !paused && (
             <button type="button" className="secondary" aria-label={`Pause ${label}`} onClick={() => sets.pause(set.key)}>
               Pause
@@ -71,18 +117,7 @@ export const SetRow = memo(function SetRow({ set, blobs, sets }: SetRowProps) {
               <button type="button" className="secondary" aria-label={`Add files to ${label}`} onClick={() => more.current?.click()}>
                 Add files
               </button>
-              <input
-                ref={more}
-                className="visually-hidden"
-                type="file"
-                multiple
-                tabIndex={-1}
-                aria-hidden="true"
-                onChange={(e) => {
-                  void sets.addTo(set.key, fromInput(e.currentTarget.files));
-                  e.currentTarget.value = '';
-                }}
-              />
+              <HiddenPicker input={more} folder={false} onPick={(files) => void sets.addTo(set.key, files)} />
             </>
           )}
           {set.phase === 'failed' && (
@@ -90,41 +125,27 @@ export const SetRow = memo(function SetRow({ set, blobs, sets }: SetRowProps) {
               Retry
             </button>
           )}
-          {(running || set.phase === 'starting' || set.phase === 'failed') && (
+          {(running || unfinished || set.phase === 'starting' || set.phase === 'failed') && (
             <button type="button" className="secondary" aria-label={`Cancel ${label}`} onClick={() => void sets.cancel(set.key)}>
-              Cancel
+              {unfinished ? 'Discard' : 'Cancel'}
             </button>
           )}
         </span>
       </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {set.phase === 'done' && set.linkPath && !deleted && (
-        <>
-          <ShareLink name={label} link={`${location.origin}${set.linkPath}`} />
-          <p className="note">
-            {set.expiresAt === null || set.expiresAt === undefined ? 'Never expires' : formatExpiry(set.expiresAt)}
-            {set.password && ' · the recipient also needs the password'}
-          </p>
-          <p className="actions">
-            <button
-              type="button"
-              className="secondary"
-              aria-label={`Delete ${label} now`}
-              onClick={() =>
-                sets.delete(set.key).then(
-                  () => setDeleted(true),
-                  (e: unknown) => setDeleteError(describeError(e)),
-                )
-              }
-            >
-              Delete now
-            </button>
-            {deleteError && (
-              <span role="alert" className="error">
-                {deleteError}
-              </span>
-            )}
-          </p>
-        </>
+        <Finished
+          name={label}
+          linkPath={set.linkPath}
+          expiresAt={set.expiresAt ?? null}
+          password={set.password}
+          onDelete={() => sets.delete(set.key)}
+          onDeleted={() => setDeleted(true)}
+        />
       )}
     </li>
   );

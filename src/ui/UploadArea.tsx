@@ -3,10 +3,10 @@
  * and the live region. The upload page and a request's send page both render it around their own
  * controller (upload/page-controller.ts).
  */
-import { type DragEvent, type RefObject, useCallback, useRef } from 'react';
+import { type DragEvent, type MouseEvent, type RefObject, useCallback, useRef } from 'react';
 import type { PageSets } from '../sets/page-sets.ts';
 import type { Totals, UploadPageController, UploadPageSnapshot } from '../upload/page-controller.ts';
-import { fromDrop, fromInput } from './pick.ts';
+import { directoryPicker, fromDrop, fromInput, pickDirectory } from './pick.ts';
 import { SetRow } from './SetRow.tsx';
 import { progressDetail, UploadRow } from './UploadRow.tsx';
 
@@ -18,6 +18,14 @@ function Pickers({ c, canChoose, fileInput }: { c: UploadPageController; canChoo
   const onPick = (input: HTMLInputElement) => {
     c.add(fromInput(input.files));
     input.value = '';
+  };
+  // Where the browser has showDirectoryPicker (Chromium), the folder is walked through its handle,
+  // which also finds empty folders (the webkitdirectory input, kept as the fallback, gives none).
+  const onChooseFolder = (event: MouseEvent) => {
+    const picker = directoryPicker();
+    if (!picker || !canChoose) return;
+    event.preventDefault();
+    pickDirectory(picker).then((tree) => tree && c.add(tree.files, tree.dirs), c.dropFailed);
   };
   return (
     <section className="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} aria-label="Drop files or folders here">
@@ -35,6 +43,8 @@ function Pickers({ c, canChoose, fileInput }: { c: UploadPageController; canChoo
         // React has no typed prop for it; every current browser supports the attribute.
         {...{ webkitdirectory: '' }}
         disabled={!canChoose}
+        // A click on the label, or the keyboard on the input, reaches the input: the picker takes over there.
+        onClick={onChooseFolder}
         onChange={(e) => onPick(e.currentTarget)}
       />
       <span>or drop them here</span>

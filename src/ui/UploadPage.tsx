@@ -23,14 +23,10 @@ let controller: UploadPageController | undefined;
 /** One queue and controller for the page; IndexedDB where the browser allows it (not in some private modes). */
 function pageController(): UploadPageController {
   if (controller) return controller;
-  const queue = new UploadQueue({
-    api,
-    runner: sharedPool(),
-    store: typeof indexedDB === 'undefined' ? new MemoryResumeStore() : new IndexedDbResumeStore(),
-    describe: describeError,
-  });
+  const store = typeof indexedDB === 'undefined' ? new MemoryResumeStore() : new IndexedDbResumeStore();
+  const queue = new UploadQueue({ api, runner: sharedPool(), store, describe: describeError });
   let current = api;
-  const sets = new PageSets(queue, () => current, describeError);
+  const sets = new PageSets(queue, () => current, describeError, store);
   const setToken = (token: string | undefined) => {
     current = pageApi(token);
     queue.setApi(current);

@@ -99,9 +99,52 @@ interface RowProps {
   onDelete: (id: string, ownerToken: string) => Promise<unknown>;
 }
 
+interface FinishedProps {
+  name: string;
+  linkPath: string;
+  expiresAt: number | null;
+  password: boolean;
+  /** deletes it early, with its owner token */
+  onDelete: () => Promise<unknown>;
+  onDeleted: () => void;
+}
+
+/** A finished file's or set's link, its expiry, and "Delete now" (with what went wrong if the delete failed). */
+export function Finished({ name, linkPath, expiresAt, password, onDelete, onDeleted }: FinishedProps) {
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  return (
+    <>
+      <ShareLink name={name} link={`${location.origin}${linkPath}`} />
+      <p className="note">
+        {expiresAt === null ? 'Never expires' : formatExpiry(expiresAt)}
+        {password && ' · the recipient also needs the password'}
+      </p>
+      <p className="actions">
+        <button
+          type="button"
+          className="secondary"
+          aria-label={`Delete ${name} now`}
+          onClick={() =>
+            onDelete().then(
+              () => onDeleted(),
+              (e: unknown) => setDeleteError(describeError(e)),
+            )
+          }
+        >
+          Delete now
+        </button>
+        {deleteError && (
+          <span role="alert" className="error">
+            {deleteError}
+          </span>
+        )}
+      </p>
+    </>
+  );
+}
+
 export const UploadRow = memo(function UploadRow({ entry, queue, onRepick, onDelete }: RowProps) {
   const [deleted, setDeleted] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
   const s = entry.state;
   const can = allowed(s);
   const label = entry.path;
@@ -150,33 +193,14 @@ export const UploadRow = memo(function UploadRow({ entry, queue, onRepick, onDel
       </div>
       {entry.notice && <p className="note">{entry.notice}</p>}
       {s.state === 'done' && !deleted && !s.result.requestId && (
-        <>
-          <ShareLink name={entry.name} link={`${location.origin}${s.result.linkPath}`} />
-          <p className="note">
-            {s.result.expiresAt === null ? 'Never expires' : formatExpiry(s.result.expiresAt)}
-            {entry.password && ' · the recipient also needs the password'}
-          </p>
-          <p className="actions">
-            <button
-              type="button"
-              className="secondary"
-              aria-label={`Delete ${entry.name} now`}
-              onClick={() =>
-                onDelete(s.result.id, s.result.ownerToken).then(
-                  () => setDeleted(true),
-                  (e: unknown) => setDeleteError(describeError(e)),
-                )
-              }
-            >
-              Delete now
-            </button>
-            {deleteError && (
-              <span role="alert" className="error">
-                {deleteError}
-              </span>
-            )}
-          </p>
-        </>
+        <Finished
+          name={entry.name}
+          linkPath={s.result.linkPath}
+          expiresAt={s.result.expiresAt}
+          password={entry.password}
+          onDelete={() => onDelete(s.result.id, s.result.ownerToken)}
+          onDeleted={() => setDeleted(true)}
+        />
       )}
     </li>
   );

@@ -2,7 +2,7 @@
 import { CorruptedError, FormatError } from '../crypto/errors.ts';
 import { MAX_BLOB_DOWNLOAD } from '../download/sinks.ts';
 import { ZipMemberError } from '../download/zip.ts';
-import { LinkError, TransferError } from '../errors.ts';
+import { LinkError, SetResumeError, TransferError } from '../errors.ts';
 
 const NOTHING_SAVED = 'Nothing was saved.';
 
@@ -41,6 +41,17 @@ export function describeError(error: unknown): string {
       case 'NoStreamingSave':
         // Issue 18: say which browsers work and offer the command line, not only what failed.
         return `This browser cannot stream files to disk (its service workers are off: a private window, or an older browser), and files over ${formatBytes(MAX_BLOB_DOWNLOAD)} are too large to hold in memory. Open the link in a current Firefox, Chrome or Safari outside a private window, or use the command line: npx cipherdrop download '<this link>'`;
+    }
+  }
+  if (error instanceof SetResumeError) {
+    const named = `${error.paths.slice(0, 3).join(', ')}${error.paths.length > 3 ? ` and ${error.paths.length - 3} more` : ''}`;
+    switch (error.code) {
+      case 'SetFileChanged':
+        return `Not continued: ${named} changed since this upload was interrupted (size or modified time). Choose the same, unchanged files, or cancel and share them again.`;
+      case 'SetFileMissing':
+        return `Not continued: ${named} ${error.paths.length === 1 ? 'is' : 'are'} missing from what you chose. Choose the same folder or files again.`;
+      case 'SetDamaged':
+        return 'This unfinished upload cannot be continued (what this browser kept of it is damaged). Cancel it and share the files again.';
     }
   }
   if (error instanceof TransferError) {

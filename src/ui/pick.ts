@@ -1,7 +1,9 @@
 /**
  * Files from a drop or a picker, with their folder-relative paths. A dropped folder is walked
  * through the File and Directory Entries API (every browser has it for drops); the folder picker
- * (`webkitdirectory`) gives `webkitRelativePath` itself.
+ * (`webkitdirectory`) gives `webkitRelativePath` itself, but no empty folder; where the browser
+ * has `showDirectoryPicker` (Chromium) the chosen folder is walked through its handle instead, so
+ * empty folders are part of the set as they are for drops and the CLI.
  */
 
 export interface Picked {
@@ -40,3 +42,58 @@ async function walk(entry: FileSystemEntry, into: Picked[]): Promise<void> {
 
 const isFile = (e: FileSystemEntry): e is FileSystemFileEntry => e.isFile;
 const isDirectory = (e: FileSystemEntry): e is FileSystemDirectoryEntry => e.isDirectory;
+
+/** A picked folder: its files, and its empty folders (paths without a trailing `/`), all under the folder's name. */
+export interface PickedTree {
+  files: Picked[];
+  dirs: string[];
+}
+
+/** What the walk needs of a FileSystemHandle (the DOM's, or a test's). */
+export type HandleLike = DirectoryLike | { kind: 'file'; name: string; getFile(): Promise<File> };
+export interface DirectoryLike {
+  kind: 'directory';
+  name: string;
+  values(): AsyncIterable<HandleLike>;
+}
+
+/** Walks a folder handle: every file with its path under the folder's name, and every empty folder. */
+export async function fromDirectoryHandle(root: DirectoryLike): Promise<PickedTree> {
+  const tree: PickedTree = { files: [], dirs: [] };
+  await walkHandle(root, root.name, tree);
+  return tree;
+}
+
+async function walkHandle(dir: DirectoryLike, prefix: string, tree: PickedTree): Promise<boolean> {
+  const children: HandleLike[] = [];
+  for await (const child of dir.values()) children.push(child);
+  // The handle's order is the file system's; a sorted one makes the same folder the same set.
+  children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const child of children) {
+    const path = `${prefix}/${child.name}`;
+    if (child.kind === 'file') tree.files.push({ file: await child.getFile(), path });
+    else if (!(await walkHandle(child, path, tree))) tree.dirs.push(path);
+  }
+  return children.length > 0;
+}
+
+type DirectoryPicker = (options?: { mode?: 'read'; id?: string }) => Promise<DirectoryLike>;
+
+/** `showDirectoryPicker` where the browser has it (Chromium), else null: the `webkitdirectory` input is the fallback. */
+export function directoryPicker(): DirectoryPicker | null {
+  const picker = (globalThis as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker;
+  return typeof picker === 'function' ? picker : null;
+}
+
+/**
+ * A folder through `showDirectoryPicker`; null when the person closed the picker. Other failures
+ * (a folder the browser refuses, such as a system folder) are thrown.
+ */
+export async function pickDirectory(picker: DirectoryPicker): Promise<PickedTree | null> {
+  try {
+    return await fromDirectoryHandle(await picker.call(globalThis, { mode: 'read', id: 'cipherdrop-upload' }));
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') return null;
+    throw error;
+  }
+}

@@ -214,6 +214,7 @@ export class UploadPageController {
     this.started = true;
     void this.options.clearStaleSpool().catch(() => undefined);
     void this.options.queue.restore();
+    void this.options.sets?.restore();
     this.options.api.config().then(
       (config) => {
         this.needsToken = !config.openUploads;
@@ -235,15 +236,24 @@ export class UploadPageController {
       if (this.request) this.request = { ...this.request, message: message || undefined };
     });
 
-  /** Adds picked files with the options as they are now: options apply to the files chosen after they are set. */
-  add = (files: { file: File; path?: string }[]): void => {
+  /**
+   * Adds picked files with the options as they are now: options apply to the files chosen after
+   * they are set. `dirs`: a picked folder's empty folders (only a set keeps them).
+   */
+  add = (files: { file: File; path?: string }[], dirs: string[] = []): void => {
     this.update(() => (this.dropError = null));
     if (this.request) return void this.options.queue.add(files, { request: this.request });
     const options: FileOptions = { password: this.password || undefined, expiresInSeconds: expiresInSeconds(this.expiry, this.customHours) };
     const { sets } = this.options;
     if (sets && oneLinkFor(this.linkMode, files)) {
       const picked = files.map(({ file, path }) => ({ file, path: path ?? file.name }));
-      sets.start(picked, [], options, setLabel(files));
+      sets.start(
+        picked,
+        dirs,
+        options,
+        setLabel(files),
+        picked.some((f) => f.path.includes('/')),
+      );
       return;
     }
     void this.options.queue.add(files, options);

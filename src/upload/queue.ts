@@ -10,62 +10,20 @@
 import { TransferError } from '../errors.ts';
 import type { Api } from '../transfer/api.ts';
 import { Limiter } from '../transfer/limit.ts';
-import type { PartRunner } from '../transfer/parts.ts';
 import { SpeedMeter } from '../transfer/speed.ts';
 import { fingerprint, sameFingerprint } from './fingerprint.ts';
 import { noPlainDigests } from './part-digest.ts';
 import { type Entry, runUpload } from './queue-run.ts';
-import type { ResumeStore, SavedUpload } from './resume-store.ts';
-import { QUEUED, transition, type UploadEvent, type UploadState } from './states.ts';
-import { bytesDone, DEFAULT_PARTS_IN_FLIGHT, type RequestTarget, type SetTarget, type UploadRecord } from './uploader.ts';
+import { discardUpload, savedFate, saveEntry } from './queue-saved.ts';
+import type { FileOptions, QueueEntry, QueueOptions } from './queue-types.ts';
+import { QUEUED, transition, type UploadEvent } from './states.ts';
+import { bytesDone, DEFAULT_PARTS_IN_FLIGHT, type UploadRecord } from './uploader.ts';
 
 /** Files set up, sending or completing at once: small files are bound by round trips, not parts. */
 export const FILES_IN_FLIGHT = 3;
 export { PROGRESS_TICK_MS } from './queue-run.ts';
 
-export interface QueueOptions {
-  api: Api;
-  runner: PartRunner;
-  store: ResumeStore;
-  /** the page's one mapping from errors to words (ui/messages.ts) */
-  describe: (error: unknown) => string;
-  partsInFlight?: number;
-  filesInFlight?: number;
-  /** for tests: a smaller part size makes short files span many parts */
-  partPlaintextSize?: number;
-  frameLength?: number;
-  /**
-   * The file request this queue sends to (a request link's page): it restores only its own
-   * unfinished uploads, as the upload page (no request) restores only those sent to none.
-   */
-  requestId?: string;
-}
-
-export interface FileOptions {
-  password?: string;
-  expiresInSeconds?: number;
-  /** send to a file request instead of making a share link (docs/REQUESTS.md) */
-  request?: RequestTarget;
-  /** a blob of this set (docs/SETS.md): the page shows it inside its set, not as a file of its own */
-  set?: SetTarget;
-}
-
-/** A file as the page shows it. */
-export interface QueueEntry {
-  key: number;
-  /** the path as picked (folder-relative for folder uploads) */
-  path: string;
-  name: string;
-  size: number;
-  state: UploadState;
-  /** false for an unfinished upload restored after a reload, until its file is picked again */
-  hasFile: boolean;
-  password: boolean;
-  /** something the person should know about this file, beyond its state */
-  notice?: string;
-  /** the set this upload is a blob of */
-  setId?: string;
-}
+export type { FileOptions, QueueEntry, QueueOptions } from './queue-types.ts';
 
 export class UploadQueue {
   private readonly entries: Entry[] = [];
@@ -111,21 +69,10 @@ export class UploadQueue {
     const known = new Set(this.entries.map((e) => e.record?.id));
     for (const saved of await this.options.store.list()) {
       const { record } = saved;
-      if (known.has(saved.id) || record.requestId !== this.options.requestId) continue;
-      if (record.setId) {
-        // A set's blobs resume within the page's visit; after a reload the set starts again (its
-        // plan lives in the page), so the blob's unfinished upload is given up here.
-        await this.discard(record);
-        continue;
-      }
-      // Saved before part digests were kept: its parts in flight then are held to the fingerprint only.
-      record.plainDigests ??= noPlainDigests(record.parts.length);
-      // Records from before upload tickets, or past their ticket's life, can no longer be resumed.
-      const stale = !record.ticket || !(record.resumableUntil > Date.now());
-      if (stale || (record.expiresAt !== null && record.expiresAt <= Date.now())) {
-        await this.discard(record);
-        continue;
-      }
+      if (known.has(saved.id)) continue;
+      const fate = savedFate(saved, this.options.requestId);
+      if (fate === 'discard') await this.discard(record);
+      if (fate !== 'restore') continue;
       const size = record.source.size;
       const done = bytesDone(record);
       this.entries.push({
@@ -136,6 +83,28 @@ export class UploadQueue {
       });
     }
     this.changed();
+  }
+
+  /**
+   * A set's blob whose upload an earlier visit started (its saved record, taken back by the page's
+   * sets) goes on with its bytes picked again; if they are not the bytes it was started with (its
+   * fingerprint), it starts afresh with a new key. Returns the entry's key.
+   */
+  async resumeBlob(record: UploadRecord, file: File, path: string, options: FileOptions): Promise<number> {
+    const same = sameFingerprint(record.fingerprint, await fingerprint(file, file.lastModified));
+    const entry = this.blank(path, file.name, file.size, file, options);
+    if (same) {
+      record.plainDigests ??= noPlainDigests(record.parts.length);
+      const done = bytesDone(record);
+      Object.assign(entry, { record, state: { state: 'queued', progress: new SpeedMeter(file.size, done).reading(done) } });
+    } else {
+      entry.notice = this.options.describe(new TransferError('SourceChanged', 'The blob changed since its upload was interrupted'));
+      await this.discard(record);
+    }
+    this.entries.push(entry);
+    this.changed();
+    this.pump();
+    return entry.key;
   }
 
   /**
@@ -286,28 +255,13 @@ export class UploadQueue {
     }
   }
 
-  /**
-   * `forgetOnFailure`, for a part's new plaintext digest (saved before the part is sent): if the
-   * store refuses the record, the saved one is removed instead, for after a reload that older
-   * record, lacking the digest, would let the part be sealed again over other bytes.
-   */
-  private save(entry: Entry, forgetOnFailure = false): Promise<void> {
-    const record = entry.record;
-    if (!record) return entry.saving;
-    const { store } = this.options;
-    const saved: SavedUpload = { id: record.id, path: entry.path, savedAt: Date.now(), record };
-    const put = entry.saving.then(() => store.put(saved));
-    entry.saving = (forgetOnFailure ? put.catch(() => store.remove(record.id)) : put).catch(() => undefined);
-    return entry.saving;
-  }
-
   private run(entry: Entry, file: File): Promise<void> {
     return runUpload(entry, file, {
       ...this.options,
       api: this.api,
       limiter: this.limiter,
       apply: (e, event) => this.apply(e as Entry, event),
-      save: (e, forgetOnFailure) => this.save(e as Entry, forgetOnFailure),
+      save: (e, forgetOnFailure) => saveEntry(this.options.store, e as Entry, forgetOnFailure),
       startAfresh: (e, f, why) => this.startAfresh(e as Entry, f, e.path, e.options, why),
     });
   }
@@ -321,7 +275,9 @@ export class UploadQueue {
   private async startAfresh(entry: Entry, file: File, path: string, options: FileOptions, why: TransferError): Promise<void> {
     const index = this.entries.indexOf(entry);
     if (index < 0) return;
-    this.entries[index] = { ...this.blank(path, file.name, file.size, file, options), notice: this.options.describe(why) };
+    // A set's blob keeps its key: the set follows its blobs by it.
+    const fresh = this.blank(path, file.name, file.size, file, options);
+    this.entries[index] = { ...fresh, key: entry.setId ? entry.key : fresh.key, notice: this.options.describe(why) };
     this.changed();
     const old = entry.record;
     entry.record = null;
@@ -330,9 +286,7 @@ export class UploadQueue {
     if (old) await this.discard(old);
   }
 
-  /** Aborts an unfinished upload in the store and forgets it. */
-  private async discard(record: UploadRecord): Promise<void> {
-    await this.api.abort(record).catch(() => undefined);
-    await this.options.store.remove(record.id).catch(() => undefined);
+  private discard(record: UploadRecord): Promise<void> {
+    return discardUpload(this.api, this.options.store, record);
   }
 }

@@ -5,6 +5,7 @@
  * leaves this origin's storage, and it is deleted as soon as the upload is done or cancelled.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { SavedSet } from '../sets/set-resume.ts';
 import type { UploadRecord } from './uploader.ts';
 
 /** A record as stored: the upload's own record plus how the page knows the file again. */
@@ -24,24 +25,51 @@ export interface ResumeStore {
   remove(id: string): Promise<void>;
 }
 
+/**
+ * Where the page keeps unfinished sets (their plan: set-resume.ts), beside their blobs' upload
+ * records, which stay in the ResumeStore like any file's.
+ */
+export interface SetResumeStore {
+  listSets(): Promise<SavedSet[]>;
+  putSet(saved: SavedSet): Promise<void>;
+  removeSet(id: string): Promise<void>;
+}
+
 const DB_NAME = 'cipherdrop';
-const DB_VERSION = 1;
+/** 2: unfinished sets */
+const DB_VERSION = 2;
 const STORE = 'unfinished-uploads';
+const SETS = 'unfinished-sets';
 
 interface Schema extends DBSchema {
   [STORE]: { key: string; value: SavedUpload };
+  [SETS]: { key: string; value: SavedSet };
 }
 
-export class IndexedDbResumeStore implements ResumeStore {
+export class IndexedDbResumeStore implements ResumeStore, SetResumeStore {
   private db: Promise<IDBPDatabase<Schema>> | undefined;
 
   private open(): Promise<IDBPDatabase<Schema>> {
     this.db ??= openDB<Schema>(DB_NAME, DB_VERSION, {
-      upgrade(db) {
-        db.createObjectStore(STORE, { keyPath: 'id' });
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) db.createObjectStore(STORE, { keyPath: 'id' });
+        if (oldVersion < 2) db.createObjectStore(SETS, { keyPath: 'id' });
       },
     });
     return this.db;
+  }
+
+  async listSets(): Promise<SavedSet[]> {
+    const all = await (await this.open()).getAll(SETS);
+    return all.sort((a, b) => a.savedAt - b.savedAt);
+  }
+
+  async putSet(saved: SavedSet): Promise<void> {
+    await (await this.open()).put(SETS, saved);
+  }
+
+  async removeSet(id: string): Promise<void> {
+    await (await this.open()).delete(SETS, id);
   }
 
   async list(): Promise<SavedUpload[]> {
@@ -59,8 +87,18 @@ export class IndexedDbResumeStore implements ResumeStore {
 }
 
 /** For unit tests and for browsers without IndexedDB (private modes): nothing outlives the page. */
-export class MemoryResumeStore implements ResumeStore {
+export class MemoryResumeStore implements ResumeStore, SetResumeStore {
   readonly saved = new Map<string, SavedUpload>();
+  readonly sets = new Map<string, SavedSet>();
+  async listSets(): Promise<SavedSet[]> {
+    return [...this.sets.values()].map((s) => structuredClone(s));
+  }
+  async putSet(saved: SavedSet): Promise<void> {
+    this.sets.set(saved.id, structuredClone(saved));
+  }
+  async removeSet(id: string): Promise<void> {
+    this.sets.delete(id);
+  }
   async list(): Promise<SavedUpload[]> {
     return [...this.saved.values()].map((s) => structuredClone(s));
   }
