@@ -8,71 +8,15 @@
  * No React here: the page subscribes and renders snapshots.
  */
 
-import type { BlobPlan } from '../crypto/set-plan.ts';
 import type { Api } from '../transfer/api.ts';
-import type { UploadQueue } from '../upload/queue.ts';
 import { discardUpload } from '../upload/queue-saved.ts';
 import type { ResumeStore, SetResumeStore } from '../upload/resume-store.ts';
-import { bytesDone, type UploadRecord } from '../upload/uploader.ts';
-import { type BlobResult, blobOf, matchMembers, type PickedFile, resumable, type SavedSet, savedOf, startedOf } from './set-resume.ts';
-import { buildManifest, finishSet, planSet, type SetMember, type StartedSet, startSet } from './upload-set.ts';
+import { reattach, restoreSets } from './page-set-restore.ts';
+import { type PageBlob, type PageSet, type SetOptions, type SetQueue, type SetView, viewOf } from './page-set-types.ts';
+import { type BlobResult, matchMembers, type PickedFile, savedOf, startedOf } from './set-resume.ts';
+import { buildManifest, finishSet, planOf, planSet, type SetMember, type StartedSet, startSet } from './upload-set.ts';
 
-/** `unfinished`: restored after a reload, waiting for its files to be picked again. */
-export type SetPhase = 'unfinished' | 'starting' | 'uploading' | 'finishing' | 'done' | 'failed' | 'cancelled';
-
-/** A set as the page shows it. */
-export interface SetView {
-  key: number;
-  /** the folder's name, or "N files" */
-  label: string;
-  files: number;
-  bytes: number;
-  phase: SetPhase;
-  password: boolean;
-  /** picked as a folder (an unfinished set asks for a folder again) */
-  folder: boolean;
-  /** the queue entries of its blobs */
-  blobKeys: number[];
-  /** bytes not in its queue entries: blobs completed in an earlier visit, and while unfinished, parts saved */
-  doneBefore: number;
-  /** when done: the link's path and fragment, its expiry, and the owner token that deletes it */
-  linkPath?: string;
-  expiresAt?: number | null;
-  id?: string;
-  ownerToken?: string;
-  error?: string;
-}
-
-type SetQueue = Pick<UploadQueue, 'add' | 'resumeBlob' | 'subscribe' | 'getSnapshot' | 'pause' | 'resume' | 'retry' | 'cancel'>;
-
-/** A blob of a set: its queue key (0 while it has no entry), its source name, members, and result once complete. */
-interface PageBlob {
-  key: number;
-  name: string;
-  members: SetMember[];
-  result?: BlobResult;
-  /** an earlier visit's unfinished upload of it, until its files are picked again */
-  record?: UploadRecord;
-}
-
-interface PageSet extends SetView {
-  members: SetMember[];
-  dirs: string[];
-  started: Promise<StartedSet>;
-  /** per blob, in plan order */
-  blobs: PageBlob[];
-  /** restored after a reload: the plan, until its files are picked again */
-  saved?: SavedSet;
-  /** the set's id on the server once known (SetView's `id` is shown only when done) */
-  serverId?: string;
-  /** saves of its plan happen in order */
-  saving: Promise<void>;
-}
-
-export interface SetOptions {
-  password?: string;
-  expiresInSeconds?: number;
-}
+export type { SetOptions, SetPhase, SetView } from './page-set-types.ts';
 
 export class PageSets {
   private readonly sets: PageSet[] = [];
@@ -168,53 +112,9 @@ export class PageSets {
   private restoring: Promise<void> | null = null;
 
   private async restoreSaved(): Promise<void> {
-    const { store } = this;
-    if (!store) return;
-    const records = (await store.list()).map((s) => s.record).filter((r) => r.setId);
-    for (const saved of await store.listSets()) {
-      if (this.sets.some((s) => s.serverId === saved.id)) continue;
-      if (!resumable(saved)) {
-        await this.api()
-          .deleteSet(saved.id, saved.ownerToken)
-          .catch(() => undefined);
-        await store.removeSet(saved.id).catch(() => undefined);
-        continue;
-      }
-      const mine = records.filter((r) => r.setId === saved.id);
-      const blobs: PageBlob[] = saved.blobs.map((b) => ({
-        key: 0,
-        name: b.name,
-        members: [],
-        result: b.result,
-        record: b.result ? undefined : mine.findLast((r) => r.source.name === b.name),
-      }));
-      const sizes = saved.blobs.map((b) => b.members.reduce((n, i) => n + saved.members[i].size, 0));
-      this.sets.push({
-        key: this.nextKey++,
-        label: saved.label,
-        folder: saved.folder,
-        files: saved.members.length,
-        bytes: sizes.reduce((n, size) => n + size, 0),
-        phase: 'unfinished',
-        password: saved.password,
-        blobKeys: [],
-        doneBefore: blobs.reduce((n, b, i) => n + (b.result ? sizes[i] : b.record ? bytesDone(b.record) : 0), 0),
-        members: [],
-        dirs: saved.dirs,
-        blobs,
-        started: new Promise<StartedSet>(() => undefined),
-        saved,
-        serverId: saved.id,
-        saving: Promise.resolve(),
-      });
-    }
-    // Blob uploads of a set not kept (and not of this visit), or not in its plan: given up.
-    const used = new Set(this.sets.flatMap((s) => s.blobs.map((b) => b.record?.id)));
-    const live = new Set(this.sets.filter((s) => !s.saved).map((s) => s.serverId));
-    for (const record of records) {
-      if (used.has(record.id) || live.has(record.setId)) continue;
-      await discardUpload(this.api(), store, record);
-    }
+    if (!this.store) return;
+    const live = new Set(this.sets.map((s) => s.serverId).filter((id) => id !== undefined));
+    this.sets.push(...(await restoreSets(this.store, this.api(), live, () => this.nextKey++)));
     this.changed();
   }
 
@@ -236,21 +136,9 @@ export class PageSets {
       set.error = this.describe(error);
       return this.changed();
     }
-    const members = saved.members.map((m, i): SetMember => ({ blob: files[i], path: m.path, type: m.type, modified: m.modified }));
-    Object.assign(set, { saved: undefined, error: undefined, phase: 'starting', members, started: Promise.resolve(started) });
+    Object.assign(set, { saved: undefined, error: undefined, phase: 'starting', started: Promise.resolve(started) });
     this.changed();
-    const options = { set: started.target };
-    for (const [i, b] of set.blobs.entries()) {
-      b.members = saved.blobs[i].members.map((m) => members[m]);
-      if (b.result) continue;
-      const file = new File([blobOf(saved.blobs[i], files)], b.name, { type: 'application/octet-stream', lastModified: 0 });
-      const path = `${set.label} · ${b.name}`;
-      const record = b.record;
-      b.record = undefined;
-      b.key = record ? await this.queue.resumeBlob(record, file, path, options) : (await this.queue.add([{ file, path }], options))[0];
-    }
-    set.blobKeys = set.blobs.filter((b) => b.key).map((b) => b.key);
-    set.doneBefore = set.blobs.reduce((n, b) => n + (b.result ? b.members.reduce((m, x) => m + x.blob.size, 0) : 0), 0);
+    await reattach(this.queue, set, saved, files, started);
     set.phase = 'uploading';
     this.changed();
     this.queueChanged();
@@ -372,41 +260,9 @@ export class PageSets {
   }
 
   private changed(): void {
-    this.snapshot = this.sets.map(
-      ({ key, label, folder, files, bytes, phase, password, blobKeys, doneBefore, linkPath, expiresAt, id, ownerToken, error }) => ({
-        key,
-        label,
-        folder,
-        files,
-        bytes,
-        phase,
-        password,
-        blobKeys,
-        doneBefore,
-        linkPath,
-        expiresAt,
-        id,
-        ownerToken,
-        error,
-      }),
-    );
+    this.snapshot = this.sets.map(viewOf);
     for (const listener of this.listeners) listener();
   }
-}
-
-/** The plan of blobs already made: each blob's members in order, one after another. */
-function planOf(blobs: SetMember[][]): BlobPlan {
-  const plan: BlobPlan = { blobs: [], placements: [] };
-  let index = 0;
-  blobs.forEach((members, blob) => {
-    let offset = 0;
-    plan.blobs.push({ size: members.reduce((n, m) => n + m.blob.size, 0), files: members.map(() => index++) });
-    for (const m of members) {
-      plan.placements.push({ blob, offset });
-      offset += m.blob.size;
-    }
-  });
-  return plan;
 }
 
 const toMember = ({ file, path }: PickedFile): SetMember => ({ blob: file, path, type: file.type, modified: file.lastModified });

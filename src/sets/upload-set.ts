@@ -99,6 +99,21 @@ export function buildManifest(
   return { blobs: plan.blobs.map((b, i) => ({ id: results[i].id, messageId: results[i].messageId, size: b.size })), entries };
 }
 
+/** The plan of blobs already made: each blob's members in order, one after another. */
+export function planOf(blobs: readonly (readonly SetMember[])[]): BlobPlan {
+  const plan: BlobPlan = { blobs: [], placements: [] };
+  let index = 0;
+  blobs.forEach((members, blob) => {
+    let offset = 0;
+    plan.blobs.push({ size: members.reduce((n, m) => n + m.blob.size, 0), files: members.map(() => index++) });
+    for (const m of members) {
+      plan.placements.push({ blob, offset });
+      offset += m.blob.size;
+    }
+  });
+  return plan;
+}
+
 /** Seals and PUTs the manifest, completes the set; returns the link's path and fragment. */
 export async function finishSet(
   api: Pick<Api, 'setManifestUrl' | 'completeSet'>,
