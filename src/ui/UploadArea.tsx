@@ -13,7 +13,7 @@ import { progressDetail, UploadRow } from './UploadRow.tsx';
 function Pickers({ c, canChoose, fileInput }: { c: UploadPageController; canChoose: boolean; fileInput: RefObject<HTMLInputElement | null> }) {
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
-    fromDrop(event.dataTransfer).then(c.add, c.dropFailed);
+    fromDrop(event.dataTransfer).then((tree) => c.add(tree.files, tree.dirs), c.dropFailed);
   };
   const onPick = (input: HTMLInputElement) => {
     c.add(fromInput(input.files));

@@ -15,27 +15,31 @@ export function fromInput(files: FileList | null): Picked[] {
   return Array.from(files ?? [], (file) => ({ file, path: file.webkitRelativePath || file.name }));
 }
 
-export async function fromDrop(data: DataTransfer): Promise<Picked[]> {
+/** Dropped files and folders: every file with its path, and every empty folder in a dropped folder. */
+export async function fromDrop(data: DataTransfer): Promise<PickedTree> {
   // Entries must be taken synchronously, before the first await: the DataTransfer empties after.
   const entries = Array.from(data.items, (item) => item.webkitGetAsEntry?.() ?? null);
-  if (entries.every((e) => e === null)) return fromInput(data.files);
-  const picked: Picked[] = [];
-  for (const entry of entries) if (entry) await walk(entry, picked);
-  return picked;
+  if (entries.every((e) => e === null)) return { files: fromInput(data.files), dirs: [] };
+  const tree: PickedTree = { files: [], dirs: [] };
+  for (const entry of entries) if (entry) await walk(entry, tree);
+  return tree;
 }
 
-async function walk(entry: FileSystemEntry, into: Picked[]): Promise<void> {
+async function walk(entry: FileSystemEntry, into: PickedTree): Promise<void> {
   if (isFile(entry)) {
     const file = await new Promise<File>((resolve, reject) => entry.file(resolve, reject));
-    into.push({ file, path: entry.fullPath.replace(/^\//, '') });
+    into.files.push({ file, path: entry.fullPath.replace(/^\//, '') });
     return;
   }
   if (!isDirectory(entry)) return;
   const reader = entry.createReader();
   // readEntries answers in batches (100 in Chromium) until it answers an empty one.
-  for (;;) {
+  for (let empty = true; ; empty = false) {
     const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      if (empty) into.dirs.push(entry.fullPath.replace(/^\//, ''));
+      return;
+    }
     for (const child of batch) await walk(child, into);
   }
 }

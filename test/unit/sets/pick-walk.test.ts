@@ -4,7 +4,7 @@
  * folders — which the webkitdirectory input never reports — listed as the CLI lists them.
  */
 import { describe, expect, it } from 'vitest';
-import { type DirectoryLike, fromDirectoryHandle, type HandleLike, pickDirectory } from '../../../src/ui/pick.ts';
+import { type DirectoryLike, fromDirectoryHandle, fromDrop, type HandleLike, pickDirectory } from '../../../src/ui/pick.ts';
 
 const file = (name: string, text = name): HandleLike => ({ kind: 'file', name, getFile: async () => new File([text], name) });
 const folder = (name: string, children: HandleLike[]): DirectoryLike => ({
@@ -39,5 +39,34 @@ describe('pickDirectory', () => {
     expect(await pickDirectory(async () => Promise.reject(new DOMException('closed', 'AbortError')))).toBeNull();
     await expect(pickDirectory(async () => Promise.reject(new DOMException('system folder', 'SecurityError')))).rejects.toThrow('system folder');
     expect((await pickDirectory(async () => folder('x', [file('a')])))?.files.map((f) => f.path)).toEqual(['x/a']);
+  });
+});
+
+/** A dropped entry as the File and Directory Entries API gives it; folders answer in batches of two. */
+function entry(fullPath: string, children?: unknown[]): unknown {
+  if (!children) return { isFile: true, isDirectory: false, fullPath, file: (ok: (f: File) => void) => ok(new File([fullPath], fullPath)) };
+  return {
+    isFile: false,
+    isDirectory: true,
+    fullPath,
+    createReader: () => {
+      let at = 0;
+      return {
+        readEntries: (ok: (batch: unknown[]) => void) => {
+          ok(children.slice(at, at + 2));
+          at += 2;
+        },
+      };
+    },
+  };
+}
+
+describe('fromDrop', () => {
+  it('walks dropped folders over several batches and lists their empty folders too', async () => {
+    const dropped = entry('/trip', [entry('/trip/a.txt'), entry('/trip/empty', []), entry('/trip/b.txt'), entry('/trip/day1', [entry('/trip/day1/c.txt')])]);
+    const data = { items: [{ webkitGetAsEntry: () => dropped }], files: [] } as unknown as DataTransfer; // only what fromDrop reads
+    const tree = await fromDrop(data);
+    expect(tree.files.map((f) => f.path)).toEqual(['trip/a.txt', 'trip/b.txt', 'trip/day1/c.txt']);
+    expect(tree.dirs).toEqual(['trip/empty']);
   });
 });
