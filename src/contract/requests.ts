@@ -105,16 +105,13 @@ export interface InboxFile {
   receivedAt: number | null;
 }
 
-/** `GET /api/requests/:id/inbox` (owner): complete files only, oldest first. */
-export interface InboxResponse {
+/**
+ * `GET /api/requests/:id/inbox` (owner): the request as its public page sees it (without the
+ * counts), its sealed private key, and its complete files only, oldest first.
+ */
+export interface InboxResponse extends Pick<RequestInfoResponse, 'publicKey' | 'card' | 'state' | 'expiresAt' | 'maxFiles' | 'maxBytes'> {
   /** base64url; opened with the inbox secret, in the page only */
   sealedPrivateKey: string;
-  publicKey: string;
-  card: string;
-  state: RequestState;
-  expiresAt: number;
-  maxFiles: number;
-  maxBytes: number;
   files: InboxFile[];
 }
 

@@ -60,7 +60,7 @@ export interface UploadMode {
 
 type MetaFields = Omit<FileMeta, 'dataMessageId'>;
 /** What the create call says beside the layout (contract/schemas.ts createUploadBody). */
-type CreateFields = Pick<CreateUploadRequest, 'expiresInSeconds' | 'requestId'> & { setId?: string; setTicket?: string };
+type CreateFields = Pick<CreateUploadRequest, 'expiresInSeconds' | 'requestId' | 'setId' | 'setTicket'>;
 
 export async function uploadMode(fields: MetaFields, options: ModeOptions): Promise<UploadMode> {
   const { request, set } = options;
