@@ -1,7 +1,7 @@
 /**
- * Errors of the transfer layer (HTTP, network, API) and of opening a link, next to the format's
- * own (crypto/errors.ts). All cross the worker boundary as plain data and are rebuilt by
- * `reviveError`.
+ * Errors of the transfer layer (HTTP, network, API), of opening a link and of saving a set's
+ * members, next to the format's own (crypto/errors.ts). Transfer and link errors cross the worker
+ * boundary as plain data and are rebuilt by `reviveError`.
  */
 import {
   ContextMismatchError,
@@ -16,6 +16,7 @@ import {
   UnsupportedVersionError,
   WrongKeyError,
 } from './crypto/errors.ts';
+import { displayName } from './names.ts';
 
 export type TransferErrorCode =
   | 'Network'
@@ -70,6 +71,18 @@ export class LinkError extends Error {
     message: string,
   ) {
     super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A member of a set's ZIP or folder save failed: `member` is its name there, `cause` what went wrong. */
+export class ZipMemberError extends Error {
+  readonly code = 'ZipMember';
+  constructor(
+    readonly member: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${displayName(member)}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = new.target.name;
   }
 }

@@ -4,13 +4,11 @@
  * Blob is used, but only for small files: a Blob holds the whole file in memory.
  */
 import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
-import { MiB } from '../crypto/format.ts';
 import { LinkError, TransferError } from '../errors.ts';
 import { downloadPath, features } from '../platform/features.ts';
 import type { Sink } from './downloader.ts';
+import { MAX_BLOB_DOWNLOAD } from './limits.ts';
 
-/** Above this, a download without a service worker is refused rather than held in memory. */
-export const MAX_BLOB_DOWNLOAD = 64 * MiB;
 /** Chromium stops an idle service worker after ~30 s; a message from the page keeps it alive. */
 export const KEEPALIVE_MS = 10_000;
 /** How long the browser may take to route the download request to the service worker. */

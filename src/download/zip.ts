@@ -7,11 +7,12 @@
  *
  * Memory stays constant: one member is read at a time, and its bytes only pass through, at the
  * pace the consumer reads. A member that fails (its stream errors, or gives more or fewer bytes than
- * its size) errors the archive with a ZipMemberError naming it: the sink sees an error, never a
+ * its size) errors the archive with a ZipMemberError (src/errors.ts) naming it: the sink sees an error, never a
  * complete-looking ZIP with a hole.
  */
 import { ZipWriter } from '@zip.js/zip.js/lib/zip-core-writer.js';
-import { displayName, treeNamer } from '../names.ts';
+import { ZipMemberError } from '../errors.ts';
+import { treeNamer } from '../names.ts';
 
 export interface ZipMember {
   /** the uploader's path, raw: it is made safe here */
@@ -23,18 +24,6 @@ export interface ZipMember {
   dir?: boolean;
   /** the member's verified bytes; not called for folders and empty files */
   open(): Promise<ReadableStream<Uint8Array>>;
-}
-
-/** A member failed: `member` is its name in the archive, `cause` what went wrong. */
-export class ZipMemberError extends Error {
-  readonly code = 'ZipMember';
-  constructor(
-    readonly member: string,
-    override readonly cause: unknown,
-  ) {
-    super(`${displayName(member)}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = new.target.name;
-  }
 }
 
 const WRITER_OPTIONS = {
@@ -89,10 +78,15 @@ export function zipStream(members: AsyncIterable<ZipMember> | Iterable<ZipMember
   const write = async () => {
     const zip = new ZipWriter(pipe.writable, WRITER_OPTIONS);
     const names = treeNamer();
+    const folders = new Set<string>();
     for await (const member of members) {
       const name = names.name(member.path, member.dir === true).join('/');
       const lastModDate = new Date(Number.isFinite(member.modified) ? member.modified : 0);
       if (member.dir) {
+        // A manifest may name one folder twice (or two that are made the same): one entry, or
+        // zip.js refuses the second and the whole archive fails.
+        if (folders.has(name)) continue;
+        folders.add(name);
         await zip.add(`${name}/`, undefined, { directory: true, lastModDate });
         continue;
       }

@@ -6,7 +6,8 @@
  * leaves no file under its real name, and stops the download naming it.
  */
 import { pumpToSink, streamChunks } from '../download/pump.ts';
-import { type ZipMember, ZipMemberError } from '../download/zip.ts';
+import type { ZipMember } from '../download/zip.ts';
+import { ZipMemberError } from '../errors.ts';
 import { treeNamer } from '../names.ts';
 
 const PARTIAL = '.cipherdrop-partial';

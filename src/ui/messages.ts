@@ -1,8 +1,7 @@
 /** Every error the page can show, mapped from its code in this one place. */
 import { CorruptedError, FormatError } from '../crypto/errors.ts';
-import { MAX_BLOB_DOWNLOAD } from '../download/sinks.ts';
-import { ZipMemberError } from '../download/zip.ts';
-import { LinkError, SetResumeError, TransferError } from '../errors.ts';
+import { MAX_BLOB_DOWNLOAD } from '../download/limits.ts';
+import { LinkError, SetResumeError, TransferError, ZipMemberError } from '../errors.ts';
 
 const NOTHING_SAVED = 'Nothing was saved.';
 

@@ -7,7 +7,6 @@ import { useRef, useState } from 'react';
 import type { Sink } from '../../download/downloader.ts';
 import { pumpToSink, streamChunks } from '../../download/pump.ts';
 import type { DownloadEngine } from '../../download/session.ts';
-import { zipStream } from '../../download/zip.ts';
 import { safeFileName } from '../../names.ts';
 import { folderPicker, saveToFolder } from '../../sets/folder-save.ts';
 import type { OpenedSet } from '../../sets/open-set.ts';
@@ -57,7 +56,9 @@ export function SetDownloads({ set, selected }: { set: OpenedSet; selected: numb
       }
       const picked = (await picking) as Sink | null;
       const sink = picked ?? (await engine.openDownloadSink(name, -1, () => controller.abort()));
-      await pumpToSink(streamChunks(zipStream(members)), sink, { signal: controller.signal, onWritten: onBytes });
+      // zip.js is loaded only for a ZIP, not with every page; inside the pump, so a failed load aborts the sink.
+      const archive = async () => (await import('../../download/zip.ts')).zipStream(members);
+      await pumpToSink(streamChunks(archive), sink, { signal: controller.signal, onWritten: onBytes });
       setRun({ state: 'done', what: 'Saved as one ZIP, every file verified.' });
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError' && !controller.signal.aborted) return setRun({ state: 'idle' });

@@ -175,7 +175,8 @@ function fakeOpfs({ syncHandles }: { syncHandles: boolean }) {
 
 describe('no service workers (private windows, older browsers)', () => {
   it('keeps files up to the stated limit in a Blob, and above it says which browsers work and offers the CLI', async () => {
-    const { BlobSink, MAX_BLOB_DOWNLOAD } = await import('../../../src/download/sinks.ts');
+    const { BlobSink } = await import('../../../src/download/sinks.ts');
+    const { MAX_BLOB_DOWNLOAD } = await import('../../../src/download/limits.ts');
     const { describeError } = await import('../../../src/ui/messages.ts');
     expect(BlobSink.open('small.bin', MAX_BLOB_DOWNLOAD)).toBeInstanceOf(BlobSink);
     let refused: unknown;

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ZipMember, ZipMemberError, zipStream } from '../../../src/download/zip.ts';
+import { type ZipMember, zipStream } from '../../../src/download/zip.ts';
+import { ZipMemberError } from '../../../src/errors.ts';
 import { chunked, randomData, readAll, sha256 } from '../helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-zip-'));
