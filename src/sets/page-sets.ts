@@ -139,6 +139,8 @@ export class PageSets {
     Object.assign(set, { saved: undefined, error: undefined, phase: 'starting', started: Promise.resolve(started) });
     this.changed();
     await reattach(this.queue, set, saved, files, started);
+    // Cancelled while its blobs were being queued: they go too.
+    if (this.find(key)?.phase === 'cancelled') return void (await Promise.all(set.blobKeys.map((k) => this.queue.cancel(k))));
     set.phase = 'uploading';
     this.changed();
     this.queueChanged();
