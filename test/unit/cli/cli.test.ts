@@ -1,14 +1,10 @@
 /** The CLI as a script sees it: real processes, the real server and the real embedded S3. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { createStorage } from '../../../server/storage.ts';
+import { openAccess } from '../../../server/config.ts';
 import { parseDuration } from '../../../src/cli/args.ts';
 import type { FileInfoResponse } from '../../../src/contract/api.ts';
 import { importWrappingKey } from '../../../src/crypto/cipher.ts';
@@ -16,27 +12,21 @@ import { aesKeyring } from '../../../src/crypto/keyring.ts';
 import { encodeLinkSecret, objectContext } from '../../../src/crypto/objects.ts';
 import { encryptFile } from '../../../src/node/files.ts';
 import { runCli } from '../../support/cli.ts';
+import { baseOf, startTestServer, type TestServer } from '../../support/test-server.ts';
 import { randomData } from '../helpers.ts';
 
+let stack: TestServer;
 let dir: string;
-let s3: LocalS3;
 let app: FastifyInstance;
 let server: string;
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-cli-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  stack = await startTestServer({ name: 'cipherdrop-cli-', listen: true });
+  ({ dir, app, base: server } = stack);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 function file(name: string, size: number): string {
   const p = path.join(dir, name);
@@ -128,14 +118,9 @@ describe('cipherdrop CLI', () => {
 
   it('sends the upload token a locked server asks for', async () => {
     const token = 'cli-upload-token-0123456789';
-    const locked = await buildApp({
-      access: openAccess({ openUploads: false, uploadTokens: [token] }),
-      limits: openLimits(),
-      storage: createStorage(s3.settings, 'cipherdrop/', 600),
-      presignExpiresSeconds: 600,
-    });
+    const locked = await stack.build({ access: openAccess({ openUploads: false, uploadTokens: [token] }) });
     await locked.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(locked.server.address() as { port: number }).port}`;
+    const url = baseOf(locked);
     try {
       const a = file('locked.bin', 1000);
       const refused = await runCli(['upload', a, '--server', url]);

@@ -1,37 +1,24 @@
 /** File requests from the terminal: real processes, the real server and the real embedded S3. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { createStorage } from '../../../server/storage.ts';
 import { parseSize } from '../../../src/cli/requests.ts';
 import { runCli } from '../../support/cli.ts';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { randomData } from '../helpers.ts';
 
+let stack: TestServer;
 let dir: string;
-let s3: LocalS3;
-let app: FastifyInstance;
 let server: string;
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-cli-requests-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  stack = await startTestServer({ name: 'cipherdrop-cli-requests-', listen: true });
+  ({ dir, base: server } = stack);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 function file(name: string, size: number): string {
   const p = path.join(dir, name);

@@ -1,26 +1,24 @@
 /** Sets from the terminal (issue 16): real processes, the real server and the real embedded S3. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
+import type { LocalS3 } from '../../../server/local-s3.ts';
 import { s3Client } from '../../../server/s3-client.ts';
-import { createStorage } from '../../../server/storage.ts';
 import type { SetInfoResponse } from '../../../src/contract/sets.ts';
 import { PACK_LIMIT } from '../../../src/crypto/set-plan.ts';
 import { type SetMember, uploadSet } from '../../../src/sets/upload-set.ts';
 import { createApi } from '../../../src/transfer/api.ts';
 import { directRunner } from '../../../src/transfer/parts.ts';
 import { runCli } from '../../support/cli.ts';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { randomData } from '../helpers.ts';
 
 const MiB = 1024 * 1024;
+let stack: TestServer;
 let dir: string;
 let s3: LocalS3;
 let app: FastifyInstance;
@@ -29,19 +27,12 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 const SET_LINK = /^http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$/;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-cli-sets-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  stack = await startTestServer({ name: 'cipherdrop-cli-sets-', listen: true });
+  ({ dir, s3, app, base: server } = stack);
   execFileSync('unzip', ['-v'], { stdio: 'ignore' });
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 function put(file: string, size: number): string {
   mkdirSync(path.dirname(file), { recursive: true });

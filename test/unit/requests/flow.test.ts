@@ -3,15 +3,7 @@
  * request, send files to it from its link, open the inbox from its link, download byte-exact; and
  * what must be refused: a swapped public key, a wrong inbox secret, a forged file in the inbox.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { createStorage } from '../../../server/storage.ts';
 import { toBase64Url } from '../../../src/crypto/bytes.ts';
 import { type Keyring, rsaKeyring } from '../../../src/crypto/keyring.ts';
 import { generateRequestKeys } from '../../../src/crypto/request-keys.ts';
@@ -25,29 +17,19 @@ import { type Api, createApi } from '../../../src/transfer/api.ts';
 import { directRunner } from '../../../src/transfer/parts.ts';
 import { directFrameRunner } from '../../../src/transfer/ranges.ts';
 import { uploadFile } from '../../../src/upload/uploader.ts';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { randomData, sha256 } from '../helpers.ts';
 
 const KiB = 1024;
-let dir: string;
-let s3: LocalS3;
-let app: FastifyInstance;
+let stack: TestServer;
 let api: Api;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-requests-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  api = createApi({ base: `http://127.0.0.1:${address.port}` });
+  stack = await startTestServer({ name: 'cipherdrop-requests-', listen: true });
+  api = createApi({ base: stack.base });
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 const split = (linkPath: string) => {
   const at = linkPath.indexOf('#');

@@ -4,18 +4,15 @@
  * part, the meta object, Complete). Sealed blobs are random bytes: the server never opens them.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { type LimitSettings, openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
+import type { LimitSettings } from '../../../server/config.ts';
+import type { LocalS3 } from '../../../server/local-s3.ts';
 import type { RequestStore } from '../../../server/request-store.ts';
-import { createStorage, type Storage } from '../../../server/storage.ts';
+import type { Storage } from '../../../server/storage.ts';
 import type { CreateFileUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 import type { CreateRequestBody, CreateRequestResponse } from '../../../src/contract/requests.ts';
+import { startTestServer } from '../../support/test-server.ts';
 
 export interface Harness {
   dir: string;
@@ -31,27 +28,14 @@ export interface Harness {
 const OWNER_SECRET = 'request-tests-owner-secret-0123456789';
 
 export async function startHarness(limits: Partial<LimitSettings> = {}): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-requests-'));
-  const s3 = await startLocalS3(path.join(dir, 's3'));
-  const storage = createStorage(s3.settings, 'cipherdrop/', 60);
-  const options = { access: openAccess({ maxFileSize: 1_000_000, ownerSecret: OWNER_SECRET }), limits: openLimits(limits), storage, presignExpiresSeconds: 60 };
-  const app = await buildApp(options);
-  const second = await buildApp(options);
-  const requests = storage.requests as RequestStore;
-  return {
-    dir,
-    s3,
-    storage,
-    requests,
-    app,
-    second,
-    async stop() {
-      await app.close();
-      await second.close();
-      await s3.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await startTestServer({
+    name: 'cipherdrop-requests-',
+    access: { maxFileSize: 1_000_000, ownerSecret: OWNER_SECRET },
+    limits,
+    presignExpiresSeconds: 60,
+  });
+  const { dir, s3, storage, app, stop } = server;
+  return { dir, s3, storage, requests: storage.requests as RequestStore, app, second: await server.build(), stop };
 }
 
 /** One RSA-4096 key pair per test file: making one costs a second or more. */

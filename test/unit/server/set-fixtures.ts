@@ -5,18 +5,15 @@
  * Blobs and manifests are random bytes: the server never opens them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { type AppOptions, buildApp } from '../../../server/app.ts';
-import { type AccessSettings, openAccess, openLimits, type SseSettings } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
+import type { SseSettings } from '../../../server/config.ts';
+import type { LocalS3 } from '../../../server/local-s3.ts';
 import type { SetStore } from '../../../server/set-store.ts';
-import { createStorage, type Storage } from '../../../server/storage.ts';
+import type { Storage } from '../../../server/storage.ts';
 import type { CreateUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
 import type { CreateSetBody, CreateSetResponse, SetManifestUrlResponse } from '../../../src/contract/sets.ts';
+import { startTestServer, type TestServerOptions } from '../../support/test-server.ts';
 import { caller, type Reply } from './request-fixtures.ts';
 
 export { caller, type Reply };
@@ -33,35 +30,17 @@ export interface SetHarness {
 
 const OWNER_SECRET = 'set-tests-owner-secret-0123456789';
 
-type HarnessOptions = Partial<AppOptions> & { access?: Partial<AccessSettings>; sse?: SseSettings };
-
-export async function startSetHarness(extra: HarnessOptions = {}): Promise<SetHarness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-sets-'));
-  const s3 = await startLocalS3(path.join(dir, 's3'));
-  const { access, sse, ...rest } = extra;
-  const storage = createStorage({ ...s3.settings, sse }, 'cipherdrop/', 60);
-  const options: AppOptions = {
-    limits: openLimits(),
-    storage,
+export async function startSetHarness(extra: Omit<TestServerOptions, 'store'> & { sse?: SseSettings } = {}): Promise<SetHarness> {
+  const { sse, ...rest } = extra;
+  const server = await startTestServer({
+    name: 'cipherdrop-sets-',
     presignExpiresSeconds: 60,
     ...rest,
-    access: openAccess({ maxFileSize: 100_000_000, ownerSecret: OWNER_SECRET, ...access }),
-  };
-  const app = await buildApp(options);
-  const second = await buildApp(options);
-  return {
-    s3,
-    storage,
-    sets: storage.sets as SetStore,
-    app,
-    second,
-    async stop() {
-      await app.close();
-      await second.close();
-      await s3.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    store: { sse },
+    access: { maxFileSize: 100_000_000, ownerSecret: OWNER_SECRET, ...extra.access },
+  });
+  const { s3, storage, app, stop } = server;
+  return { s3, storage, sets: storage.sets as SetStore, app, second: await server.build(), stop };
 }
 
 export async function createSet(app: FastifyInstance, body: CreateSetBody = {}): Promise<CreateSetResponse> {

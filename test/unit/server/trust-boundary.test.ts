@@ -4,37 +4,31 @@
  * before its fix. The store's own doors (unsigned requests, CORS, crashing Complete) are in
  * store-guard.test.ts; quotas, proxies and rate limits in limits.test.ts.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
+import { openAccess } from '../../../server/config.ts';
+import type { LocalS3 } from '../../../server/local-s3.ts';
 import { s3Client } from '../../../server/s3-client.ts';
-import { createStorage, type Storage } from '../../../server/storage.ts';
+import type { Storage } from '../../../server/storage.ts';
 import type { CreateFileUploadResponse, PartUrlsResponse } from '../../../src/contract/api.ts';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
 
 const MiB = 1024 * 1024;
+let stack: TestServer;
 let dir: string;
 let s3: LocalS3;
 let storage: Storage;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-doors-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  storage = createStorage(s3.settings, 'cipherdrop/', 60);
-  app = await buildApp({ access: openAccess({ maxFileSize: 1_000_000 }), limits: openLimits(), storage, presignExpiresSeconds: 60 });
+  stack = await startTestServer({ name: 'cipherdrop-doors-', access: { maxFileSize: 1_000_000 }, presignExpiresSeconds: 60 });
+  ({ dir, s3, storage, app } = stack);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 async function call(method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) {
   const res = await app.inject({ method, url, payload, headers });
@@ -239,11 +233,8 @@ describe('finding 7: every answer has the security headers and the API’s error
   });
 
   it('HSTS is sent when configured (APP_ORIGIN https turns it on by default)', async () => {
-    const tls = await buildApp({
+    const tls = await stack.build({
       access: openAccess(),
-      limits: openLimits(),
-      storage,
-      presignExpiresSeconds: 60,
       edge: { appOrigins: ['https://drop.example'], allowedHosts: ['drop.example'], hstsMaxAge: 31536000 },
     });
     try {

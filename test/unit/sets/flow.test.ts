@@ -3,17 +3,10 @@
  * alone, an empty one, an empty folder) behind one link, listed and read back byte-exact; and a
  * blob swapped in the store is refused, naming it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
+import type { LocalS3 } from '../../../server/local-s3.ts';
 import { s3Client } from '../../../server/s3-client.ts';
-import { createStorage } from '../../../server/storage.ts';
 import { openDataObject } from '../../../src/download/data-object.ts';
 import type { Sink } from '../../../src/download/downloader.ts';
 import { BlobReader, downloadMember } from '../../../src/sets/members.ts';
@@ -22,28 +15,22 @@ import { type SetMember, uploadSet } from '../../../src/sets/upload-set.ts';
 import { type Api, createApi } from '../../../src/transfer/api.ts';
 import { directRunner } from '../../../src/transfer/parts.ts';
 import { directFrameRunner } from '../../../src/transfer/ranges.ts';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { randomData, sha256 } from '../helpers.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-let dir: string;
+let stack: TestServer;
 let s3: LocalS3;
-let app: FastifyInstance;
 let api: Api;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-sets-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  api = createApi({ base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` });
+  stack = await startTestServer({ name: 'cipherdrop-sets-', listen: true });
+  ({ s3 } = stack);
+  api = createApi({ base: stack.base });
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 class MemorySink implements Sink {
   chunks: Uint8Array[] = [];
