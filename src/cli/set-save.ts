@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry } from '../crypto/set-manifest.ts';
+import { pumpToSink, streamChunks } from '../download/pump.ts';
 import { type ZipMember, zipStream } from '../download/zip.ts';
 import { ZipMemberError } from '../errors.ts';
 import { safeFileName, treeNamer } from '../names.ts';
@@ -149,17 +150,12 @@ export async function saveAsZip(set: OpenedSet, target: string, options: SaveOpt
           open: async () => counted(memberStream(await readerOf(entry.blob), entry.offset, entry.offset + entry.size), progress),
         },
   );
-  const sink = FileSink.open(target);
   try {
-    const reader = zipStream(members).getReader();
-    for (;;) {
-      const { done: finished, value } = await reader.read();
-      if (finished) break;
-      await sink.write(value as Uint8Array<ArrayBuffer>);
-    }
-    await sink.close();
+    await pumpToSink(
+      streamChunks(() => zipStream(members)),
+      FileSink.open(target),
+    );
   } catch (error) {
-    await sink.abort().catch(() => undefined);
     throw error instanceof ZipMemberError
       ? new MemberError(error.member, error.cause, target === '-' ? 'The archive on stdout is incomplete.' : `No archive was kept at ${target}.`)
       : error;
