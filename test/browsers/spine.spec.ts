@@ -45,7 +45,8 @@ test('a file of several parts round-trips, and only ciphertext leaves the browse
   expect(await sha256File(saved.path)).toBe(sha);
   await viewer.expectText('status', undefined, 'Downloaded and verified.');
   // The service worker's download answer carries Content-Length = the plaintext size: iOS Safari
-  // truncates a service-worker download without it (StreamSaver.js issue 373).
+  // truncates a service-worker download without it (StreamSaver.js issue 373). Seen failing with
+  // the header removed from sw-headers.ts (2026-12-02, Chromium: contentLength null).
   expect(await viewer.serviceWorkerDownload(size)).toEqual({ contentLength: String(size), bytes: size, status: 200 });
 
   const keyBytes = Buffer.from(secret, 'base64url');
