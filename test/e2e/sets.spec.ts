@@ -3,7 +3,8 @@
  * empty file and a 150 MiB member behind one link; the recipient downloads it as one ZIP that an
  * independent reader (`unzip`) verifies and extracts byte-exact; a folder download through the
  * directory-picker path; a tampered member fails the whole archive, naming the member; and the
- * recorder proves no name or path left the browser.
+ * recorder proves no name or path left the browser. A set reloaded mid-way asks for its folder
+ * again and finishes under the same link, sending only the parts not stored before.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -11,9 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeRandomFile } from '../support/files.ts';
-import { PREFIX, type Stack } from '../support/stack.ts';
+import type { FaultPlan } from '../support/recording-proxy.ts';
+import { PREFIX, type Stack, startStack } from '../support/stack.ts';
 import { expect, test } from './fixtures.ts';
-import type { UploadPage } from './pages.ts';
+import { UploadPage } from './pages.ts';
 
 const MiB = 1024 * 1024;
 
@@ -159,5 +161,133 @@ test('a tampered member fails the whole archive and the page names it', async ({
   await expect(viewer.getByRole('alert')).toContainText('q1-results.pdf');
   await expect(viewer.getByRole('alert')).toContainText('damaged or was tampered with');
   expect(await download.failure()).not.toBeNull();
+  await context.close();
+});
+
+/** Part numbers the store received, one entry per PUT. */
+const storedParts = (stack: Stack) =>
+  stack.s3Proxy.records
+    .filter((r) => r.method === 'PUT' && r.url.includes('partNumber='))
+    .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')))
+    .sort((a, b) => a - b);
+
+/** The unfinished set the page keeps in IndexedDB (set-resume.ts), as the page sees it. */
+const savedSets = (uploader: UploadPage) =>
+  uploader.page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'cipherdrop')) return [];
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('cipherdrop');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains('unfinished-sets')) return [];
+      const all = await new Promise<{ id: string; secret: string; blobs: { result?: unknown }[] }[]>((resolve, reject) => {
+        const request = db.transaction('unfinished-sets').objectStore('unfinished-sets').getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      return all.map((s) => ({ id: s.id, secret: s.secret, complete: s.blobs.filter((b) => b.result).length }));
+    } finally {
+      db.close();
+    }
+  });
+
+test('reload mid-way through a set, choose the folder again: it finishes under the same link, only the parts left are sent, byte-exact, no name left the browser', async ({
+  browser,
+  page,
+}) => {
+  test.setTimeout(8 * 60_000);
+  // Parts 3 and up hang (a black hole) until the gate opens: the big file stops after two parts.
+  let closed = true;
+  const plan: FaultPlan = ({ method, url }) =>
+    closed && method === 'PUT' && Number(new URL(url, 'http://x').searchParams.get('partNumber')) >= 3 ? 'hang' : null;
+  const stack = await startStack({ s3Faults: plan });
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-set-reload-'));
+    const folder = path.join(dir, 'expedition-logs');
+    const files = { 'route-itinerary.txt': 2048, 'basecamp-photos/tent-at-dawn.jpg': 300 * 1024, 'footage/glacier-crossing.mov': 70 * MiB + 11 };
+    const hashes = await makeTree(folder, files);
+    const uploader = new UploadPage(page, stack.appUrl);
+    await uploader.goto();
+    await uploader.chooseFolder(folder);
+    // The pack (one part) and the big file's parts 1 and 2 are stored, and saved.
+    await expect.poll(() => storedParts(stack), { timeout: 120_000 }).toEqual([1, 1, 2]);
+    await expect.poll(async () => (await uploader.savedUploads()).map((s) => s.done)).toEqual([[1, 2]]);
+    await expect.poll(async () => (await savedSets(uploader)).map((s) => s.complete)).toEqual([1]);
+    const [saved] = await savedSets(uploader);
+
+    await page.reload();
+    const row = page.getByRole('listitem').filter({ hasText: 'expedition-logs' });
+    await expect(row.getByRole('status')).toHaveText(/^Unfinished at \d+%: choose this folder again to continue$/);
+    await expect(row.getByRole('button', { name: 'Choose expedition-logs again' })).toBeVisible();
+    closed = false;
+    // The row's folder input (the button opens it, or the directory picker where there is one).
+    await row.locator('input[type=file]').setInputFiles(folder);
+    const link = new URL(await uploader.shareLink('expedition-logs'));
+    expect(link.pathname).toBe(`/s/${saved.id}`);
+    expect(link.hash.slice(1)).toBe(saved.secret);
+    // Each part reached the store once: nothing stored before the reload was sent again.
+    expect(storedParts(stack)).toEqual([1, 1, 2, 3, 4, 5]);
+    await expect.poll(() => savedSets(uploader)).toEqual([]);
+    expect(await uploader.savedUploads()).toEqual([]);
+
+    const context = await browser.newContext({ acceptDownloads: true });
+    const viewer = await context.newPage();
+    await viewer.goto(link.href);
+    await expect(viewer.getByRole('heading', { level: 2 })).toHaveText(/3 files/);
+    const [download] = await Promise.all([viewer.waitForEvent('download'), viewer.getByRole('button', { name: 'Download all as ZIP' }).click()]);
+    const zip = path.join(dir, 'all.zip');
+    await download.saveAs(zip);
+    await expect(viewer.getByRole('status')).toHaveText('Saved as one ZIP, every file verified.');
+    await context.close();
+    const out = path.join(dir, 'extracted');
+    execFileSync('unzip', ['-q', zip, '-d', out]);
+    for (const [rel, sha] of hashes) expect(await sha256File(path.join(out, 'expedition-logs', rel)), rel).toBe(sha);
+
+    const names = [...Object.keys(files).flatMap((rel) => rel.split('/')), 'expedition-logs'];
+    for (const r of [...stack.appProxy.records, ...stack.s3Proxy.records]) {
+      const text = `${r.method} ${r.url}\n${JSON.stringify(r.headers)}`;
+      for (const value of [...names, saved.secret]) {
+        expect(text.includes(value), `${value} in ${r.method} ${r.url}`).toBe(false);
+        expect(r.body.includes(value), `${value} in the body of ${r.method} ${r.url}`).toBe(false);
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('where there is showDirectoryPicker, "Choose a folder" walks the folder: its empty folders are in the set', async ({ browser, uploadPage }) => {
+  const page = uploadPage.page;
+  // Nobody can answer the picker's dialog under automation: it hands back a real directory of
+  // this origin's private file system, with two files and two empty folders.
+  await page.addInitScript(() => {
+    Object.assign(window, {
+      showDirectoryPicker: async () => {
+        const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('field-notes', { create: true });
+        const write = async (dir: FileSystemDirectoryHandle, name: string, text: string) => {
+          const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
+          await writable.write(text);
+          await writable.close();
+        };
+        await write(root, 'summary.txt', 'what we saw');
+        await write(await root.getDirectoryHandle('sketches', { create: true }), 'ridge.svg', '<svg/>');
+        await root.getDirectoryHandle('empty-drafts', { create: true });
+        await (await root.getDirectoryHandle('sketches')).getDirectoryHandle('unsorted', { create: true });
+        return root;
+      },
+    });
+  });
+  await uploadPage.goto();
+  await page.locator('label', { hasText: 'Choose a folder' }).click();
+  const link = await uploadPage.shareLink('field-notes');
+
+  const context = await browser.newContext();
+  const viewer = await context.newPage();
+  await viewer.goto(link);
+  await expect(viewer.getByRole('heading', { level: 2 })).toHaveText(/2 files/);
+  await expect(viewer.getByText('empty-drafts/')).toBeVisible();
+  await expect(viewer.getByText('unsorted/')).toBeVisible();
   await context.close();
 });
