@@ -3,7 +3,7 @@
  * picker or the service worker (constant memory), or into a picked folder where the browser can.
  * A member that fails fails the whole download, naming it: no complete-looking ZIP or file.
  */
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Sink } from '../../download/downloader.ts';
 import { pumpToSink, streamChunks } from '../../download/pump.ts';
 import type { DownloadEngine } from '../../download/session.ts';
@@ -26,7 +26,17 @@ function archiveName(set: OpenedSet): string {
   return `${safeFileName(only, { maxBytes: 200 })}.zip`;
 }
 
+/**
+ * zip.js is loaded with a set's page, not with every page (it is most of a bundle). It is asked
+ * for as the page opens, not on the click, so a deploy in between cannot leave the page without it.
+ */
+const loadZip = () => import('../../download/zip.ts');
+
 export function SetDownloads({ set, selected }: { set: OpenedSet; selected: number[] }) {
+  useEffect(() => {
+    // A failed preload is not an error yet: the ZIP asks again, and says so if it fails then.
+    loadZip().catch(() => undefined);
+  }, []);
   const [run, setRun] = useState<Run>({ state: 'idle' });
   const cancel = useRef<AbortController | null>(null);
   const engine: DownloadEngine = pageEngine();
@@ -56,8 +66,8 @@ export function SetDownloads({ set, selected }: { set: OpenedSet; selected: numb
       }
       const picked = (await picking) as Sink | null;
       const sink = picked ?? (await engine.openDownloadSink(name, -1, () => controller.abort()));
-      // zip.js is loaded only for a ZIP, not with every page; inside the pump, so a failed load aborts the sink.
-      const archive = async () => (await import('../../download/zip.ts')).zipStream(members);
+      // Inside the pump, so a failed load aborts the sink.
+      const archive = async () => (await loadZip()).zipStream(members);
       await pumpToSink(streamChunks(archive), sink, { signal: controller.signal, onWritten: onBytes });
       setRun({ state: 'done', what: 'Saved as one ZIP, every file verified.' });
     } catch (error) {
