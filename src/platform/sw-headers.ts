@@ -14,8 +14,8 @@ function contentDisposition(name: string): string {
 /**
  * The headers of a download's response. `content-length` is the plaintext size: iOS Safari
  * silently truncates a service-worker download that has none (StreamSaver.js issue 373), and
- * browsers show progress from it. A set's ZIP is made as it streams: its length is not known
- * ahead (-1), so it has none.
+ * browsers show progress from it. A set's ZIP is made as it streams, but its length is known
+ * ahead all the same (src/download/zip-size.ts); -1, unknown, sends none.
  */
 export function downloadHeaders(relayed: { name: string; size: number; type: string }): Record<string, string> {
   return {

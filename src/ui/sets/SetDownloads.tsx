@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Sink } from '../../download/downloader.ts';
 import { pumpToSink, streamChunks } from '../../download/pump.ts';
 import type { DownloadEngine } from '../../download/session.ts';
+import { zipSize } from '../../download/zip-size.ts';
 import { safeFileName } from '../../names.ts';
 import { folderPicker, saveToFolder } from '../../sets/folder-save.ts';
 import type { OpenedSet } from '../../sets/open-set.ts';
@@ -65,7 +66,7 @@ export function SetDownloads({ set, selected }: { set: OpenedSet; selected: numb
         return;
       }
       const picked = (await picking) as Sink | null;
-      const sink = picked ?? (await engine.openDownloadSink(name, -1, () => controller.abort()));
+      const sink = picked ?? (await engine.openDownloadSink(name, zipSize(members), () => controller.abort()));
       // Inside the pump, so a failed load aborts the sink.
       const archive = async () => (await loadZip()).zipStream(members);
       await pumpToSink(streamChunks(archive), sink, { signal: controller.signal, onWritten: onBytes });
