@@ -32,6 +32,11 @@ export interface SetsOptions {
   /** how many files the big set is made of */
   bigFiles: number;
   rounds: number;
+  /**
+   * also the big set's ZIP as before the fix of 2026-12-02 (4 MiB runs for every member, zip.js's
+   * 256 KiB chunks), in the same rounds; `BENCH_SETS_BEFORE=1` turns it on
+   */
+  before?: boolean;
 }
 
 export interface SetsContext {
@@ -81,6 +86,8 @@ export const CASES = {
   bigZip: 'one set: ZIP download (count)',
   singleSave: 'one file: download + decrypt (save to disk)',
   bigZipSave: 'one set: ZIP download (save to disk)',
+  bigZipBefore: 'one set: ZIP download before the fix (count)',
+  bigZipSaveBefore: 'one set: ZIP download before the fix (save to disk)',
 } as const;
 
 const perFile = (counts: Map<string, number>, files: number) => Object.fromEntries([...counts].map(([k, v]) => [k, v / files]));
@@ -175,6 +182,7 @@ export async function runSets(ctx: SetsContext, options: SetsOptions): Promise<S
       await page.setInputFiles('#files', members);
       const singleLink = await kept(`bench.upload(false, ${s})`);
       const setLink = await kept(`bench.sets.upload(${s})`);
+      const before = options.before ?? process.env.BENCH_SETS_BEFORE === '1';
       const pairs: [string, string, boolean][][] = [
         [
           [CASES.singleUp, `bench.upload(false, ${s})`, false],
@@ -183,10 +191,12 @@ export async function runSets(ctx: SetsContext, options: SetsOptions): Promise<S
         [
           [CASES.singleDown, `bench.downloadDecrypt(${singleLink}, false, ${s})`, false],
           [CASES.bigZip, `bench.sets.downloadZip(${setLink}, false, ${s})`, false],
+          ...(before ? [[CASES.bigZipBefore, `bench.sets.downloadZip(${setLink}, false, ${s}, true)`, false] as [string, string, boolean]] : []),
         ],
         [
           [CASES.singleSave, `bench.downloadDecrypt(${singleLink}, true, ${s})`, true],
           [CASES.bigZipSave, `bench.sets.downloadZip(${setLink}, true, ${s})`, true],
+          ...(before ? [[CASES.bigZipSaveBefore, `bench.sets.downloadZip(${setLink}, true, ${s}, true)`, true] as [string, string, boolean]] : []),
         ],
       ];
       for (let round = 1; round <= options.rounds; round++) {

@@ -10,6 +10,7 @@ import type { Sink } from '../../src/download/downloader.ts';
 import { pumpToSink, streamChunks } from '../../src/download/pump.ts';
 import { ServiceWorkerSink, serviceWorker } from '../../src/download/sinks.ts';
 import { zipStream } from '../../src/download/zip.ts';
+import { zipSize } from '../../src/download/zip-size.ts';
 import { fetchSet, parseSetLink, unlockSet } from '../../src/sets/open-set.ts';
 import { PageSets } from '../../src/sets/page-sets.ts';
 import { blobReaders, zipMembers } from '../../src/sets/set-reading.ts';
@@ -81,19 +82,23 @@ export function setCases(pool: (workers: number) => WorkerPool) {
       return { ms: performance.now() - t, bytes: files.reduce((n, f) => n + f.size, 0), files: files.length, blobs, ...link };
     },
 
-    /** The whole set as one ZIP: to a counting sink, or (`save`) to disk through the service worker. */
-    async downloadZip(linkPath: string, save: boolean, s: SetSettings) {
+    /**
+     * The whole set as one ZIP: to a counting sink, or (`save`) to disk through the service worker.
+     * `before`: as before the fix of 2026-12-02 — every member in 4 MiB runs, zip.js's 256 KiB chunks.
+     */
+    async downloadZip(linkPath: string, save: boolean, s: SetSettings, before = false) {
       const url = new URL(linkPath, location.origin);
       const t = performance.now();
       const { id, secret } = parseSetLink(url.pathname, url.hash);
       const set = await unlockSet(await fetchSet(api, id, secret), secret);
-      const members = zipMembers(set.manifest, blobReaders(api, pool(s.workers), set));
+      const members = zipMembers(set.manifest, blobReaders(api, pool(s.workers), set), undefined, before ? Number.POSITIVE_INFINITY : undefined);
       const sw = save ? await serviceWorker() : null;
       if (save && !sw) throw new Error('no service worker: cannot save to disk');
       const counting = countingSink();
-      const sink: Sink = sw ? await ServiceWorkerSink.open(sw, `cipherdrop-${id}.zip`, -1, () => undefined) : counting;
+      // The archive's exact length, as SetDownloads gives it.
+      const sink: Sink = sw ? await ServiceWorkerSink.open(sw, `cipherdrop-${id}.zip`, zipSize(members), () => undefined) : counting;
       // The page's one write path (SetDownloads): chunks in order, the sink closed only when all is in.
-      const zipBytes = await pumpToSink(streamChunks(zipStream(members)), sink);
+      const zipBytes = await pumpToSink(streamChunks(zipStream(members, before ? 256 * 1024 : undefined)), sink);
       const files = members.filter((m) => !m.dir).length;
       return { ms: performance.now() - t, bytes: members.reduce((n, m) => n + m.size, 0), zipBytes, files };
     },

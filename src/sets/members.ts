@@ -3,18 +3,25 @@
  * frames (each authenticated in a worker before anything is released), a few ahead, and cut to
  * the member's edges: constant memory at any size. Runs lie on a fixed grid of the blob and the
  * last few are kept, so the small members of a pack, read one after another (a ZIP, a folder),
- * fetch and decrypt each frame once, not once per member.
+ * fetch and decrypt each frame once, not once per member. A big member is read as a file is: runs
+ * of a download's range size, as many at once as a download has ranges in flight, none kept.
  */
 import { FormatError } from '../crypto/errors.ts';
 import type { DataObject } from '../download/data-object.ts';
-import type { Sink } from '../download/downloader.ts';
+import { DEFAULT_RANGES_IN_FLIGHT, type Sink } from '../download/downloader.ts';
 import { pumpToSink, streamChunks } from '../download/pump.ts';
-import { type FrameRun, frameRun, type MessageLayout } from '../layout.ts';
+import { DEFAULT_RANGE_SIZE, type FrameRun, frameRun, type MessageLayout } from '../layout.ts';
 
 const MiB = 1024 * 1024;
 /** A run: big enough for throughput on a big member, small enough that one tiny member costs little. */
 export const MEMBER_RUN_SIZE = 4 * MiB;
 export const RUNS_AHEAD = 4;
+/**
+ * A member at least this big is read in DEFAULT_RANGE_SIZE runs, DEFAULT_RANGES_IN_FLIGHT at once,
+ * like a file's download (4 MiB runs cost it 4 × the GETs and worker round trips): the same memory
+ * as a download, and its runs are not kept (no neighbour shares them).
+ */
+export const LARGE_MEMBER = DEFAULT_RANGE_SIZE;
 /** Runs kept after use: a pack's next member usually starts in the run the last one ended in. */
 const RUNS_KEPT = 2;
 
@@ -63,18 +70,20 @@ export function memberRuns(layout: MessageLayout, start: number, end: number, ru
   return runs;
 }
 
-/** The member's plaintext as a stream, runs read `ahead` at a time. */
-export function memberStream(reader: BlobReader, start: number, end: number, ahead = RUNS_AHEAD): ReadableStream<Uint8Array<ArrayBuffer>> {
-  const runs = memberRuns(reader.data.layout, start, end);
+/** The member's plaintext as a stream, a few runs ahead; `largeMember`: from what size it is read like a file. */
+export function memberStream(reader: BlobReader, start: number, end: number, largeMember = LARGE_MEMBER): ReadableStream<Uint8Array<ArrayBuffer>> {
+  const large = end - start >= largeMember;
+  const runs = memberRuns(reader.data.layout, start, end, large ? DEFAULT_RANGE_SIZE : MEMBER_RUN_SIZE);
+  const inFlight = large ? DEFAULT_RANGES_IN_FLIGHT : RUNS_AHEAD;
   const pending: Promise<Uint8Array<ArrayBuffer>>[] = [];
   let next = 0;
   const fill = () => {
-    while (pending.length < ahead && next < runs.length) {
+    while (pending.length < inFlight && next < runs.length) {
       const { run, from, to } = runs[next++];
       const runStart = (run.firstSeq - 1) * reader.data.layout.frameLength;
       // A run spans other members of a pack: when it fails to verify, this member's own frames are
       // read alone, so a tampered frame fails the member it belongs to, not a neighbour.
-      const cut = reader.read(run).then(
+      const cut = (large ? reader.data.readFrames(run) : reader.read(run)).then(
         (plain) => plain.subarray(from, to),
         async (error) => {
           if (!(error instanceof FormatError)) throw error;

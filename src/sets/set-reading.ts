@@ -8,7 +8,7 @@ import { openDataObject } from '../download/data-object.ts';
 import type { ZipMember } from '../download/zip.ts';
 import type { Api } from '../transfer/api.ts';
 import type { FrameRunner } from '../transfer/ranges.ts';
-import { BlobReader, memberStream } from './members.ts';
+import { BlobReader, LARGE_MEMBER, memberStream } from './members.ts';
 import { blobLink, type OpenedSet } from './open-set.ts';
 
 /** Blobs open at once: members in manifest order may go back and forth between a pack and big files. */
@@ -32,8 +32,8 @@ export function blobReaders(api: Api, runner: FrameRunner, set: OpenedSet, signa
   };
 }
 
-/** The entries `indexes` (all by default) as ZIP members, in manifest order. */
-export function zipMembers(manifest: SetManifest, readers: BlobReaders, indexes?: readonly number[]): ZipMember[] {
+/** The entries `indexes` (all by default) as ZIP members, in manifest order (`largeMember`: memberStream's). */
+export function zipMembers(manifest: SetManifest, readers: BlobReaders, indexes?: readonly number[], largeMember = LARGE_MEMBER): ZipMember[] {
   const chosen = indexes ? new Set(indexes) : null;
   return manifest.entries
     .filter((_, i) => !chosen || chosen.has(i))
@@ -44,7 +44,7 @@ export function zipMembers(manifest: SetManifest, readers: BlobReaders, indexes?
             path: entry.path,
             size: entry.size,
             modified: entry.modified,
-            open: async () => memberStream(await readers(entry.blob), entry.offset, entry.offset + entry.size),
+            open: async () => memberStream(await readers(entry.blob), entry.offset, entry.offset + entry.size, largeMember),
           },
     );
 }
