@@ -6,10 +6,9 @@
  * retried by `sendPart` (send-part.ts), never more at once than the limiter allows (so never more
  * in memory); `completeUpload` finishes. `uploadFile` runs all three for the CLI and the library.
  */
-import type { CreateUploadResponse, PartChecksum } from '../contract/api.ts';
+import type { CreateUploadResponse } from '../contract/api.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
 import { DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
-import type { FrameKeys } from '../crypto/frames.ts';
 import { createMessage } from '../crypto/message.ts';
 import { decodeLinkSecret, encodeLinkSecret } from '../crypto/objects.ts';
 import { customerKeyHeaders } from '../crypto/sse-c.ts';
@@ -20,107 +19,15 @@ import { expectStatus, request } from '../transfer/http.ts';
 import { Limiter } from '../transfer/limit.ts';
 import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
-import type { Fingerprint } from './fingerprint.ts';
 import { createMultipart, PartUrls } from './multipart.ts';
 import { noPlainDigests, recordedPlainDigest, recordPlainDigest } from './part-digest.ts';
-import { aesGcmSealer, type PartSealer } from './sealer.ts';
+import { aesGcmSealer } from './sealer.ts';
 import { plannedMetaSize, type RequestTarget, type SetTarget, STAND_IN_ID, uploadMode } from './upload-mode.ts';
+import type { StartOptions, UploadOptions, UploadRecord, UploadResult, UploadSource } from './upload-record.ts';
 
-export type { RequestTarget, SetTarget };
+export type { RequestTarget, SetTarget, StartOptions, UploadOptions, UploadRecord, UploadResult, UploadSource };
 
 export const DEFAULT_PARTS_IN_FLIGHT = 4;
-
-/** What is uploaded: a browser File satisfies this; the CLI builds one from fs.openAsBlob. */
-export interface UploadSource {
-  blob: Blob;
-  name: string;
-  type: string;
-  lastModified: number;
-}
-
-export interface StartOptions {
-  api: Api;
-  /** send to this file request instead of making a share link: no link secret, password or expiry of its own */
-  request?: RequestTarget;
-  /** upload a blob of this set (docs/SETS.md): the set's secret and keyring, no meta object */
-  set?: SetTarget;
-  signal?: AbortSignal;
-  /** with a password, the link alone opens nothing */
-  password?: string;
-  expiresInSeconds?: number;
-  frameLength?: number;
-  partPlaintextSize?: number;
-  /** kept in the record, so a resumed upload can tell whether the file changed since */
-  fingerprint?: Fingerprint;
-  /** plans the parts as they are stored; AES-GCM unless the runner's workers seal otherwise (the benchmark) */
-  sealer?: PartSealer;
-}
-
-export interface UploadOptions extends StartOptions {
-  runner: PartRunner;
-  onProgress?: (bytesDone: number, bytesTotal: number) => void;
-  partsInFlight?: number;
-}
-
-/**
- * An unfinished upload: what `sendParts` and `completeUpload` need, and all that is kept (in
- * IndexedDB, by the page) to resume after a reload. It holds the link secret and the content key,
- * so it never leaves the browser and is deleted when the upload is done or cancelled. Resuming
- * seals the same frames with the same key and IVs, which is safe only for the very same bytes:
- * `fingerprint` is how a changed file is told apart (see fingerprint.ts), and `plainDigests` how a
- * part sealed before is held to its bytes (see part-digest.ts).
- */
-export interface UploadRecord {
-  id: string;
-  uploadId: string;
-  ownerToken: string;
-  /** the server's signed promise about this upload (its part layout), shown on every later call */
-  ticket: string;
-  /** ms since epoch: the ticket stops working then, so the upload cannot be resumed after it */
-  resumableUntil: number;
-  expiresAt: number | null;
-  /** base64url link secret; empty for a file sent to a request (its keyring is the request's public key) */
-  secret: string;
-  /** the file request this upload sends to */
-  requestId?: string;
-  /** the set this upload is a blob of */
-  setId?: string;
-  password: boolean;
-  /** SSE-C: every store request carries the key derived from the secret */
-  customerKey: boolean;
-  /** the digest the server signs into each part URL, or null (URLs are then signed in batches ahead) */
-  partChecksum: PartChecksum | null;
-  /** the file as it was when the upload started */
-  source: { name: string; type: string; size: number; lastModified: number };
-  fingerprint: Fingerprint | null;
-  keys: FrameKeys;
-  header: Uint8Array;
-  parts: PartPlan[];
-  /** parts the store has acknowledged, with their ETags */
-  done: { partNumber: number; etag: string }[];
-  /**
-   * SHA-256 of each part's plaintext as it was first sealed, part n at bytes 32(n−1) to 32n; all
-   * zero for a part never sealed. Recorded and saved before the part's first PUT (part-digest.ts).
-   */
-  plainDigests: Uint8Array;
-}
-
-export interface UploadResult {
-  id: string;
-  /** base64url link secret: goes only into the link's fragment */
-  secret: string;
-  /** the path and fragment of the share link, to be joined to the server's origin */
-  linkPath: string;
-  expiresAt: number | null;
-  /** deletes the file early (api.deleteFile); stays with the uploader, never in the link */
-  ownerToken: string;
-  /** sent to this file request: there is no share link (linkPath is empty), only the requester opens it */
-  requestId?: string;
-  /** a blob of this set: its link is the set's (linkPath is empty) */
-  setId?: string;
-  /** base64url message ID of the data object (a set's manifest names each blob's) */
-  messageId: string;
-}
 
 export async function startUpload(source: UploadSource, options: StartOptions): Promise<UploadRecord> {
   const { api, signal } = options;
