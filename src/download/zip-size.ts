@@ -32,30 +32,50 @@ const ZIP64_EXTRA = 4;
 
 const utf8 = new TextEncoder();
 
-/** Seconds since 1970 as zip.js stores them, and whether they fit its 32-bit field. */
+/** A member's modified time as its entry holds it: milliseconds since 1970, 0 when unknown. */
+export function entryTime(modified: number): number {
+  return Number.isFinite(modified) ? modified : 0;
+}
+
+/** Which time field zip.js writes: seconds since 1970 where they fit its 32-bit field, else NTFS times. */
 function timeExtra(modified: number): number {
-  const ms = Number.isFinite(modified) ? modified : 0;
-  const seconds = Math.floor(ms / 1000);
+  const seconds = Math.floor(entryTime(modified) / 1000);
   return seconds >= -2147483648 && seconds <= 2147483647 ? EXTENDED_TIMESTAMP : NTFS_TIMES;
+}
+
+/**
+ * The archive's entry names, member by member, for zipStream and zipSize alike: every path made
+ * safe by treeNamer, a folder's name ending in `/`, and null for a folder already written — a
+ * manifest may name one folder twice (or two that are made the same), and zip.js refuses a second
+ * entry of one name, failing the whole archive.
+ */
+export function entryNamer(): (member: Pick<ZipMember, 'path' | 'dir'>) => string | null {
+  const names = treeNamer();
+  const folders = new Set<string>();
+  return (member) => {
+    const dir = member.dir === true;
+    const name = names.name(member.path, dir).join('/');
+    if (!dir) return name;
+    if (folders.has(name)) return null;
+    folders.add(name);
+    return `${name}/`;
+  };
 }
 
 export type SizedMember = Pick<ZipMember, 'path' | 'size' | 'modified' | 'dir'>;
 
 /** The length of zipStream(members): same members, same order. */
 export function zipSize(members: Iterable<SizedMember>): number {
-  const names = treeNamer();
-  const folders = new Set<string>();
+  const nameOf = entryNamer();
   let offset = 0;
   let central = 0;
   let count = 0;
   let zip64Entries = false;
   for (const member of members) {
-    const dir = member.dir === true;
-    const name = names.name(member.path, dir).join('/') + (dir ? '/' : '');
-    if (dir && folders.has(name)) continue;
-    if (dir) folders.add(name);
+    const name = nameOf(member);
+    if (name === null) continue;
     const nameBytes = utf8.encode(name).byteLength;
-    const size = dir ? 0 : member.size;
+    const size = member.dir === true ? 0 : member.size;
     const times = timeExtra(member.modified);
     const big = size >= MAX_32;
     // Local header, the bytes, and a data descriptor after any entry with content.

@@ -3,7 +3,7 @@
  * most of what people share is already compressed, and the bytes are verified plaintext either
  * way), ZIP64 as soon as a size, an offset or the entry count needs it, UTF-8 names, modified times
  * in DOS form and as a UTC extended timestamp. The archive is written by zip.js (docs/FORMAT.md,
- * "Sets", says why that library); every name goes through treeNamer (src/names.ts).
+ * "Sets", says why that library); every name goes through entryNamer (zip-size.ts: treeNamer, folders once).
  *
  * Memory stays constant: one member is read at a time, and its bytes only pass through, at the
  * pace the consumer reads. A member that fails (its stream errors, or gives more or fewer bytes than
@@ -13,7 +13,7 @@
 import { configure } from '@zip.js/zip.js/lib/zip-core.js';
 import { ZipWriter } from '@zip.js/zip.js/lib/zip-core-writer.js';
 import { ZipMemberError } from '../errors.ts';
-import { treeNamer } from '../names.ts';
+import { entryNamer, entryTime } from './zip-size.ts';
 
 export interface ZipMember {
   /** the uploader's path, raw: it is made safe here */
@@ -88,17 +88,13 @@ export function zipStream(members: AsyncIterable<ZipMember> | Iterable<ZipMember
     // zip.js's configuration is global; read when each entry starts.
     configure({ chunkSize });
     const zip = new ZipWriter(pipe.writable, WRITER_OPTIONS);
-    const names = treeNamer();
-    const folders = new Set<string>();
+    const nameOf = entryNamer();
     for await (const member of members) {
-      const name = names.name(member.path, member.dir === true).join('/');
-      const lastModDate = new Date(Number.isFinite(member.modified) ? member.modified : 0);
+      const name = nameOf(member);
+      if (name === null) continue; // a folder already written
+      const lastModDate = new Date(entryTime(member.modified));
       if (member.dir) {
-        // A manifest may name one folder twice (or two that are made the same): one entry, or
-        // zip.js refuses the second and the whole archive fails.
-        if (folders.has(name)) continue;
-        folders.add(name);
-        await zip.add(`${name}/`, undefined, { directory: true, lastModDate });
+        await zip.add(name, undefined, { directory: true, lastModDate });
         continue;
       }
       if (member.size === 0) {
