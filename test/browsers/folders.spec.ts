@@ -5,10 +5,10 @@
  * Chromium; Firefox's and WebKitGTK's drivers cannot set a folder (asserted, then skipped).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sha256File, writeRandomFile } from '../support/files.ts';
+import { sha256File, writeRandomTree } from '../support/files.ts';
 import { waitFor } from './engine.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
 
@@ -19,11 +19,7 @@ test('a nested folder picked as one set, downloaded as one ZIP that unzip extrac
   const top = `field-notes-${engine}`;
   const folder = path.join(dir, top);
   const files: Record<string, number> = { 'index.txt': 1234, 'maps/north.png': 200 * 1024 + 3, 'maps/old/survey.bin': MiB + 7 };
-  const hashes = new Map<string, string>();
-  for (const [rel, size] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
-    hashes.set(rel, await writeRandomFile(path.join(folder, rel), size));
-  }
+  const hashes = await writeRandomTree(folder, files);
 
   await uploadPage.goto();
   // What the folder input is given: each file's path inside the picked folder, and its size, as

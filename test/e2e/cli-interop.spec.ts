@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/cli.ts';
-import { sha256File, writeRandomFile } from '../support/files.ts';
+import { sha256File, writeRandomFile, writeRandomTree } from '../support/files.ts';
 import { DownloadPage, expect, test } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
@@ -71,11 +71,7 @@ test('a folder uploaded by the CLI — nested folders, an empty file, an empty f
 }) => {
   const root = path.join(mkdtempSync(path.join(tmpdir(), 'cipherdrop-interop-set-')), 'field-notes');
   const files: Record<string, number> = { 'index.txt': 300, 'empty.txt': 0, 'day-1/photo.raw': 3 * MiB + 1, 'day-1/late/log.csv': 4096 };
-  const hashes = new Map<string, string>();
-  for (const [rel, size] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    hashes.set(rel, await writeRandomFile(path.join(root, rel), size));
-  }
+  const hashes = await writeRandomTree(root, files);
   mkdirSync(path.join(root, 'day-2', 'nothing-yet'), { recursive: true });
   const up = await runCli(['upload', root, '--server', stack.appUrl]);
   expect(up.code, up.stderr).toBe(0);
@@ -105,11 +101,7 @@ test('a folder uploaded by the CLI — nested folders, an empty file, an empty f
 test('a folder shared from the page is recreated by the CLI, byte-exact', async ({ uploadPage }) => {
   const root = path.join(mkdtempSync(path.join(tmpdir(), 'cipherdrop-interop-set-')), 'garden');
   const files: Record<string, number> = { 'plan.txt': 999, 'beds/north.jpg': 2 * MiB + 3, 'beds/south/seeds.json': 12 };
-  const hashes = new Map<string, string>();
-  for (const [rel, size] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    hashes.set(rel, await writeRandomFile(path.join(root, rel), size));
-  }
+  const hashes = await writeRandomTree(root, files);
   await uploadPage.goto();
   await uploadPage.chooseFolder(root);
   const link = await uploadPage.shareLink('garden');

@@ -7,27 +7,17 @@
  * again and finishes under the same link, sending only the parts not stored before.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { sha256File, writeRandomFile } from '../support/files.ts';
+import { sha256File, writeRandomTree } from '../support/files.ts';
 import type { FaultPlan } from '../support/recording-proxy.ts';
 import { PREFIX, type Stack, startStack } from '../support/stack.ts';
 import { expect, test } from './fixtures.ts';
 import { UploadPage } from './pages.ts';
 
 const MiB = 1024 * 1024;
-
-/** Writes the files under `root` and returns their hashes by relative path. */
-async function makeTree(root: string, files: Record<string, number>): Promise<Map<string, string>> {
-  const hashes = new Map<string, string>();
-  for (const [rel, size] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    hashes.set(rel, await writeRandomFile(path.join(root, rel), size));
-  }
-  return hashes;
-}
 
 async function shareFolder(uploadPage: UploadPage, folder: string): Promise<string> {
   await uploadPage.goto();
@@ -61,7 +51,7 @@ test('a folder behind one link, downloaded as one ZIP that unzip verifies and ex
     'beach/evening/bonfire-clip.mp4': 2 * MiB + 7,
     'mountains/whole-trip-footage.mov': 150 * MiB + 3,
   };
-  const hashes = await makeTree(folder, files);
+  const hashes = await writeRandomTree(folder, files);
   const link = await shareFolder(uploadPage, folder);
   const { pathname, hash } = new URL(link);
   expect(pathname).toMatch(/^\/s\/[A-Za-z0-9_-]{22}$/);
@@ -105,7 +95,7 @@ test('into a folder through the directory-picker path: the tree recreated, every
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-set-folder-'));
   const folder = path.join(dir, 'project');
   const files = { 'a.txt': 10, 'src/main.ts': 2048, 'src/deep/er/data.bin': 1.5 * MiB };
-  const hashes = await makeTree(folder, files);
+  const hashes = await writeRandomTree(folder, files);
   const link = await shareFolder(uploadPage, folder);
 
   const context = await browser.newContext();
@@ -142,7 +132,7 @@ test('a tampered member fails the whole archive and the page names it', async ({
   const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-set-tamper-'));
   const folder = path.join(dir, 'reports');
   // Over the pack limit (4 MiB): each has a blob of its own.
-  await makeTree(folder, { 'q1-results.pdf': 5 * MiB, 'q2-results.pdf': 5 * MiB });
+  await writeRandomTree(folder, { 'q1-results.pdf': 5 * MiB, 'q2-results.pdf': 5 * MiB });
   const link = await shareFolder(uploadPage, folder);
   const setId = new URL(link).pathname.split('/')[2];
   // The storage flips one byte in the middle of each blob's ciphertext.
@@ -207,7 +197,7 @@ test('reload mid-way through a set, choose the folder again: it finishes under t
     const dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-set-reload-'));
     const folder = path.join(dir, 'expedition-logs');
     const files = { 'route-itinerary.txt': 2048, 'basecamp-photos/tent-at-dawn.jpg': 300 * 1024, 'footage/glacier-crossing.mov': 70 * MiB + 11 };
-    const hashes = await makeTree(folder, files);
+    const hashes = await writeRandomTree(folder, files);
     const uploader = new UploadPage(page, stack.appUrl);
     await uploader.goto();
     await uploader.chooseFolder(folder);

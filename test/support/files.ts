@@ -1,7 +1,8 @@
 /** Test files made on disk in pieces (never whole in memory), and checks on bytes at rest. */
 import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
 
 const PIECE = 1024 * 1024;
 
@@ -16,6 +17,16 @@ export async function writeRandomFile(filePath: string, size: number): Promise<s
   out.end();
   await once(out, 'finish');
   return hash.digest('hex');
+}
+
+/** Writes random files under `root` (sizes by relative path, folders made as needed); their SHA-256 by relative path. */
+export async function writeRandomTree(root: string, files: Record<string, number>): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const [rel, size] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    hashes.set(rel, await writeRandomFile(path.join(root, rel), size));
+  }
+  return hashes;
 }
 
 export async function sha256File(filePath: string): Promise<string> {
