@@ -13,7 +13,7 @@ import { type UploadSource, uploadFile } from '../../src/upload/uploader.ts';
 import { WorkerPool } from '../../src/workers/pool.ts';
 import { unusedKeys } from './plain-opener.ts';
 import { plainSealer } from './plain-sealer.ts';
-import { setCases } from './set-cases.ts';
+import { countingSink, setCases } from './set-cases.ts';
 import { PROFILE_CHANNEL, type StageReport, type Stages } from './stage-timers.ts';
 
 const fromFile = (file: File): UploadSource => ({ blob: file, name: file.name, type: file.type, lastModified: file.lastModified });
@@ -71,18 +71,6 @@ const file = () => {
   const f = (document.getElementById('file') as HTMLInputElement).files?.[0];
   if (!f) throw new Error('no file chosen');
   return f;
-};
-
-const countingSink = (): Sink & { bytes: number } => {
-  const sink = {
-    bytes: 0,
-    write: async (chunk: Uint8Array) => {
-      sink.bytes += chunk.byteLength;
-    },
-    close: async () => {},
-    abort: async () => {},
-  };
-  return sink;
 };
 
 const bench = {
