@@ -42,10 +42,10 @@ export class UploadPage {
     return this.page.getByRole('progressbar', { name: `Upload progress of ${path}` });
   }
 
-  /** The unfinished uploads this page keeps in IndexedDB (the resume records), read as the page sees them. */
-  savedUploads(): Promise<{ id: string; path: string; secret: string; done: number[] }[]> {
-    return this.page.evaluate(async () => {
-      // Opening a database that does not exist would create it empty, without the page's store.
+  /** Every record of one of the page's IndexedDB stores (resume-store.ts), read as the page sees them. */
+  savedRecords<T>(store: 'unfinished-uploads' | 'unfinished-sets'): Promise<T[]> {
+    return this.page.evaluate(async (store) => {
+      // Opening a database that does not exist would create it empty, without the page's stores.
       if (!(await indexedDB.databases()).some((d) => d.name === 'cipherdrop')) return [];
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const open = indexedDB.open('cipherdrop');
@@ -53,17 +53,22 @@ export class UploadPage {
         open.onerror = () => reject(open.error);
       });
       try {
-        if (!db.objectStoreNames.contains('unfinished-uploads')) return [];
-        const all = await new Promise<{ id: string; path: string; record: { secret: string; done: { partNumber: number }[] } }[]>((resolve, reject) => {
-          const request = db.transaction('unfinished-uploads').objectStore('unfinished-uploads').getAll();
+        if (!db.objectStoreNames.contains(store)) return [];
+        return await new Promise<T[]>((resolve, reject) => {
+          const request = db.transaction(store).objectStore(store).getAll();
           request.onsuccess = () => resolve(request.result);
           request.onerror = () => reject(request.error);
         });
-        return all.map((s) => ({ id: s.id, path: s.path, secret: s.record.secret, done: s.record.done.map((p) => p.partNumber).sort((a, b) => a - b) }));
       } finally {
         db.close();
       }
-    });
+    }, store);
+  }
+
+  /** The unfinished uploads this page keeps (the resume records). */
+  async savedUploads(): Promise<{ id: string; path: string; secret: string; done: number[] }[]> {
+    const all = await this.savedRecords<{ id: string; path: string; record: { secret: string; done: { partNumber: number }[] } }>('unfinished-uploads');
+    return all.map((s) => ({ id: s.id, path: s.path, secret: s.record.secret, done: s.record.done.map((p) => p.partNumber).sort((a, b) => a - b) }));
   }
 
   /** Uploads one file through the page and returns its share link and file id. */

@@ -161,27 +161,13 @@ const storedParts = (stack: Stack) =>
     .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')))
     .sort((a, b) => a - b);
 
-/** The unfinished set the page keeps in IndexedDB (set-resume.ts), as the page sees it. */
-const savedSets = (uploader: UploadPage) =>
-  uploader.page.evaluate(async () => {
-    if (!(await indexedDB.databases()).some((d) => d.name === 'cipherdrop')) return [];
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('cipherdrop');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    try {
-      if (!db.objectStoreNames.contains('unfinished-sets')) return [];
-      const all = await new Promise<{ id: string; secret: string; blobs: { result?: unknown }[] }[]>((resolve, reject) => {
-        const request = db.transaction('unfinished-sets').objectStore('unfinished-sets').getAll();
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      return all.map((s) => ({ id: s.id, secret: s.secret, complete: s.blobs.filter((b) => b.result).length }));
-    } finally {
-      db.close();
-    }
-  });
+/** The unfinished sets the page keeps in IndexedDB (set-resume.ts), as the page sees them. */
+const savedSets = async (uploader: UploadPage) =>
+  (await uploader.savedRecords<{ id: string; secret: string; blobs: { result?: unknown }[] }>('unfinished-sets')).map((s) => ({
+    id: s.id,
+    secret: s.secret,
+    complete: s.blobs.filter((b) => b.result).length,
+  }));
 
 test('reload mid-way through a set, choose the folder again: it finishes under the same link, only the parts left are sent, byte-exact, no name left the browser', async ({
   browser,
