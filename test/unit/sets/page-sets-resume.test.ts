@@ -6,15 +6,7 @@
  * is listed, and nothing of the set stays saved.
  */
 import 'fake-indexeddb/auto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.ts';
-import { openAccess, openLimits } from '../../../server/config.ts';
-import { type LocalS3, startLocalS3 } from '../../../server/local-s3.ts';
-import { createStorage } from '../../../server/storage.ts';
 import { openDataObject } from '../../../src/download/data-object.ts';
 import type { Sink } from '../../../src/download/downloader.ts';
 import { TransferError } from '../../../src/errors.ts';
@@ -27,27 +19,21 @@ import { directFrameRunner } from '../../../src/transfer/ranges.ts';
 import { describeError } from '../../../src/ui/messages.ts';
 import { UploadQueue } from '../../../src/upload/queue.ts';
 import { MemoryResumeStore } from '../../../src/upload/resume-store.ts';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { randomData, sha256 } from '../helpers.ts';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
-let dir: string;
-let s3: LocalS3;
-let app: FastifyInstance;
+let server: TestServer;
 let api: Api;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cipherdrop-set-resume-'));
-  s3 = await startLocalS3(path.join(dir, 's3'));
-  app = await buildApp({ access: openAccess(), limits: openLimits(), storage: createStorage(s3.settings, 'cipherdrop/', 600), presignExpiresSeconds: 600 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  api = createApi({ base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` });
+  server = await startTestServer({ name: 'cipherdrop-set-resume-', listen: true });
+  api = createApi({ base: server.base });
 }, 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  await s3?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 /** Sends `allowed` parts, then holds every other until its upload is paused (or `open`). */
