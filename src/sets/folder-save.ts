@@ -9,17 +9,19 @@ import { pumpToSink, streamChunks } from '../download/pump.ts';
 import type { ZipMember } from '../download/zip.ts';
 import { ZipMemberError } from '../errors.ts';
 import { treeNamer } from '../names.ts';
+import { features } from '../platform/features.ts';
 
 const PARTIAL = '.cipherdrop-partial';
 
 interface DirectoryPickerWindow {
-  showDirectoryPicker?: (options?: { mode?: 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
+  showDirectoryPicker: (options?: { mode?: 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
 }
 
-/** The folder picker where this browser has one (null elsewhere); it needs the person's click. */
+/** The folder picker where this browser has one (features.ts; null elsewhere); it needs the person's click. */
 export function folderPicker(): (() => Promise<FileSystemDirectoryHandle>) | null {
-  const picker = (globalThis as DirectoryPickerWindow).showDirectoryPicker;
-  return picker ? () => picker.call(globalThis, { mode: 'readwrite', id: 'cipherdrop-set' }) : null;
+  if (!features().directoryPicker) return null;
+  const picker = (globalThis as unknown as DirectoryPickerWindow).showDirectoryPicker;
+  return () => picker.call(globalThis, { mode: 'readwrite', id: 'cipherdrop-set' });
 }
 
 interface MovableHandle extends FileSystemFileHandle {

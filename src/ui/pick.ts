@@ -5,6 +5,7 @@
  * has `showDirectoryPicker` (Chromium) the chosen folder is walked through its handle instead, so
  * empty folders are part of the set as they are for drops and the CLI.
  */
+import { features } from '../platform/features.ts';
 
 export interface Picked {
   file: File;
@@ -85,8 +86,7 @@ type DirectoryPicker = (options?: { mode?: 'read'; id?: string }) => Promise<Dir
 
 /** `showDirectoryPicker` where the browser has it (Chromium), else null: the `webkitdirectory` input is the fallback. */
 export function directoryPicker(): DirectoryPicker | null {
-  const picker = (globalThis as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker;
-  return typeof picker === 'function' ? picker : null;
+  return features().directoryPicker ? (globalThis as unknown as { showDirectoryPicker: DirectoryPicker }).showDirectoryPicker : null;
 }
 
 /**
