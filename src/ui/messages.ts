@@ -2,6 +2,7 @@
 import { CorruptedError, FormatError } from '../crypto/errors.ts';
 import { MAX_BLOB_DOWNLOAD } from '../download/limits.ts';
 import { LinkError, SetResumeError, TransferError, ZipMemberError } from '../errors.ts';
+import { displayName } from '../names.ts';
 
 const NOTHING_SAVED = 'Nothing was saved.';
 
@@ -43,7 +44,10 @@ export function describeError(error: unknown): string {
     }
   }
   if (error instanceof SetResumeError) {
-    const named = `${error.paths.slice(0, 3).join(', ')}${error.paths.length > 3 ? ` and ${error.paths.length - 3} more` : ''}`;
+    const named = `${error.paths
+      .slice(0, 3)
+      .map((path) => displayName(path))
+      .join(', ')}${error.paths.length > 3 ? ` and ${error.paths.length - 3} more` : ''}`;
     switch (error.code) {
       case 'SetFileChanged':
         return `Not continued: ${named} changed since this upload was interrupted (size or modified time). Choose the same, unchanged files, or cancel and share them again.`;

@@ -168,3 +168,11 @@ describe('the saved plan', () => {
     expect(await store.list()).toEqual([]);
   });
 });
+
+describe('the refusal as the row shows it', () => {
+  it('names the files with their bidi and control characters made visible, as every shown name is', () => {
+    const text = describeError(new SetResumeError('SetFileChanged', 'changed', ['album/invoice\u202Efdp.exe', 'album/a\nb.txt']));
+    expect(text).toContain('album/invoice\uFFFDfdp.exe, album/a\uFFFDb.txt changed');
+    expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\n]/);
+  });
+});
