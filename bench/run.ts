@@ -359,15 +359,16 @@ async function nodeFormat(frameLength: number): Promise<{ encryptMBps: number; d
 
 async function presignThroughput(appUrl: string): Promise<{ urlsPerSecond: number; p50ms: number; p99ms: number; requests: number; batch: number }> {
   const BATCH = 10;
-  const created = (await (await fetch(`${appUrl}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 10, partCount: 1 }) })).json()) as {
-    id: string;
-    uploadId: string;
-  };
+  // An upload of BATCH parts of 16 MiB, as the page would declare it; every later call shows its ticket.
+  const layout = { size: BATCH * 16 * MiB, partCount: BATCH, partSize: 16 * MiB, headerSize: 0, metaSize: 1024 };
+  const answer = await fetch(`${appUrl}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(layout) });
+  if (answer.status !== 201) throw new Error(`presign API: create answered ${answer.status} ${await answer.text()}`);
+  const created = (await answer.json()) as { id: string; uploadId: string; ticket: string };
   const result = await autocannon({
     url: `${appUrl}/api/uploads/${created.id}/parts`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ uploadId: created.uploadId, partNumbers: Array.from({ length: BATCH }, (_, i) => i + 1) }),
+    body: JSON.stringify({ ticket: created.ticket, uploadId: created.uploadId, partNumbers: Array.from({ length: BATCH }, (_, i) => i + 1) }),
     connections: 10,
     duration: 5,
   });
