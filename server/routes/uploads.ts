@@ -14,7 +14,8 @@ import {
   type PartUrlsResponse,
   type UploadedPartsResponse,
 } from '../../src/contract/api.ts';
-import { layoutPartSize, layoutProblem } from '../../src/contract/layout.ts';
+import { layoutPartSize, layoutProblem, type PartLayout } from '../../src/contract/layout.ts';
+import { MAX_PARTS_PER_BATCH } from '../../src/contract/limits.ts';
 import {
   type AbortRequest,
   abortBody,
@@ -31,6 +32,7 @@ import {
 import { checkOwnerToken, checkUploadToken, ownerToken } from '../access.ts';
 import { ApiError } from '../errors.ts';
 import { newFileId } from '../ids.ts';
+import type { Storage } from '../storage.ts';
 import { genuineTicket, issueTicket, readTicket, type TicketClaims } from '../tickets.ts';
 import { type ScopeOptions, scopeClaims, uploadScopes } from '../upload-scopes.ts';
 
@@ -51,6 +53,32 @@ function checkChecksums(algorithm: PartChecksum | null, partNumbers: number[], c
   const bad = checksums.findIndex((c) => !PART_CHECKSUM_PATTERN[algorithm].test(c));
   if (bad >= 0) throw new ApiError('BadChecksum', `Checksum ${bad + 1} is not a base64 ${algorithm} digest`);
 }
+
+/**
+ * The one way part URLs are signed, for the create answer's first batch and for /parts alike: each
+ * for this upload's id and uploadId, bound to the part's exact byte count in the ticket's layout
+ * and, with PART_CHECKSUM, to its digest (a header the PUT must send).
+ */
+function signParts(
+  files: Storage,
+  id: string,
+  uploadId: string,
+  layout: PartLayout,
+  partNumbers: number[],
+  checksums?: string[],
+): Promise<PartUrlsResponse['urls']> {
+  const algorithm = files.partChecksum;
+  return Promise.all(
+    partNumbers.map(async (partNumber, i) => {
+      const checksum = checksums?.[i];
+      const url = await files.presignPart(id, uploadId, partNumber, layoutPartSize(layout, partNumber), checksum);
+      return algorithm && checksum ? { partNumber, url, headers: { [PART_CHECKSUM_HEADER[algorithm]]: checksum } } : { partNumber, url };
+    }),
+  );
+}
+
+/** Parts 1…min(partCount, MAX_PARTS_PER_BATCH): the batch a client would ask for first. */
+const firstBatch = (partCount: number): number[] => Array.from({ length: Math.min(partCount, MAX_PARTS_PER_BATCH) }, (_, i) => i + 1);
 
 /** Exactly parts 1…partCount, in order: S3 wants ascending order, and nothing may be added or left out. */
 function checkPartList(parts: CompleteRequest['parts'], claims: TicketClaims): void {
@@ -102,6 +130,10 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
     // A set's blob has no meta object: its set's manifest names it.
     const meta = metaSize > 0 ? await files.presignMetaPut(id, metaSize, expiresAt) : null;
     const { ticket, until: resumableUntil } = issueTicket(secret, { id, ...layout, metaSize, expiresAt, ...scope }, Date.now(), until);
+    // URLs signed ahead come with the answer, so a file of up to one batch of parts needs no /parts
+    // call. Not under SSE-C (the browser makes the uploadId), nor with checksums (each part is
+    // signed once sealed, with its digest).
+    const partUrls = 'uploadId' in start && files.partChecksum === null ? await signParts(files, id, start.uploadId, layout, firstBatch(partCount)) : null;
     const body: CreateUploadResponse = {
       id,
       ...('uploadId' in start ? { uploadId: start.uploadId } : { uploadId: null, create: { url: start.createUrl, headers: start.createHeaders } }),
@@ -110,6 +142,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
       customerKey: files.customerKeys,
       partChecksum: files.partChecksum,
       ...(meta ? { metaUrl: meta.url, metaHeaders: meta.headers } : {}),
+      ...(partUrls ? { partUrls } : {}),
       expiresAt,
       ownerToken: ownerToken(access, id, scope),
     };
@@ -137,16 +170,8 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
       const outside = partNumbers.find((n) => n > claims.partCount);
       if (outside !== undefined) throw new ApiError('InvalidParts', `Part ${outside} is outside this upload's parts 1..${claims.partCount}`);
       const files = filesOf(claims);
-      const algorithm = files.partChecksum;
-      checkChecksums(algorithm, partNumbers, checksums);
-      const urls = await Promise.all(
-        partNumbers.map(async (partNumber, i) => {
-          const checksum = checksums?.[i];
-          const url = await files.presignPart(id, uploadId, partNumber, layoutPartSize(claims, partNumber), checksum);
-          return algorithm && checksum ? { partNumber, url, headers: { [PART_CHECKSUM_HEADER[algorithm]]: checksum } } : { partNumber, url };
-        }),
-      );
-      return { urls } satisfies PartUrlsResponse;
+      checkChecksums(files.partChecksum, partNumbers, checksums);
+      return { urls: await signParts(files, id, uploadId, claims, partNumbers, checksums) } satisfies PartUrlsResponse;
     },
   );
 

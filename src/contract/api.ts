@@ -24,6 +24,13 @@ export interface CreateUploadResponse {
   metaUrl?: string;
   /** headers to send with that PUT, exactly (they are signed); absent with metaUrl */
   metaHeaders?: Record<string, string>;
+  /**
+   * Present when the server signs part URLs in batches ahead (`partChecksum` null) and made the
+   * multipart upload itself (`uploadId` not null, so not under SSE-C): the URLs of parts
+   * 1…min(partCount, MAX_PARTS_PER_BATCH), each bound to its exact byte count, as POST …/parts
+   * would sign them. A file of up to one batch of parts then needs no …/parts call.
+   */
+  partUrls?: PartUrlsResponse['urls'];
   /** ms since epoch, or null for no expiry */
   expiresAt: number | null;
   /** lets the uploader delete the file early (POST /api/files/:id/delete) or abort it; keep it private */

@@ -2,6 +2,7 @@
  * The page's side of the store's multipart upload, apart from the parts themselves
  * (send-part.ts): part URLs signed in batches ahead, and, under SSE-C, starting the upload.
  */
+import type { PartUrlsResponse } from '../contract/api.ts';
 import { MAX_PARTS_PER_BATCH } from '../contract/limits.ts';
 import { TransferError } from '../errors.ts';
 import type { PartSigner, PartsRef } from '../transfer/api.ts';
@@ -13,8 +14,9 @@ const URL_BATCH = MAX_PARTS_PER_BATCH;
 
 /**
  * Part URLs for a server that signs parts without a checksum, fetched a batch at a time as the
- * parts come up. A URL that has expired by the time its part is sent is signed again by the part's
- * sender (send-part.ts), not here.
+ * parts come up. `signed`: URLs already at hand (the create answer's first batch), used before
+ * any batch is fetched; a part without one fetches its batch. A URL that has expired by the time
+ * its part is sent is signed again by the part's sender (send-part.ts), not here.
  */
 export class PartUrls {
   private readonly urls = new Map<number, string>();
@@ -24,7 +26,10 @@ export class PartUrls {
     private readonly upload: PartsRef,
     private readonly partCount: number,
     private readonly signal?: AbortSignal,
-  ) {}
+    signed: PartUrlsResponse['urls'] = [],
+  ) {
+    for (const { partNumber, url } of signed) if (partNumber >= 1 && partNumber <= partCount) this.urls.set(partNumber, url);
+  }
 
   async get(partNumber: number): Promise<string> {
     const batch = Math.floor((partNumber - 1) / URL_BATCH);

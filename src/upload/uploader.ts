@@ -6,7 +6,7 @@
  * retried by `sendPart` (send-part.ts), never more at once than the limiter allows (so never more
  * in memory); `completeUpload` finishes. `uploadFile` runs all three for the CLI and the library.
  */
-import type { CreateUploadResponse } from '../contract/api.ts';
+import type { CreateUploadResponse, PartUrlsResponse } from '../contract/api.ts';
 import { toBase64Url } from '../crypto/bytes.ts';
 import { DEFAULT_FRAME_LENGTH, sealedHeaderLength } from '../crypto/format.ts';
 import { createMessage } from '../crypto/message.ts';
@@ -28,6 +28,14 @@ import type { StartOptions, UploadOptions, UploadRecord, UploadResult, UploadSou
 export type { RequestTarget, SetTarget, StartOptions, UploadOptions, UploadRecord, UploadResult, UploadSource };
 
 export const DEFAULT_PARTS_IN_FLIGHT = 4;
+
+/**
+ * The part URLs a create answer carried (its first batch), for the first `sendParts` of the record
+ * it made, which takes them: they live in memory only, never in the saved record, so a record
+ * resumed after a reload fetches its batches as before. One that expired is signed again (403,
+ * send-part.ts) like any batch URL.
+ */
+const createdPartUrls = new WeakMap<UploadRecord, PartUrlsResponse['urls']>();
 
 export async function startUpload(source: UploadSource, options: StartOptions): Promise<UploadRecord> {
   const { api, signal } = options;
@@ -53,7 +61,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
     if (mode.sealMeta) await putMeta(await mode.sealMeta(id, message.messageId), metaSize, created, storeHeaders, signal);
     const encoded = secret ? encodeLinkSecret(secret) : '';
     if (mode.ownsSecret) secret?.fill(0);
-    return {
+    const record: UploadRecord = {
       id,
       uploadId,
       ownerToken: created.ownerToken,
@@ -74,6 +82,9 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       done: [],
       plainDigests: noPlainDigests(parts.length),
     };
+    // Signed for the server's own uploadId, without checksums: what PartUrls fetches too.
+    if (created.partUrls && created.uploadId && !record.partChecksum) createdPartUrls.set(record, created.partUrls);
+    return record;
   } catch (error) {
     if (uploadId) await api.abort({ id, uploadId, ticket: created.ticket, ownerToken: created.ownerToken }).catch(() => undefined);
     throw error;
@@ -140,7 +151,9 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
   // stopped, so a paused file has nothing left in flight. Unfinished parts are sent again later.
   const local = new AbortController();
   const laneSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
-  const urls = new PartUrls(api, record, record.parts.length, laneSignal);
+  const signed = createdPartUrls.get(record);
+  createdPartUrls.delete(record);
+  const urls = new PartUrls(api, record, record.parts.length, laneSignal, signed);
   const finished = new Set(record.done.map((p) => p.partNumber));
   const todo = record.parts.filter((p) => !finished.has(p.partNumber));
   // The first seal of a part records its digest; a later one with other bytes throws SourceChanged.

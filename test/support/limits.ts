@@ -2,8 +2,9 @@
 import type { Storage } from '../../server/storage.ts';
 
 /**
- * Only what creating an upload reads. The cast is safe for routes that create uploads, check
- * health or miss (404); anything else would find a method missing.
+ * Only what creating an upload reads (its meta PUT, its first batch of part URLs). The cast is
+ * safe for routes that create uploads, check health or miss (404); anything else would find a
+ * method missing.
  */
 export function stubStorage(): Storage {
   return {
@@ -12,6 +13,7 @@ export function stubStorage(): Storage {
     partChecksum: null,
     createUpload: async () => ({ uploadId: 'upload-1' }),
     presignMetaPut: async (id: string) => ({ url: `http://s3.test:9000/b/${id}/meta`, headers: {} }),
+    presignPart: async (id: string, uploadId: string, partNumber: number) => `http://s3.test:9000/b/${id}/data?uploadId=${uploadId}&partNumber=${partNumber}`,
   } as Partial<Storage> as Storage;
 }
 
