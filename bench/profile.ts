@@ -4,7 +4,7 @@
  *
  * 1. By process and thread, from /proc (threads.ts): every Chromium thread, our Node servers.
  * 2. By stage, from ablation cases (profile.worker.ts): the upload path run as plain, + the read,
- *    + digest and seal, + the spool (the real path). Each step's extra CPU-seconds count every
+ *    + seal and its tag digest, + the spool (the real path). Each step's extra CPU-seconds count every
  *    thread of every process, so work a stage causes elsewhere (the browser process serving a
  *    File read, the network service reading a spool file) is charged to that stage.
  * 3. Inside the workers, from stage timers around the browser APIs (stage-timers.ts): on-thread

@@ -303,7 +303,7 @@ async function main(): Promise<void> {
 const PROFILE_LABELS = {
   'up-plain': 'plain upload',
   'up-read': 'upload: + read',
-  'up-sealed': 'upload: + digest, seal',
+  'up-sealed': 'upload: + seal, tag digest',
   'up-encrypted': 'encrypted upload (+ spool)',
   'down-plain': 'plain download',
   'down-decrypt': 'download + decrypt',
@@ -319,7 +319,7 @@ function profileReport(runs: Awaited<ReturnType<typeof runProfile>>, small: Smal
     stageTable(runs, [
       ['plain upload (File.slice body: file read by the browser, request body)', 'up-plain', null],
       ['+ read the part into a pooled buffer (File → worker)', 'up-read', 'up-plain'],
-      ['+ digest and seal (crypto.subtle), sealed bytes dropped', 'up-sealed', 'up-read'],
+      ['+ seal (crypto.subtle) and the digest of its tags, sealed bytes dropped', 'up-sealed', 'up-read'],
       ['+ spool write, and the PUT body read from the spool file (= the real encrypted upload)', 'up-encrypted', 'up-sealed'],
       ['**encrypted upload − plain upload**', 'up-encrypted', 'up-plain'],
       ['plain download (GET, BYOB body into a fresh buffer, transfer to the page)', 'down-plain', null],

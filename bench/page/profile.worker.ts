@@ -19,7 +19,7 @@ import { sealRun } from '../../src/crypto/frames.ts';
 import { sealedRunSize } from '../../src/layout.ts';
 import { BufferPool, readBlobInto } from '../../src/transfer/buffers.ts';
 import { aesGcmOpener, type FrameOpener } from '../../src/transfer/ranges.ts';
-import { plainDigest } from '../../src/upload/part-digest.ts';
+import { sealedPartDigest } from '../../src/upload/part-digest.ts';
 import { aesGcmSealer, type PartSealer } from '../../src/upload/sealer.ts';
 import { serveRequests } from '../../src/workers/serve.ts';
 import { plainOpener } from './plain-opener.ts';
@@ -52,9 +52,8 @@ const sealedSealer: PartSealer = {
     const sealed = buffers.take(sealedRunSize(plain.byteLength, keys.frameLength, part.endsMessage));
     try {
       await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
-      const saved = recordDigest(await plainDigest(plain));
       await sealRun(keys, plain, part.firstSeq, part.endsMessage, undefined, sealed);
-      await saved;
+      await recordDigest(await sealedPartDigest(sealed, 0, keys.frameLength, part.firstSeq));
     } finally {
       buffers.give(plain);
       buffers.give(sealed);

@@ -1,51 +1,61 @@
 /**
  * Nonce safety for parts sealed more than once (issue 13). A retried or resumed part is sealed
  * again with the same content key and the same IVs (its frames' sequence numbers): that yields
- * the same ciphertext for the same bytes, but for other bytes it is AES-GCM nonce reuse (the XOR
- * of the two plaintexts leaks, and the GHASH key can be recovered, so forgeries follow). The file
- * fingerprint (fingerprint.ts) samples only the file's ends; this is the check that covers every
- * byte, where it matters: each part's plaintext is hashed where it is already in memory (the
- * worker that seals it, just before sealing, parts.ts), the digest is recorded in the upload record
- * the first time, and every later seal of that part must present the very same digest.
+ * the same ciphertext for the same bytes, but for other bytes it is AES-GCM nonce reuse once both
+ * ciphertexts are out (the XOR of the two plaintexts leaks, and the GHASH key can be recovered, so
+ * forgeries follow). The file fingerprint (fingerprint.ts) samples only the file's ends; this is
+ * the check that covers every byte, where it matters: before a part's sealed bytes leave the
+ * worker, they must be the very ones it first sent.
  *
- * Cost: one SHA-256 pass over each part's plaintext, the same bytes AES-GCM then reads, in the
- * worker's thread; no extra read of the file. Size: 32 bytes a part in the record. The pass is
- * made in frame-sized pieces (a SHA-256 of the pieces' SHA-256s): WebCrypto copies its input,
- * and a 16 MiB copy lands in fresh memory every time, whose page faults cost Chromium more than
- * the hashing (shared/BROWSER-FACTS.md); the benchmark showed 9 CPU-s/GiB more for encrypted
- * uploads with one digest of the whole part, against 512 KiB pieces, which stay below that cliff.
+ * What is recorded: the SHA-256 of the part's frames' GCM tags, in order — 16 bytes a frame that
+ * AES-GCM computes anyway. Under one key and IV, other plaintext is other ciphertext, and its tag
+ * differs too except with probability about 2⁻¹²⁸ for bytes chosen without the key. The digest is
+ * saved in the upload record before the part's first PUT (a PUT whose answer is lost may still
+ * have reached the store, so from then on these IVs count as used); a later seal of the part is
+ * compared with it before anything is spooled or sent: the same tags are the same ciphertext as
+ * before; other tags and the new ciphertext is wiped in the worker, never spooled or PUT, and the
+ * upload starts afresh with a new key (SourceChanged). A second ciphertext that exists only in the
+ * memory that holds the key itself gives nobody anything.
+ *
+ * Why the tags and not the plaintext's SHA-256 (the first design, which refused before sealing):
+ * hashing the plaintext cost the renderer about 1 CPU-second per GiB, an eighth of the encrypted
+ * upload's CPU (WebCrypto copies its input into fresh memory; README "Where the CPU goes"); the tags
+ * cost one SHA-256 of 512 bytes a part. Size: 32 bytes a part in the record.
  */
 import { timingSafeEqual } from '../crypto/bytes.ts';
+import { TAG_LENGTH } from '../crypto/format.ts';
+import { readFrame } from '../crypto/frames.ts';
 import { TransferError } from '../errors.ts';
+import type { UploadRecord } from './upload-record.ts';
 
-/** SHA-256: each part's digest takes this many bytes of `UploadRecord.plainDigests`. */
-export const PLAIN_DIGEST_LENGTH = 32;
+/** SHA-256: each part's digest takes this many bytes of `UploadRecord.partDigests`. */
+export const PART_DIGEST_LENGTH = 32;
 
 /** Room for every part's digest, none recorded yet (all zero). */
-export const noPlainDigests = (partCount: number): Uint8Array => new Uint8Array(partCount * PLAIN_DIGEST_LENGTH);
-
-/** Hashed in pieces of this size (the default frame length): below Chromium's fresh-memory cliff. */
-export const DIGEST_PIECE = 512 * 1024;
+export const noPartDigests = (partCount: number): Uint8Array => new Uint8Array(partCount * PART_DIGEST_LENGTH);
 
 /**
- * SHA-256 of the list of SHA-256s of the plaintext's 512 KiB pieces (one piece for an empty part):
- * it binds every byte as a plain SHA-256 would. WebCrypto, which a worker, the page and Node all have.
+ * SHA-256 of the GCM tags of the frames in a sealed part (after `prefixLength` bytes of header, for
+ * part 1), in order. The frames are read with every structural check (frames.ts `readFrame`).
  */
-export async function plainDigest(plaintext: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  const count = Math.max(1, Math.ceil(plaintext.byteLength / DIGEST_PIECE));
-  const list = new Uint8Array(count * PLAIN_DIGEST_LENGTH);
-  for (let i = 0; i < count; i++) {
-    const piece = plaintext.subarray(i * DIGEST_PIECE, Math.min(plaintext.byteLength, (i + 1) * DIGEST_PIECE));
-    list.set(new Uint8Array(await crypto.subtle.digest('SHA-256', piece)), i * PLAIN_DIGEST_LENGTH);
+export async function sealedPartDigest(sealed: Uint8Array, prefixLength: number, frameLength: number, firstSeq: number): Promise<Uint8Array> {
+  const tags: Uint8Array[] = [];
+  for (let at = prefixLength, seq = firstSeq; at < sealed.byteLength; seq++) {
+    const frame = readFrame(sealed, at, frameLength, seq);
+    if (!frame) throw new RangeError('a sealed part ends inside a frame');
+    tags.push(frame.sealed.subarray(frame.sealed.byteLength - TAG_LENGTH));
+    at += frame.size;
   }
+  const list = new Uint8Array(tags.length * TAG_LENGTH);
+  for (const [i, tag] of tags.entries()) list.set(tag, i * TAG_LENGTH);
   return new Uint8Array(await crypto.subtle.digest('SHA-256', list));
 }
 
 const sourceChanged = (partNumber: number): TransferError =>
-  new TransferError('SourceChanged', `Part ${partNumber} of the file changed since it was first encrypted: it is not encrypted again under the same key`);
+  new TransferError('SourceChanged', `Part ${partNumber} of the file changed since it was first encrypted: it is not sent again under the same key`);
 
 /** Throws SourceChanged unless `digest` is the one recorded (if one is). */
-export function checkPlainDigest(partNumber: number, digest: Uint8Array, recorded: Uint8Array | undefined): void {
+export function checkPartDigest(partNumber: number, digest: Uint8Array, recorded: Uint8Array | undefined): void {
   if (recorded && !timingSafeEqual(digest, recorded)) throw sourceChanged(partNumber);
 }
 
@@ -54,15 +64,28 @@ export function checkPlainDigest(partNumber: number, digest: Uint8Array, recorde
  * none: a SHA-256 that is all zero is as likely as guessing the key. A copy, not a view: a view
  * sent to a worker would carry every part's digest with it.
  */
-export function recordedPlainDigest(digests: Uint8Array, partNumber: number): Uint8Array | undefined {
-  const at = (partNumber - 1) * PLAIN_DIGEST_LENGTH;
-  const digest = digests.slice(at, at + PLAIN_DIGEST_LENGTH);
+export function recordedPartDigest(digests: Uint8Array, partNumber: number): Uint8Array | undefined {
+  const at = (partNumber - 1) * PART_DIGEST_LENGTH;
+  const digest = digests.slice(at, at + PART_DIGEST_LENGTH);
   return digest.some((b) => b !== 0) ? digest : undefined;
 }
 
 /** Records a part's digest the first time it is sealed; a later, different one throws SourceChanged. */
-export function recordPlainDigest(digests: Uint8Array, partNumber: number, digest: Uint8Array): void {
-  if (digest.byteLength !== PLAIN_DIGEST_LENGTH) throw new RangeError('a plaintext digest is a SHA-256');
-  checkPlainDigest(partNumber, digest, recordedPlainDigest(digests, partNumber));
-  digests.set(digest, (partNumber - 1) * PLAIN_DIGEST_LENGTH);
+export function recordPartDigest(digests: Uint8Array, partNumber: number, digest: Uint8Array): void {
+  if (digest.byteLength !== PART_DIGEST_LENGTH) throw new RangeError('a part digest is a SHA-256');
+  checkPartDigest(partNumber, digest, recordedPartDigest(digests, partNumber));
+  digests.set(digest, (partNumber - 1) * PART_DIGEST_LENGTH);
+}
+
+/**
+ * A saved record taken back to resume, made ready for the tag digests. Records from before any
+ * part digest hold parts in flight to the fingerprint only (all zero digests). Records whose parts
+ * were held to their plaintext's SHA-256 (`plainDigests`, saved by the version before the tags)
+ * cannot be checked against tags: their fingerprint is dropped, so the file, picked again, starts
+ * afresh with a new key (as a changed file does) rather than have such a part sealed and sent again.
+ */
+export function takeBackDigests(record: UploadRecord & { plainDigests?: Uint8Array }): void {
+  if (record.plainDigests?.some((b) => b !== 0)) record.fingerprint = null;
+  delete record.plainDigests;
+  record.partDigests ??= noPartDigests(record.parts.length);
 }

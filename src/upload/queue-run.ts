@@ -107,7 +107,7 @@ export async function runUpload(entry: Entry, file: File, context: RunContext): 
     // The record of every acknowledged part is saved before the run ends.
     if (signal.aborted) return void (await entry.saving);
     if (error instanceof TransferError && error.code === 'SourceChanged') {
-      // A part's bytes differ from those it was first sealed with (part-digest.ts).
+      // A part's bytes differ from those it was first sent with (part-digest.ts).
       return context.startAfresh(entry, file, error);
     }
     if (error instanceof TransferError && (error.apiCode === 'UploadNotFound' || error.code === 'NotFound') && entry.record) {

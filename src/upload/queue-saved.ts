@@ -4,7 +4,7 @@
  * giving an unfinished upload up for good.
  */
 import type { Api } from '../transfer/api.ts';
-import { noPlainDigests } from './part-digest.ts';
+import { takeBackDigests } from './part-digest.ts';
 import type { Entry } from './queue-run.ts';
 import type { ResumeStore, SavedUpload } from './resume-store.ts';
 import type { UploadRecord } from './uploader.ts';
@@ -20,14 +20,14 @@ export function savedFate(saved: SavedUpload, requestId: string | undefined, now
   // Records from before upload tickets, or past their ticket's life, can no longer be resumed.
   const stale = !record.ticket || !(record.resumableUntil > now);
   if (stale || (record.expiresAt !== null && record.expiresAt <= now)) return 'discard';
-  // Saved before part digests were kept: its parts in flight then are held to the fingerprint only.
-  record.plainDigests ??= noPlainDigests(record.parts.length);
+  // Saved by an older version: part digests made ready, or the file held to start afresh (part-digest.ts).
+  takeBackDigests(record);
   return 'restore';
 }
 
 /**
  * Saves the entry's record after the saves before it. `forgetOnFailure`, for a part's new
- * plaintext digest (saved before the part is sent): if the store refuses the record, the saved
+ * part digest (saved before the part is sent): if the store refuses the record, the saved
  * one is removed instead, for after a reload that older record, lacking the digest, would let the
  * part be sealed again over other bytes.
  */

@@ -12,7 +12,7 @@ import type { Api } from '../transfer/api.ts';
 import { Limiter } from '../transfer/limit.ts';
 import { SpeedMeter } from '../transfer/speed.ts';
 import { fingerprint, sameFingerprint } from './fingerprint.ts';
-import { noPlainDigests } from './part-digest.ts';
+import { takeBackDigests } from './part-digest.ts';
 import { type Entry, runUpload } from './queue-run.ts';
 import { discardUpload, savedFate, saveEntry } from './queue-saved.ts';
 import type { FileOptions, QueueEntry, QueueOptions } from './queue-types.ts';
@@ -91,10 +91,11 @@ export class UploadQueue {
    * fingerprint), it starts afresh with a new key. Returns the entry's key.
    */
   async resumeBlob(record: UploadRecord, file: File, path: string, options: FileOptions): Promise<number> {
+    // First: a record of an older version may have to start afresh (part-digest.ts).
+    takeBackDigests(record);
     const same = sameFingerprint(record.fingerprint, await fingerprint(file, file.lastModified));
     const entry = this.blank(path, file.name, file.size, file, options);
     if (same) {
-      record.plainDigests ??= noPlainDigests(record.parts.length);
       const done = bytesDone(record);
       Object.assign(entry, { record, state: { state: 'queued', progress: new SpeedMeter(file.size, done).reading(done) } });
     } else {

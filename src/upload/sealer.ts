@@ -8,7 +8,7 @@
 import { type FrameKeys, sealRun } from '../crypto/frames.ts';
 import { type PartPlan, planParts } from '../layout.ts';
 import { BufferPool, readBlobInto } from '../transfer/buffers.ts';
-import { checkPlainDigest, plainDigest } from './part-digest.ts';
+import { checkPartDigest, sealedPartDigest } from './part-digest.ts';
 
 /** What sealing one part needs: the file, the part, and the upload's keys and header. */
 export interface SealRequest {
@@ -18,10 +18,10 @@ export interface SealRequest {
   /** the message header, for the part that carries it (part 1) */
   header?: Uint8Array;
   /**
-   * SHA-256 of this part's plaintext as it was first sealed (part-digest.ts), absent if it never
-   * was: other bytes are then refused before they are sealed under the same IVs.
+   * The digest of this part's frames' tags as it was first sealed (part-digest.ts), absent if it
+   * never was: sealed bytes of another digest are then wiped in the worker and never sent.
    */
-  plainDigest?: Uint8Array;
+  partDigest?: Uint8Array;
 }
 
 /**
@@ -53,34 +53,37 @@ const buffers = new BufferPool();
 /**
  * AES-GCM frames (crypto/frames.ts `sealRun`), read into reused buffers.
  *
- * Nonce safety (part-digest.ts): the plaintext is hashed before it is sealed. Bytes other than
- * those this part was first sealed with are refused (SourceChanged) and never sealed. The digest
- * goes to the page (`recordDigest`) while the part is sealed, and the part is handed back only once
- * the page has saved it: a PUT whose answer is lost may still have reached the store, so from the
- * first PUT on these IVs count as used, and any later seal of this part must find the digest recorded.
+ * Nonce safety (part-digest.ts): once sealed, the part's frames' tags are hashed. A part sealed
+ * before must show the digest recorded then, or its sealed bytes are wiped here and refused
+ * (SourceChanged): nothing sealed over other bytes under these IVs leaves this thread. The digest
+ * goes to the page (`recordDigest`), and the part is handed back only once the page has saved it:
+ * a PUT whose answer is lost may still have reached the store, so from the first PUT on these IVs
+ * count as used, and any later seal of this part must find the digest recorded.
  */
 export const aesGcmSealer: PartSealer = {
   plan: planParts,
-  async seal({ file, part, keys, header, plainDigest: recorded }, recordDigest) {
+  async seal({ file, part, keys, header, partDigest: recorded }, recordDigest) {
     const plain = buffers.take(part.plainEnd - part.plainStart);
     const sealed = buffers.take(part.cipherSize);
+    let handedOver = false;
     try {
       await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
-      const plainSha256 = await plainDigest(plain);
-      checkPlainDigest(part.partNumber, plainSha256, recorded);
-      // Sealing overlaps the page's save of the digest; nothing leaves this thread before it is saved.
-      const saved = recordDigest(plainSha256);
-      saved.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-      const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined, sealed);
-      plain.fill(0);
-      await saved;
+      const prefix = part.includesHeader ? header : undefined;
+      const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, prefix, sealed);
+      const digest = await sealedPartDigest(body, prefix?.byteLength ?? 0, keys.frameLength, part.firstSeq);
+      checkPartDigest(part.partNumber, digest, recorded);
+      await recordDigest(digest);
+      handedOver = true;
       // fetch() copies the body when the request is made; the sealed buffer is free again after the PUT.
       return { body, release: () => buffers.give(sealed) };
-    } catch (error) {
-      buffers.give(sealed);
-      throw error;
     } finally {
+      plain.fill(0);
       buffers.give(plain);
+      if (!handedOver) {
+        // Refused (or failed): sealed bytes that must not be sent are not left in a pooled buffer either.
+        sealed.fill(0);
+        buffers.give(sealed);
+      }
     }
   },
 };

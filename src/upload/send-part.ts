@@ -8,7 +8,7 @@
  * sync access handles exist only in workers), a file-backed body is what makes the PUT cheap, the
  * PUT runs as fast from a worker and leaves the page's thread free, and a worker that is replaced
  * frees every request body its isolate kept (pool.ts). The page is asked for one thing only: to
- * save the part's plaintext digest before the first PUT (`recordDigest`).
+ * save the part's digest (of its sealed frames' tags) before the first PUT (`recordDigest`).
  */
 import type { PartChecksum } from '../contract/api.ts';
 import { TransferError } from '../errors.ts';

@@ -48,7 +48,7 @@ export interface UploadOptions extends StartOptions {
  * IndexedDB, by the page) to resume after a reload. It holds the link secret and the content key,
  * so it never leaves the browser and is deleted when the upload is done or cancelled. Resuming
  * seals the same frames with the same key and IVs, which is safe only for the very same bytes:
- * `fingerprint` is how a changed file is told apart (see fingerprint.ts), and `plainDigests` how a
+ * `fingerprint` is how a changed file is told apart (see fingerprint.ts), and `partDigests` how a
  * part sealed before is held to its bytes (see part-digest.ts).
  */
 export interface UploadRecord {
@@ -80,10 +80,10 @@ export interface UploadRecord {
   /** parts the store has acknowledged, with their ETags */
   done: { partNumber: number; etag: string }[];
   /**
-   * SHA-256 of each part's plaintext as it was first sealed, part n at bytes 32(n−1) to 32n; all
-   * zero for a part never sealed. Recorded and saved before the part's first PUT (part-digest.ts).
+   * SHA-256 of each part's frames' GCM tags as it was first sealed, part n at bytes 32(n−1) to 32n;
+   * all zero for a part never sealed. Recorded and saved before the part's first PUT (part-digest.ts).
    */
-  plainDigests: Uint8Array;
+  partDigests: Uint8Array;
 }
 
 export interface UploadResult {

@@ -20,7 +20,7 @@ import { Limiter } from '../transfer/limit.ts';
 import type { PartRunner } from '../transfer/parts.ts';
 import { withRetries } from '../transfer/retry.ts';
 import { createMultipart, PartUrls } from './multipart.ts';
-import { noPlainDigests, recordedPlainDigest, recordPlainDigest } from './part-digest.ts';
+import { noPartDigests, recordedPartDigest, recordPartDigest } from './part-digest.ts';
 import { aesGcmSealer } from './sealer.ts';
 import { plannedMetaSize, type RequestTarget, type SetTarget, STAND_IN_ID, uploadMode } from './upload-mode.ts';
 import type { StartOptions, UploadOptions, UploadRecord, UploadResult, UploadSource } from './upload-record.ts';
@@ -80,7 +80,7 @@ export async function startUpload(source: UploadSource, options: StartOptions): 
       header: message.header,
       parts,
       done: [],
-      plainDigests: noPlainDigests(parts.length),
+      partDigests: noPartDigests(parts.length),
     };
     // Signed for the server's own uploadId, without checksums: what PartUrls fetches too.
     if (created.partUrls && created.uploadId && !record.partChecksum) createdPartUrls.set(record, created.partUrls);
@@ -121,7 +121,7 @@ export interface SendOptions {
   /** after each acknowledged part (the record's `done` already lists it) */
   onPart?: (record: UploadRecord) => void;
   /**
-   * Before each PUT of a part, once `plainDigests` holds its digest: resolves when the record is
+   * Before each PUT of a part, once `partDigests` holds its digest: resolves when the record is
    * saved, for the part is sent only then (part-digest.ts). Without it the record lives in memory only.
    */
   onDigest?: (record: UploadRecord) => Promise<void>;
@@ -158,7 +158,7 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
   const todo = record.parts.filter((p) => !finished.has(p.partNumber));
   // The first seal of a part records its digest; a later one with other bytes throws SourceChanged.
   const recordDigest = (partNumber: number) => async (digest: Uint8Array) => {
-    recordPlainDigest(record.plainDigests, partNumber, digest);
+    recordPartDigest(record.partDigests, partNumber, digest);
     await onDigest?.(record);
   };
   const send = async (part: PartPlan) =>
@@ -169,7 +169,7 @@ export async function sendParts(record: UploadRecord, blob: Blob, { api, runner,
         keys: record.keys,
         header: part.includesHeader ? record.header : undefined,
         // Read at each send: a part sealed before must present the same bytes.
-        plainDigest: recordedPlainDigest(record.plainDigests, part.partNumber),
+        partDigest: recordedPartDigest(record.partDigests, part.partNumber),
         upload: { id: record.id, ticket: record.ticket, uploadId: record.uploadId },
         // With a checksum, each part is signed once sealed (its digest is part of the signature).
         url: record.partChecksum ? undefined : await urls.get(part.partNumber),

@@ -27,9 +27,9 @@ export interface WorkerRequests {
 
 export interface PageRequests {
   /**
-   * During sendPart, before the part's first PUT: record the SHA-256 of its plaintext in the upload
-   * record and save it (part-digest.ts). The answer comes once it is saved, and only then may the
-   * part be sent; an error (SourceChanged: other bytes than those first sealed) fails the part.
+   * During sendPart, before the part's first PUT: record the digest of its sealed frames' tags in
+   * the upload record and save it (part-digest.ts). The answer comes once it is saved, and only then
+   * may the part be sent; an error (SourceChanged: other bytes than those first sent) fails the part.
    */
   recordDigest: { request: { digest: Uint8Array }; reply: undefined };
 }

@@ -1,10 +1,12 @@
 /**
  * Nonce safety on resume (issue 13). A resumed or retried part is sealed again with the same key
  * and the same IVs (frame sequence numbers), which is safe only for byte-identical plaintext. These
- * tests run the real part worker code (parts.ts: read, hash, seal, PUT) against a fake API and a
- * fake store, and watch every sealRun: under one key, a frame sequence number may only ever be
- * sealed over one plaintext. The changed file keeps its size, lastModified and first and last MiB,
- * so the fingerprint (fingerprint.ts) cannot tell it apart; only the per-part digests can.
+ * tests run the real part worker code (send-part.ts: read, seal, digest of the tags, PUT) against a
+ * fake API and a fake store, and watch every PUT that leaves the page: under one key (one upload),
+ * a part may only ever be sent as one ciphertext. Every sealRun is watched too, to say which key
+ * sealed what: a changed part is sealed again in the worker, found to differ there and wiped,
+ * never sent (part-digest.ts). The changed file keeps its size, lastModified and first and last
+ * MiB, so the fingerprint (fingerprint.ts) cannot tell it apart; only the per-part digests can.
  */
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
@@ -14,7 +16,7 @@ import { planParts } from '../../../src/layout.ts';
 import type { Api, UploadRef } from '../../../src/transfer/api.ts';
 import { directRunner } from '../../../src/transfer/parts.ts';
 import { describeError } from '../../../src/ui/messages.ts';
-import { recordedPlainDigest } from '../../../src/upload/part-digest.ts';
+import { recordedPartDigest } from '../../../src/upload/part-digest.ts';
 import { UploadQueue } from '../../../src/upload/queue.ts';
 import { IndexedDbResumeStore, MemoryResumeStore, type ResumeStore, type SavedUpload } from '../../../src/upload/resume-store.ts';
 import { aesGcmSealer } from '../../../src/upload/sealer.ts';
@@ -56,8 +58,8 @@ class FakeApi {
       expiresAt: null,
       ownerToken: 'owner',
     }),
-    partUrls: async (_upload: UploadRef, partNumbers: number[]) => ({
-      urls: partNumbers.map((partNumber) => ({ partNumber, url: `http://store.test/part/${partNumber}` })),
+    partUrls: async ({ id }: UploadRef, partNumbers: number[]) => ({
+      urls: partNumbers.map((partNumber) => ({ partNumber, url: `http://store.test/${id}/part/${partNumber}` })),
     }),
     uploadedParts: async () => ({ supported: false, parts: [] }),
     complete: async ({ id }: UploadRef, parts: { partNumber: number; etag: string }[]) => {
@@ -78,12 +80,21 @@ class FakeStore {
   refuse = new Set<number>();
   /** every part PUT that left the page */
   puts: number[] = [];
+  /** the bodies of those PUTs, by upload id and part number, in order */
+  bodies = new Map<string, Uint8Array[]>();
   /** called as each part PUT leaves the page */
   beforePut?: (partNumber: number) => void;
 
+  sent(id: string, partNumber: number): Uint8Array[] {
+    return this.bodies.get(`${id}/${partNumber}`) ?? [];
+  }
+
   fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
-    const partNumber = Number(/\/part\/(\d+)$/.exec(String(url))?.[1] ?? 0);
+    const [, id, part] = /\/([^/]+)\/part\/(\d+)$/.exec(String(url)) ?? [];
+    const partNumber = Number(part ?? 0);
     if (!partNumber) return new Response(null, { status: 200 }); // the meta object
+    const body = init?.body instanceof Blob ? new Uint8Array(await init.body.arrayBuffer()) : new Uint8Array(init?.body as Uint8Array);
+    this.bodies.set(`${id}/${partNumber}`, [...this.sent(id, partNumber), body]);
     this.puts.push(partNumber);
     this.beforePut?.(partNumber);
     if (this.refuse.has(partNumber)) return new Response('<Error><Code>InvalidPart</Code></Error>', { status: 400 });
@@ -133,24 +144,27 @@ async function sealsByKey(): Promise<Map<string, Map<number, Set<string>>>> {
   return byKey;
 }
 
-/** Under one key, no frame sequence number (so no IV) was ever sealed over two plaintexts. */
-async function expectNoNonceReuse(): Promise<void> {
-  for (const [key, runs] of await sealsByKey()) {
-    for (const [firstSeq, plains] of runs) expect(plains.size, `key ${key.slice(0, 8)}…, frames from ${firstSeq}`).toBe(1);
-  }
+/** Under one key (one upload), no part (so no IV) ever left the page as two ciphertexts. */
+function expectNoNonceReuse(): void {
+  for (const [part, bodies] of store.bodies) expect(new Set(bodies.map(sha256)).size, `upload/part ${part}`).toBe(1);
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-/** A part's recorded digest, computed independently: SHA-256 of the SHA-256s of its 512 KiB pieces. */
-const partDigestHex = (bytes: Uint8Array) => {
-  const list = createHash('sha256');
-  for (let at = 0; at < Math.max(1, bytes.byteLength); at += 512 * 1024)
-    list.update(
-      createHash('sha256')
-        .update(bytes.subarray(at, at + 512 * 1024))
-        .digest(),
-    );
-  return list.digest('hex');
+/**
+ * A part's recorded digest, computed independently from the sealed part as sent: SHA-256 of its
+ * frames' 16-byte tags, in order (a regular frame: sequence number, IV, ciphertext, tag; the final
+ * one: 0xFFFFFFFF, sequence number, IV, content length, ciphertext, tag), after `prefix` header bytes.
+ */
+const partDigestHex = (sealed: Uint8Array, prefix = 0) => {
+  const tags = createHash('sha256');
+  for (let at = prefix; at < sealed.byteLength; ) {
+    const view = new DataView(sealed.buffer, sealed.byteOffset + at);
+    const final = view.getUint32(0) === 0xffffffff;
+    const end = at + (final ? 4 + 4 + 12 + 4 + view.getUint32(4 + 4 + 12) : 4 + 12 + FRAME) + 16;
+    tags.update(sealed.subarray(end - 16, end));
+    at = end;
+  }
+  return tags.digest('hex');
 };
 /** The same size, time, first and last MiB: one byte in the middle of part 2 differs. */
 function changedInPart2(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
@@ -197,7 +211,7 @@ async function interruptedWithPart2InFlight(original: File): Promise<string> {
   store.hold.add(2);
   // What the saved record held as each PUT left (a read that lands later can only see more).
   const savedAtPut: Promise<boolean>[] = [];
-  store.beforePut = (n) => savedAtPut.push(saved.list().then(([s]) => s !== undefined && recordedPlainDigest(s.record.plainDigests, n) !== undefined));
+  store.beforePut = (n) => savedAtPut.push(saved.list().then(([s]) => s !== undefined && recordedPartDigest(s.record.partDigests, n) !== undefined));
   const first = makeQueue();
   await first.add([{ file: original }]);
   await until(async () => store.puts.includes(2) && (await saved.list())[0]?.record.done.length === 2);
@@ -217,7 +231,7 @@ async function part2Key(): Promise<string> {
 }
 
 describe('nonce safety on resume', () => {
-  it('a part changed in the middle of the file after it was sealed is never sealed again under that key: the upload restarts afresh', async () => {
+  it('a part changed in the middle of the file after it was sent is never sent again under that key: the upload restarts afresh', async () => {
     const bytes = randomData(SIZE);
     const oldKey = await interruptedWithPart2InFlight(new File([bytes], 'movie.bin', { lastModified: LAST_MODIFIED }));
 
@@ -227,10 +241,14 @@ describe('nonce safety on resume', () => {
     await second.add([{ file: new File([changedInPart2(bytes)], 'movie.bin', { lastModified: LAST_MODIFIED }) }]);
     await second.idle();
 
-    await expectNoNonceReuse();
+    expectNoNonceReuse();
     const byKey = await sealsByKey();
-    // Part 2 was sealed under the old key over the original bytes only, never over the changed ones.
-    expect(byKey.get(oldKey)?.get(PART2_SEQ)).toEqual(new Set([sha256(bytes.subarray(PART, 2 * PART))]));
+    // Under the old key part 2 was sealed over the changed bytes too, in the worker: its tags
+    // differed from those recorded, so it was wiped there, and only the first ciphertext ever left.
+    expect(byKey.get(oldKey)?.get(PART2_SEQ)).toEqual(
+      new Set([sha256(bytes.subarray(PART, 2 * PART)), sha256(changedInPart2(bytes).subarray(PART, 2 * PART))]),
+    );
+    expect(store.sent('file1'.padEnd(22, 'x'), 2)).toHaveLength(1);
     // The whole file went again under one new key, as a new upload; the old one was aborted.
     const newKeys = [...byKey].filter(([k, runs]) => k !== oldKey && runs.has(PART2_SEQ)).map(([k]) => k);
     expect(newKeys).toHaveLength(1);
@@ -242,7 +260,7 @@ describe('nonce safety on resume', () => {
     expect(await saved.list()).toEqual([]);
   });
 
-  it('a part whose PUT failed and whose bytes then changed is not sealed again on retry: the upload restarts afresh', async () => {
+  it('a part whose PUT failed and whose bytes then changed is not sent again on retry: the upload restarts afresh', async () => {
     const file = new ChangingFile(randomData(SIZE), 'notes.bin');
     store.refuse.add(2);
     const q = makeQueue();
@@ -258,8 +276,13 @@ describe('nonce safety on resume', () => {
     await until(() => q.getSnapshot()[0]?.state.state === 'done');
     await q.idle();
 
-    await expectNoNonceReuse();
-    expect((await sealsByKey()).get(oldKey)?.get(PART2_SEQ)).toEqual(new Set([sha256(original.subarray(PART, 2 * PART))]));
+    expectNoNonceReuse();
+    // Sealed again over the changed bytes under the old key, refused in the worker: the refused PUT
+    // of the original is all that ever left for part 2 of the first upload.
+    expect((await sealsByKey()).get(oldKey)?.get(PART2_SEQ)).toEqual(
+      new Set([sha256(original.subarray(PART, 2 * PART)), sha256(file.content.subarray(PART, 2 * PART))]),
+    );
+    expect(store.sent('file1'.padEnd(22, 'x'), 2)).toHaveLength(1);
     expect(api.created).toBe(2);
     expect(api.aborted).toEqual(['file1'.padEnd(22, 'x')]);
     expect(api.completed.map((c) => c.id)).toEqual(['file2'.padEnd(22, 'x')]);
@@ -276,7 +299,7 @@ describe('nonce safety on resume', () => {
     await second.add([{ file: new File([bytes], 'movie.bin', { lastModified: LAST_MODIFIED }) }]);
     await second.idle();
 
-    await expectNoNonceReuse();
+    expectNoNonceReuse();
     const part2 = seals.filter((s) => s.firstSeq === PART2_SEQ);
     expect(part2).toHaveLength(2);
     expect(await Promise.all(part2.map((s) => keyId(s.key)))).toEqual([oldKey, oldKey]);
@@ -295,17 +318,41 @@ describe('nonce safety on resume', () => {
     const [{ record }] = await new IndexedDbResumeStore().list();
     expect(record.done.map((p) => p.partNumber).sort()).toEqual([1, 3]);
     // 32 bytes per part, in part order; part 2 never acknowledged, yet its digest is there.
-    expect(record.plainDigests).toBeInstanceOf(Uint8Array);
-    expect(Buffer.from(record.plainDigests).toString('hex')).toBe([0, 1, 2].map((i) => partDigestHex(bytes.subarray(i * PART, (i + 1) * PART))).join(''));
+    expect(record.partDigests).toBeInstanceOf(Uint8Array);
+    const sent = [1, 2, 3].map((n) => store.sent(record.id, n)[0]);
+    expect(Buffer.from(record.partDigests).toString('hex')).toBe(sent.map((body, i) => partDigestHex(body, i === 0 ? record.header.byteLength : 0)).join(''));
 
     // Loaded again, the digests still guard part 2: the changed file restarts, the unchanged one would not.
     const second = makeQueue(new IndexedDbResumeStore());
     await second.restore();
     await second.add([{ file: new File([changedInPart2(bytes)], 'kept.bin', { lastModified: LAST_MODIFIED }) }]);
     await second.idle();
-    await expectNoNonceReuse();
+    expectNoNonceReuse();
     expect(api.aborted).toEqual(['file1'.padEnd(22, 'x')]);
     expect(await new IndexedDbResumeStore().list()).toEqual([]);
+  });
+
+  it("a record saved by the version that held parts to their plaintext's SHA-256 is not resumed under its key: the file starts afresh", async () => {
+    const bytes = randomData(SIZE);
+    const oldKey = await interruptedWithPart2InFlight(new File([bytes], 'movie.bin', { lastModified: LAST_MODIFIED }));
+    // As that version saved it: `plainDigests` (part 2's set, its bytes' digest unknown to the tags), no `partDigests`.
+    const [old] = await saved.list();
+    const { partDigests: _, ...rest } = old.record;
+    await saved.put({ ...old, record: { ...rest, plainDigests: new Uint8Array(3 * 32).fill(7) } as unknown as typeof old.record });
+
+    const second = makeQueue();
+    await second.restore();
+    // The very same bytes: with the fingerprint alone it would go on under the old key.
+    await second.add([{ file: new File([bytes], 'movie.bin', { lastModified: LAST_MODIFIED }) }]);
+    await second.idle();
+
+    expectNoNonceReuse();
+    expect(seals.filter((s) => s.firstSeq === PART2_SEQ)).toHaveLength(2);
+    expect(await keyId(seals.filter((s) => s.firstSeq === PART2_SEQ)[1].key)).not.toBe(oldKey);
+    expect(api.created).toBe(2);
+    expect(api.aborted).toEqual(['file1'.padEnd(22, 'x')]);
+    expect(api.completed.map((c) => [c.id, c.parts.length])).toEqual([['file2'.padEnd(22, 'x'), 3]]);
+    expect(second.getSnapshot()).toMatchObject([{ state: { state: 'done' } }]);
   });
 });
 
@@ -316,29 +363,42 @@ describe('sendPart (the worker side)', () => {
     frameLength: FRAME,
   });
   const [, part2] = planParts(SIZE, FRAME, 0, PART);
-  const request = async (file: Blob, plainDigest?: Uint8Array) => ({
+  const ID = 'file1'.padEnd(22, 'x');
+  const request = (file: Blob, keys: Awaited<ReturnType<typeof keysFor>>, partDigest?: Uint8Array) => ({
     file,
     part: part2,
-    keys: await keysFor(),
-    upload: { id: 'file1'.padEnd(22, 'x'), ticket: 'ticket1', uploadId: 'upload1' },
-    url: 'http://store.test/part/2',
+    keys,
+    upload: { id: ID, ticket: 'ticket1', uploadId: 'upload1' },
+    url: `http://store.test/${ID}/part/2`,
     checksum: null,
-    plainDigest,
+    partDigest,
   });
   const context = (recordDigest: SendPartContext['recordDigest']): SendPartContext => ({ api: new FakeApi().api, sealer: aesGcmSealer, recordDigest });
 
-  it('refuses to seal a part whose plaintext differs from the digest recorded when it was first sealed', async () => {
+  it('refuses to send a part whose sealed frames differ from those recorded when it was first sent: nothing leaves, nothing is recorded', async () => {
     const bytes = randomData(SIZE);
-    const recorded = Buffer.from(partDigestHex(bytes.subarray(PART, 2 * PART)), 'hex');
+    const keys = await keysFor();
+    let recorded: Uint8Array | undefined;
+    await sendPart(
+      request(new Blob([bytes]), keys),
+      context(async (digest) => {
+        recorded = digest;
+      }),
+    );
+    expect(store.sent(ID, 2)).toHaveLength(1);
     const hook = vi.fn(async () => undefined);
-    const refused = sendPart(await request(new Blob([changedInPart2(bytes)]), recorded), context(hook));
+    const refused = sendPart(request(new Blob([changedInPart2(bytes)]), keys, recorded), context(hook));
     await expect(refused).rejects.toMatchObject({ code: 'SourceChanged' });
-    expect(seals).toEqual([]);
-    expect(store.puts).toEqual([]);
+    expect(seals).toHaveLength(2); // sealed again in the worker, and wiped there
+    expect(store.sent(ID, 2)).toHaveLength(1);
     expect(hook).not.toHaveBeenCalled();
+    // The same bytes again are the same ciphertext, and go.
+    await expect(sendPart(request(new Blob([bytes]), keys, recorded), context(hook))).resolves.toEqual({ etag: '"etag-2"' });
+    expectNoNonceReuse();
+    expect(store.sent(ID, 2)).toHaveLength(2);
   });
 
-  it('hands the digest of the plaintext to the page and PUTs only once the page has recorded it', async () => {
+  it("hands the digest of the part's tags to the page and PUTs only once the page has recorded it", async () => {
     const bytes = randomData(SIZE);
     let recorded: () => void = () => undefined;
     const digests: Uint8Array[] = [];
@@ -348,13 +408,13 @@ describe('sendPart (the worker side)', () => {
         recorded = resolve;
       });
     };
-    const sent = sendPart(await request(new Blob([bytes])), context(hook));
-    await until(() => seals.length === 1);
+    const sent = sendPart(request(new Blob([bytes]), await keysFor()), context(hook));
+    await until(() => digests.length === 1);
     await settle();
     expect(store.puts).toEqual([]); // sealed, but not sent while the digest is not saved
-    expect(Buffer.from(digests[0]).toString('hex')).toBe(partDigestHex(bytes.subarray(PART, 2 * PART)));
     recorded();
     await expect(sent).resolves.toEqual({ etag: '"etag-2"' });
     expect(store.puts).toEqual([2]);
+    expect(Buffer.from(digests[0]).toString('hex')).toBe(partDigestHex(store.sent(ID, 2)[0]));
   });
 });
