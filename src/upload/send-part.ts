@@ -60,6 +60,11 @@ const digestOf = async (checksum: PartChecksum, body: Uint8Array<ArrayBuffer> | 
 export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest, signal }: SendPartContext): Promise<{ etag: string }> {
   const { part, upload, checksum, headers } = job;
   const sealed = await sealer.seal(job, recordDigest);
+  let released = false;
+  const release = () => {
+    if (!released) sealed.release();
+    released = true;
+  };
   try {
     const digest = checksum ? digestOf(checksum, sealed.body) : undefined;
     const sign = async (): Promise<SignedUrl> => {
@@ -72,6 +77,13 @@ export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest
     early?.catch(() => undefined); // awaited by the first attempt; a failure must not go unhandled meanwhile
     const spooled = sealed.body instanceof Uint8Array ? await spool(sealed.body) : null;
     const body = spooled?.body ?? sealed.body;
+    if (spooled) {
+      // The PUT reads the spool file: the sealed buffer goes back to the pool now (once hashed),
+      // not after the PUT, so a worker's next part reuses it rather than a fresh 16 MiB (README
+      // "Where the CPU goes": every part-sized buffer alive can stay resident long after its use).
+      await digest;
+      release();
+    }
     const attempt = async () => {
       if (!signed) {
         const signing = early ?? sign();
@@ -96,6 +108,6 @@ export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest
       await spooled?.release();
     }
   } finally {
-    sealed.release();
+    release();
   }
 }

@@ -11,6 +11,20 @@ import { MAX_ATTEMPTS } from '../../../src/transfer/retry.ts';
 import type { PartSealer } from '../../../src/upload/sealer.ts';
 import { type SendPartRequest, sendPart } from '../../../src/upload/send-part.ts';
 
+/** The OPFS spool, which Node lacks: off (null, the body is sent from memory) unless a test turns it on. */
+const spooling = vi.hoisted(() => ({ on: false, removed: 0 }));
+vi.mock('../../../src/transfer/spool.ts', () => ({
+  spool: async (bytes: Uint8Array<ArrayBuffer>) =>
+    spooling.on
+      ? {
+          body: new Blob([bytes.slice()]),
+          release: async () => {
+            spooling.removed++;
+          },
+        }
+      : null,
+}));
+
 const UPLOAD: PartsRef = { id: 'file1'.padEnd(22, 'x'), ticket: 'ticket-1', uploadId: 'upload-1' };
 const BODY = new Uint8Array(1000).fill(7);
 const PART = { partNumber: 3, plainStart: 0, plainEnd: 1000, firstSeq: 1, endsMessage: true, includesHeader: false, cipherSize: BODY.byteLength };
@@ -179,6 +193,28 @@ describe('sendPart', () => {
     };
     await expect(send({ url: undefined, checksum: 'sha256' })).resolves.toEqual({ etag: '"etag-1"' });
     expect([api.signs.length, store.puts.length]).toEqual([1, 1]);
+  });
+
+  it('gives the sealed buffer back as soon as the part is spooled, before the PUT, and the spool file once the PUT is done', async () => {
+    spooling.on = true;
+    try {
+      const seen: number[] = [];
+      store.answers = [503, 200];
+      const fetch = store.fetch;
+      vi.stubGlobal('fetch', async (url: string | URL, init?: RequestInit) => {
+        seen.push(sealer.releases);
+        return fetch(url, init);
+      });
+      await expect(send()).resolves.toEqual({ etag: '"etag-2"' });
+      // Released once, before the first PUT; both PUTs sent the spooled bytes; the file removed after.
+      expect(seen).toEqual([1, 1]);
+      expect(sealer.releases).toBe(1);
+      expect(store.puts.map((p) => Buffer.from(p.body).equals(Buffer.from(BODY)))).toEqual([true, true]);
+      expect(spooling.removed).toBe(1);
+    } finally {
+      spooling.on = false;
+      spooling.removed = 0;
+    }
   });
 
   it('sends nothing before the sealer has handed the part back (its digest saved), and nothing at all if sealing fails', async () => {
