@@ -66,6 +66,18 @@ export class Browser {
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves when the next browser download completes (Browser.downloadProgress), rejects if it is cancelled. */
+  downloadDone(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const off = this.on((method, params) => {
+        if (method !== 'Browser.downloadProgress' || (params.state !== 'completed' && params.state !== 'canceled')) return;
+        off();
+        if (params.state === 'completed') resolve();
+        else reject(new Error('download canceled'));
+      });
+    });
+  }
+
   async close(): Promise<void> {
     await this.send('Browser.close').catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 500));

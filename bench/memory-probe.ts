@@ -213,19 +213,7 @@ async function main() {
   };
   const show = (what: string, m: Map<number, Record<string, number>>) => log(`  ${what}: ${[...m].map(([p, r]) => `${label(p)} ${brief(r)}`).join(' | ')}`);
 
-  const waitForDownload = () =>
-    new Promise<void>((resolve, reject) => {
-      const off = browser.on((method, params) => {
-        if (method !== 'Browser.downloadProgress') return;
-        if (params.state === 'completed') {
-          off();
-          resolve();
-        } else if (params.state === 'canceled') {
-          off();
-          reject(new Error('download canceled'));
-        }
-      });
-    });
+  const waitForDownload = () => browser.downloadDone();
 
   sink.keep = true;
   const kept = await page.evaluate<{ linkPath: string }>(`bench.upload(false, ${s})`);

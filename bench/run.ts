@@ -184,19 +184,7 @@ async function main(): Promise<void> {
     return { bytes: r.bytes, seconds: r.ms / 1000 };
   };
 
-  const waitForDownload = () =>
-    new Promise<void>((resolve, reject) => {
-      const off = browser.on((method, params) => {
-        if (method !== 'Browser.downloadProgress') return;
-        if (params.state === 'completed') {
-          off();
-          resolve();
-        } else if (params.state === 'canceled') {
-          off();
-          reject(new Error('download canceled'));
-        }
-      });
-    });
+  const waitForDownload = () => browser.downloadDone();
 
   // Untimed: an encrypted upload kept by the sink, the source of the decrypt cases.
   sink.keep = true;

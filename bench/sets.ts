@@ -104,15 +104,7 @@ export async function runSets(ctx: SetsContext, options: SetsOptions): Promise<S
   const cases: SetCase[] = [];
   const perLink: SmallFilesResult[] = [];
 
-  const waitForDownload = () =>
-    new Promise<void>((resolve, reject) => {
-      const off = browser.on((method, params) => {
-        if (method !== 'Browser.downloadProgress' || (params.state !== 'completed' && params.state !== 'canceled')) return;
-        off();
-        if (params.state === 'completed') resolve();
-        else reject(new Error('download canceled'));
-      });
-    });
+  const waitForDownload = () => browser.downloadDone();
 
   /** Runs one case in the page; `save`: the page starts a browser download, timed until it is complete. */
   const run = async (name: string, round: number, expression: string, save = false, counted = false) => {
