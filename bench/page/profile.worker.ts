@@ -75,8 +75,8 @@ installStageTimers();
 serveRequests(
   {
     plan: sealer.plan,
-    seal: (request, recordDigest) =>
-      timed('whole step: seal() (read, digest, seal)', request.part.plainEnd - request.part.plainStart, () => sealer.seal(request, recordDigest)),
+    seal: (request, recordDigest, signal) =>
+      timed('whole step: seal() (read, digest, seal)', request.part.plainEnd - request.part.plainStart, () => sealer.seal(request, recordDigest, signal)),
   },
   {
     open: (response, request) =>

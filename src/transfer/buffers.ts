@@ -2,23 +2,39 @@
  * Reusable part-sized buffers. A fresh 16 MiB allocation is paid in page faults on every part —
  * measured here at ~0.6 GB/s for fresh memory against hundreds of GB/s for reused memory — so
  * each worker keeps a few buffers and hands them out again. Bounded: at most `MAX_POOLED` kept.
+ * Every part-sized buffer alive can stay resident long after its last use (README "Where the CPU
+ * goes": Chromium frees them only at a full collection of the thread that last held them), so the
+ * pool keeps only as many as a worker uses at once: one plaintext and one sealed part while
+ * uploading (upload/sealer.ts), two ranges while downloading.
  */
-/** A worker runs about two parts at once, each needing a plaintext and a sealed buffer. */
-const MAX_POOLED = 4;
+const MAX_POOLED = 2;
 
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
 
-  /** A whole buffer of exactly `size` bytes, pooled or new; contents are stale. Parts repeat one size, so exact matches are the common case. */
+  /**
+   * A view of exactly `size` bytes on the smallest pooled buffer that holds them, or on a new one;
+   * contents are stale. Any large enough buffer serves, so a file's first part (which carries the
+   * header) and its short last one reuse the buffers of full parts.
+   */
   take(size: number): Uint8Array<ArrayBuffer> {
-    const i = this.free.findIndex((b) => b.byteLength === size);
-    const buffer = i >= 0 ? this.free.splice(i, 1)[0] : new ArrayBuffer(size);
-    return new Uint8Array(buffer);
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      if (this.free[i].byteLength >= size && (best < 0 || this.free[i].byteLength < this.free[best].byteLength)) best = i;
+    }
+    const buffer = best >= 0 ? this.free.splice(best, 1)[0] : new ArrayBuffer(size);
+    return new Uint8Array(buffer, 0, size);
   }
 
+  /** Takes the view's whole buffer back. Full, the pool keeps its largest buffers: they serve every size. */
   give(view: Uint8Array<ArrayBuffer>): void {
     // A detached buffer (transferred away) has length 0 and is simply dropped.
-    if (view.buffer.byteLength > 0 && this.free.length < MAX_POOLED) this.free.push(view.buffer);
+    if (view.buffer.byteLength === 0 || this.free.includes(view.buffer)) return;
+    this.free.push(view.buffer);
+    if (this.free.length > MAX_POOLED) {
+      const smallest = this.free.reduce((s, b, i) => (b.byteLength < this.free[s].byteLength ? i : s), 0);
+      this.free.splice(smallest, 1);
+    }
   }
 }
 

@@ -58,7 +58,8 @@ export async function readExactly(
 ): Promise<Uint8Array<ArrayBuffer>> {
   const body = response.body;
   if (!body) throw new TransferError('Network', 'Response has no body');
-  if (into && (into.byteOffset !== 0 || into.byteLength !== length)) throw new RangeError('the destination must be a whole-buffer view of the body length');
+  if (into && (into.byteOffset !== 0 || into.byteLength !== length))
+    throw new RangeError("the destination must be a view of the body's length from its buffer's start");
   if (bodyReadPath() === 'array-buffer') return readWhole(response, length);
   // BYOB reads transfer the buffer: the bytes end up in the buffer returned, not necessarily `into`'s object.
   let buffer = into?.buffer ?? new ArrayBuffer(length);

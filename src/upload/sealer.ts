@@ -7,7 +7,9 @@
  */
 import { type FrameKeys, sealRun } from '../crypto/frames.ts';
 import { type PartPlan, planParts } from '../layout.ts';
+import { uploadBodyPath } from '../platform/features.ts';
 import { BufferPool, readBlobInto } from '../transfer/buffers.ts';
+import { Limiter } from '../transfer/limit.ts';
 import { checkPartDigest, sealedPartDigest } from './part-digest.ts';
 
 /** What sealing one part needs: the file, the part, and the upload's keys and header. */
@@ -34,7 +36,7 @@ export type RecordDigest = (digest: Uint8Array) => Promise<void>;
 /** A part ready to PUT: sealed bytes in memory, or (the benchmark) a file-backed slice. */
 export interface SealedPart {
   body: Uint8Array<ArrayBuffer> | Blob;
-  /** Gives the part's memory back; called once the part is sent or given up. */
+  /** Gives the part's memory back (and the worker's turn to seal another); called once the part is spooled, sent or given up. Idempotent. */
   release(): void;
 }
 
@@ -43,12 +45,55 @@ export interface PartSealer {
   plan(plainSize: number, frameLength: number, headerLength: number, partPlaintextSize?: number): PartPlan[];
   /**
    * Seals one part. Resolves only once whatever must be kept before the part leaves (its digest,
-   * through `recordDigest`) is saved: the caller may PUT the body at once.
+   * through `recordDigest`) is saved: the caller may PUT the body at once. `signal` gives up a part
+   * still waiting for its turn.
    */
-  seal(request: SealRequest, recordDigest: RecordDigest): Promise<SealedPart>;
+  seal(request: SealRequest, recordDigest: RecordDigest, signal?: AbortSignal): Promise<SealedPart>;
 }
 
 const buffers = new BufferPool();
+
+/**
+ * Each worker reads one part and holds one sealed part at a time, so it needs two part-sized
+ * buffers, not two for every part it has in flight (README "Where the CPU goes": every part-sized
+ * buffer alive can stay resident long after its use). The turns are taken in this order, reading
+ * then sealing, and the reading turn is given back once the part is sealed: the next part is read
+ * while this one is recorded and spooled. The sealed turn lasts until the part gives its buffer
+ * back, which a spooled part does before its PUT (send-part.ts); a part sent from memory (no OPFS
+ * here) holds its buffer through its PUT, so there the sealed turns are not limited.
+ */
+const readingTurn = new Limiter(1);
+const sealedTurn = new Limiter(uploadBodyPath() === 'opfs-spool' ? 1 : Number.POSITIVE_INFINITY);
+
+/** The part's sealed frames in a pooled buffer, and how to give the buffer (and its turn) back, once. */
+async function readAndSeal({ file, part, keys, header }: SealRequest, signal?: AbortSignal) {
+  const endReading = await readingTurn.acquire(signal);
+  const plain = buffers.take(part.plainEnd - part.plainStart);
+  try {
+    await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+    const endSealed = await sealedTurn.acquire(signal);
+    const sealed = buffers.take(part.cipherSize);
+    let given = false;
+    const give = () => {
+      if (given) return;
+      given = true;
+      buffers.give(sealed);
+      endSealed();
+    };
+    try {
+      const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, part.includesHeader ? header : undefined, sealed);
+      return { body, give };
+    } catch (error) {
+      sealed.fill(0);
+      give();
+      throw error;
+    }
+  } finally {
+    plain.fill(0);
+    buffers.give(plain);
+    endReading();
+  }
+}
 
 /**
  * AES-GCM frames (crypto/frames.ts `sealRun`), read into reused buffers.
@@ -62,28 +107,21 @@ const buffers = new BufferPool();
  */
 export const aesGcmSealer: PartSealer = {
   plan: planParts,
-  async seal({ file, part, keys, header, partDigest: recorded }, recordDigest) {
-    const plain = buffers.take(part.plainEnd - part.plainStart);
-    const sealed = buffers.take(part.cipherSize);
-    let handedOver = false;
+  async seal(request, recordDigest, signal) {
+    const { part, keys, header, partDigest: recorded } = request;
+    const { body, give } = await readAndSeal(request, signal);
     try {
-      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
-      const prefix = part.includesHeader ? header : undefined;
-      const body = await sealRun(keys, plain, part.firstSeq, part.endsMessage, prefix, sealed);
-      const digest = await sealedPartDigest(body, prefix?.byteLength ?? 0, keys.frameLength, part.firstSeq);
+      const prefixLength = part.includesHeader ? (header?.byteLength ?? 0) : 0;
+      const digest = await sealedPartDigest(body, prefixLength, keys.frameLength, part.firstSeq);
       checkPartDigest(part.partNumber, digest, recorded);
       await recordDigest(digest);
-      handedOver = true;
-      // fetch() copies the body when the request is made; the sealed buffer is free again after the PUT.
-      return { body, release: () => buffers.give(sealed) };
-    } finally {
-      plain.fill(0);
-      buffers.give(plain);
-      if (!handedOver) {
-        // Refused (or failed): sealed bytes that must not be sent are not left in a pooled buffer either.
-        sealed.fill(0);
-        buffers.give(sealed);
-      }
+    } catch (error) {
+      // Refused (or failed): sealed bytes that must not be sent are not left in a pooled buffer either.
+      body.fill(0);
+      give();
+      throw error;
     }
+    // fetch() copies the body when the request is made; a spooled part gives the buffer back before its PUT.
+    return { body, release: give };
   },
 };

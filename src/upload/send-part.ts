@@ -39,6 +39,13 @@ export interface SendPartContext {
   signal?: AbortSignal;
 }
 
+/** A part the store has taken. */
+export interface SentPart {
+  etag: string;
+  /** its body was sent from memory, not from the spool (the worker pool replaces such workers: pool.ts) */
+  fromMemory: boolean;
+}
+
 /** A presigned part URL and the headers signed into it (the checksum), which the PUT must send. */
 export interface SignedUrl {
   url: string;
@@ -57,14 +64,9 @@ const digestOf = async (checksum: PartChecksum, body: Uint8Array<ArrayBuffer> | 
  * With a checksum, the sealed bytes are hashed and every URL is signed with the digest, so a store
  * that checks it refuses bytes damaged on the way.
  */
-export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest, signal }: SendPartContext): Promise<{ etag: string }> {
+export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest, signal }: SendPartContext): Promise<SentPart> {
   const { part, upload, checksum, headers } = job;
-  const sealed = await sealer.seal(job, recordDigest);
-  let released = false;
-  const release = () => {
-    if (!released) sealed.release();
-    released = true;
-  };
+  const sealed = await sealer.seal(job, recordDigest, signal);
   try {
     const digest = checksum ? digestOf(checksum, sealed.body) : undefined;
     const sign = async (): Promise<SignedUrl> => {
@@ -82,7 +84,7 @@ export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest
       // not after the PUT, so a worker's next part reuses it rather than a fresh 16 MiB (README
       // "Where the CPU goes": every part-sized buffer alive can stay resident long after its use).
       await digest;
-      release();
+      sealed.release();
     }
     const attempt = async () => {
       if (!signed) {
@@ -97,7 +99,7 @@ export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest
       if (!etag) {
         throw new TransferError('MissingETag', "The storage did not expose the part's ETag: its CORS rule needs <ExposeHeader>ETag</ExposeHeader>");
       }
-      return { etag };
+      return { etag, fromMemory: !(body instanceof Blob) };
     };
     const resign = async () => {
       signed = null;
@@ -108,6 +110,6 @@ export async function sendPart(job: SendPartRequest, { api, sealer, recordDigest
       await spooled?.release();
     }
   } finally {
-    release();
+    sealed.release();
   }
 }

@@ -8,12 +8,16 @@ import type { AskName, FromWorker, PageHandlers, RequestName, ToWorker, WorkerRe
 /** Two workers already use both cores here; more only add memory and contention. */
 export const MAX_WORKERS = 4;
 /**
- * A worker is replaced after this many parts or ranges. Chromium keeps each request body's copy
- * alive until the small Request wrapper is garbage-collected, which V8 does late because it does
- * not see the body's weight: renderer memory then grows with the file (measured: 3.6 GiB after
- * 3 GiB of uploads, see README "Benchmark"). Ending a worker frees everything its isolate held.
+ * A worker is replaced after it has sent this many parts from memory (where there is no OPFS
+ * spool: platform/features.ts). Chromium keeps each in-memory request body's copy alive until the
+ * small Request wrapper is garbage-collected, which V8 does late because it does not see the
+ * body's weight: renderer memory then grows with the file (measured: 3.6 GiB after 3 GiB of
+ * uploads, see README "Benchmark"). Ending a worker frees everything its isolate held.
+ * Spooled parts (file-backed bodies) and ranges leave nothing like it, and replacing their workers
+ * cost more than it saved: each ended worker's part buffers stayed resident long after it ended
+ * (README "Where the CPU goes", Memory), so those workers live as long as the pool.
  */
-export const TASKS_PER_WORKER = 8;
+export const MEMORY_BODIES_PER_WORKER = 8;
 
 interface Pending {
   resolve(reply: unknown): void;
@@ -29,7 +33,8 @@ const cryptoWorker = (): Worker => new Worker(new URL('./crypto.worker.ts', impo
 export class WorkerPool implements PartRunner, FrameRunner {
   private readonly workers: Worker[];
   private readonly load: number[];
-  private readonly served: number[];
+  /** parts each worker has sent from memory (workers/serve.ts: `keptBody`) */
+  private readonly keptBodies: number[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
@@ -43,7 +48,7 @@ export class WorkerPool implements PartRunner, FrameRunner {
   ) {
     this.workers = Array.from({ length: size }, () => this.spawn());
     this.load = this.workers.map(() => 0);
-    this.served = this.workers.map(() => 0);
+    this.keptBodies = this.workers.map(() => 0);
   }
 
   private spawn(): Worker {
@@ -66,7 +71,7 @@ export class WorkerPool implements PartRunner, FrameRunner {
     this.workers[index].terminate();
     this.workers[index] = this.spawn();
     this.load[index] = 0;
-    this.served[index] = 0;
+    this.keptBodies[index] = 0;
   }
 
   private replace(worker: Worker, why: string): void {
@@ -84,7 +89,7 @@ export class WorkerPool implements PartRunner, FrameRunner {
   private pick(): number {
     let best = -1;
     for (let i = 0; i < this.workers.length; i++) {
-      if (this.served[i] + this.load[i] >= TASKS_PER_WORKER) continue;
+      if (this.keptBodies[i] > 0 && this.keptBodies[i] + this.load[i] >= MEMORY_BODIES_PER_WORKER) continue;
       if (best < 0 || this.load[i] < this.load[best]) best = i;
     }
     return best >= 0 ? best : this.load.indexOf(Math.min(...this.load));
@@ -145,8 +150,8 @@ export class WorkerPool implements PartRunner, FrameRunner {
     this.pending.delete(message.id);
     const w = pending.worker;
     this.load[w]--;
-    this.served[w]++;
-    if (this.served[w] >= TASKS_PER_WORKER && this.load[w] === 0) this.respawn(w);
+    if (message.ok && message.keptBody) this.keptBodies[w]++;
+    if (this.keptBodies[w] >= MEMORY_BODIES_PER_WORKER && this.load[w] === 0) this.respawn(w);
     if (message.ok) pending.resolve(message.reply);
     else pending.reject(reviveError(message.error));
   }

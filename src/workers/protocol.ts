@@ -6,7 +6,7 @@
  *   page → worker   { id, type: 'abort' }                 the request's signal fired
  *   worker → page   { id, ask, payload }                  mid-request, a question (PageRequests)
  *   page → worker   { id, type: 'answer', ask, error? }   its answer (PageRequests[ask].reply)
- *   worker → page   { id, ok: true, reply } | { id, ok: false, error }   the request's end
+ *   worker → page   { id, ok: true, reply, keptBody? } | { id, ok: false, error }   the request's end
  *
  * Errors travel serialized (errors.ts) and come back as the same classes with the same codes.
  */
@@ -43,7 +43,13 @@ export type ToWorker =
   | { [K in AskName]: { id: number; type: 'answer'; ask: K; reply?: PageRequests[K]['reply']; error?: SerializedError } }[AskName];
 
 export type FromWorker =
-  | { id: number; ok: true; reply: WorkerRequests[RequestName]['reply'] }
+  | {
+      id: number;
+      ok: true;
+      reply: WorkerRequests[RequestName]['reply'];
+      /** the request's body stays in this worker's memory until the worker ends (a part sent from memory: pool.ts) */
+      keptBody?: boolean;
+    }
   | { id: number; ok: false; error: SerializedError }
   | { [K in AskName]: { id: number; ask: K; payload: PageRequests[K]['request'] } }[AskName];
 

@@ -45,13 +45,13 @@ export function serveRequests(sealer: PartSealer, opener: FrameOpener = aesGcmOp
     try {
       if (message.type === 'sendPart') {
         const { endpoint, ...request } = message.payload;
-        const reply = await sendPart(request, {
+        const { etag, fromMemory } = await sendPart(request, {
           api: createApi(endpoint),
           sealer,
           recordDigest: (digest) => ask(message.id, 'recordDigest', { digest }),
           signal: controller.signal,
         });
-        self.postMessage({ id: message.id, ok: true, reply } satisfies FromWorker);
+        self.postMessage({ id: message.id, ok: true, reply: { etag }, keptBody: fromMemory } satisfies FromWorker);
       } else {
         const plaintext = await decryptFrames(message.payload, controller.signal, opener);
         self.postMessage({ id: message.id, ok: true, reply: { plaintext } } satisfies FromWorker, [plaintext]);

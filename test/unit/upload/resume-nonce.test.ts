@@ -393,7 +393,7 @@ describe('sendPart (the worker side)', () => {
     expect(store.sent(ID, 2)).toHaveLength(1);
     expect(hook).not.toHaveBeenCalled();
     // The same bytes again are the same ciphertext, and go.
-    await expect(sendPart(request(new Blob([bytes]), keys, recorded), context(hook))).resolves.toEqual({ etag: '"etag-2"' });
+    await expect(sendPart(request(new Blob([bytes]), keys, recorded), context(hook))).resolves.toEqual({ etag: '"etag-2"', fromMemory: true });
     expectNoNonceReuse();
     expect(store.sent(ID, 2)).toHaveLength(2);
   });
@@ -413,7 +413,7 @@ describe('sendPart (the worker side)', () => {
     await settle();
     expect(store.puts).toEqual([]); // sealed, but not sent while the digest is not saved
     recorded();
-    await expect(sent).resolves.toEqual({ etag: '"etag-2"' });
+    await expect(sent).resolves.toEqual({ etag: '"etag-2"', fromMemory: true });
     expect(store.puts).toEqual([2]);
     expect(Buffer.from(digests[0]).toString('hex')).toBe(partDigestHex(store.sent(ID, 2)[0]));
   });

@@ -65,14 +65,19 @@ class FakeApi {
   };
 }
 
-/** Seals by copying; counts seals and releases. */
+/** Seals by copying; counts seals and releases (a part's release is idempotent, as the PartSealer contract says). */
 class CountingSealer implements PartSealer {
   seals = 0;
   releases = 0;
   plan = () => [PART];
   seal = async () => {
     this.seals++;
-    return { body: BODY.slice(), release: () => void this.releases++ };
+    let released = false;
+    const release = () => {
+      if (!released) this.releases++;
+      released = true;
+    };
+    return { body: BODY.slice(), release };
   };
 }
 
@@ -106,7 +111,7 @@ afterEach(() => {
 
 describe('sendPart', () => {
   it('sends the part once to the URL signed ahead and returns its ETag', async () => {
-    await expect(send()).resolves.toEqual({ etag: '"etag-1"' });
+    await expect(send()).resolves.toEqual({ etag: '"etag-1"', fromMemory: true });
     expect(store.puts.map((p) => p.url)).toEqual(['http://store.test/part/3?batch']);
     expect(api.signs).toEqual([]);
     expect([sealer.seals, sealer.releases]).toEqual([1, 1]);
@@ -114,7 +119,7 @@ describe('sendPart', () => {
 
   it('after a 403 (the URL expired) signs the part again through the API, with the upload ticket, and sends the same sealed bytes', async () => {
     store.answers = [403, 200];
-    await expect(send()).resolves.toEqual({ etag: '"etag-2"' });
+    await expect(send()).resolves.toEqual({ etag: '"etag-2"', fromMemory: true });
     expect(api.signs).toEqual([{ upload: UPLOAD, partNumbers: [3], checksums: undefined }]);
     expect(store.puts.map((p) => p.url)).toEqual(['http://store.test/part/3?batch', 'http://store.test/part/3?signed=1']);
     expect(store.puts[1].body).toEqual(store.puts[0].body);
@@ -123,7 +128,7 @@ describe('sendPart', () => {
 
   it('after a network error on a presigned URL (a store may refuse an expired one without CORS headers) signs again before resending', async () => {
     store.answers = ['reset', 200];
-    await expect(send()).resolves.toEqual({ etag: '"etag-2"' });
+    await expect(send()).resolves.toEqual({ etag: '"etag-2"', fromMemory: true });
     expect(api.signs).toHaveLength(1);
     expect(store.puts.map((p) => p.url)).toEqual(['http://store.test/part/3?batch', 'http://store.test/part/3?signed=1']);
     expect(sealer.seals).toBe(1);
@@ -131,7 +136,7 @@ describe('sendPart', () => {
 
   it('backs off and resends to the same URL after 5xx and SlowDown, without signing again', async () => {
     store.answers = [500, 503, 200];
-    await expect(send()).resolves.toEqual({ etag: '"etag-3"' });
+    await expect(send()).resolves.toEqual({ etag: '"etag-3"', fromMemory: true });
     expect(api.signs).toEqual([]);
     expect(new Set(store.puts.map((p) => p.url))).toEqual(new Set(['http://store.test/part/3?batch']));
     expect(Math.random).toHaveBeenCalledTimes(2); // one jittered backoff per retry
@@ -173,7 +178,7 @@ describe('sendPart', () => {
   it('with a checksum, signs each URL with the digest of the sealed bytes and sends it as the signed header, also after a 403', async () => {
     store.answers = [403, 200];
     const digest = createHash('sha256').update(BODY).digest('base64');
-    await expect(send({ url: undefined, checksum: 'sha256' })).resolves.toEqual({ etag: '"etag-2"' });
+    await expect(send({ url: undefined, checksum: 'sha256' })).resolves.toEqual({ etag: '"etag-2"', fromMemory: true });
     expect(api.signs).toEqual([
       { upload: UPLOAD, partNumbers: [3], checksums: [digest] },
       { upload: UPLOAD, partNumbers: [3], checksums: [digest] },
@@ -191,7 +196,7 @@ describe('sendPart', () => {
       if (refusals-- > 0) throw new TransferError('Api', 'Service unavailable', 503, { apiCode: 'Unknown' });
       return partUrls(...args);
     };
-    await expect(send({ url: undefined, checksum: 'sha256' })).resolves.toEqual({ etag: '"etag-1"' });
+    await expect(send({ url: undefined, checksum: 'sha256' })).resolves.toEqual({ etag: '"etag-1"', fromMemory: true });
     expect([api.signs.length, store.puts.length]).toEqual([1, 1]);
   });
 
@@ -205,7 +210,7 @@ describe('sendPart', () => {
         seen.push(sealer.releases);
         return fetch(url, init);
       });
-      await expect(send()).resolves.toEqual({ etag: '"etag-2"' });
+      await expect(send()).resolves.toEqual({ etag: '"etag-2"', fromMemory: false });
       // Released once, before the first PUT; both PUTs sent the spooled bytes; the file removed after.
       expect(seen).toEqual([1, 1]);
       expect(sealer.releases).toBe(1);

@@ -1,0 +1,65 @@
+/**
+ * When the worker pool replaces a worker (workers/pool.ts): after MEMORY_BODIES_PER_WORKER parts
+ * sent from memory, whose bodies Chromium keeps until the worker's isolate collects them; never for
+ * spooled parts or ranges, since an ended worker's part buffers stay resident long after it ends.
+ * The workers here are fakes that answer as serve.ts does.
+ */
+import { describe, expect, it } from 'vitest';
+import { MEMORY_BODIES_PER_WORKER, WorkerPool } from '../../../src/workers/pool.ts';
+import type { FromWorker, ToWorker } from '../../../src/workers/protocol.ts';
+
+class FakeWorker {
+  onmessage: ((event: MessageEvent<FromWorker>) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  onmessageerror: (() => void) | null = null;
+  terminated = false;
+  readonly received: ToWorker[] = [];
+  postMessage(message: ToWorker) {
+    this.received.push(message);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  /** Ends request `id` as serve.ts does. */
+  reply(id: number, keptBody?: boolean) {
+    this.onmessage?.({ data: { id, ok: true, reply: { etag: '"e"' }, keptBody } } as MessageEvent<FromWorker>);
+  }
+}
+
+function poolOfOne() {
+  const workers: FakeWorker[] = [];
+  const pool = new WorkerPool(1, () => {
+    const worker = new FakeWorker();
+    workers.push(worker);
+    return worker as unknown as Worker;
+  });
+  /** Runs one request to its end on the current worker, answered as a part sent from memory or not. */
+  const one = async (type: 'sendPart' | 'decryptFrames', keptBody?: boolean) => {
+    const worker = workers[workers.length - 1];
+    const done = pool.run(type, {} as never);
+    const sent = worker.received[worker.received.length - 1] as { id: number };
+    worker.reply(sent.id, keptBody);
+    await done;
+  };
+  return { workers, one };
+}
+
+describe('WorkerPool', () => {
+  it('keeps its workers for spooled parts and ranges, however many', async () => {
+    const { workers, one } = poolOfOne();
+    for (let i = 0; i < 3 * MEMORY_BODIES_PER_WORKER; i++) await one('sendPart', false);
+    for (let i = 0; i < 3 * MEMORY_BODIES_PER_WORKER; i++) await one('decryptFrames');
+    expect(workers.map((w) => w.terminated)).toEqual([false]);
+  });
+
+  it('replaces a worker once it has sent MEMORY_BODIES_PER_WORKER parts from memory', async () => {
+    const { workers, one } = poolOfOne();
+    for (let i = 0; i < MEMORY_BODIES_PER_WORKER - 1; i++) {
+      await one('sendPart', true);
+      await one('sendPart', false);
+    }
+    expect(workers.map((w) => w.terminated)).toEqual([false]);
+    await one('sendPart', true);
+    expect(workers.map((w) => w.terminated)).toEqual([true, false]);
+  });
+});
