@@ -34,12 +34,7 @@ const readSealer: PartSealer = {
   plan: plainSealer.plan,
   async seal(request, recordDigest) {
     const { file, part } = request;
-    const plain = buffers.take(part.plainEnd - part.plainStart);
-    try {
-      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
-    } finally {
-      buffers.give(plain);
-    }
+    buffers.give(await readBlobInto(file.slice(part.plainStart, part.plainEnd), buffers.take(part.plainEnd - part.plainStart)));
     return plainSealer.seal(request, recordDigest);
   },
 };
@@ -48,10 +43,10 @@ const sealedSealer: PartSealer = {
   plan: plainSealer.plan,
   async seal(request, recordDigest) {
     const { file, part, keys } = request;
-    const plain = buffers.take(part.plainEnd - part.plainStart);
+    let plain = buffers.take(part.plainEnd - part.plainStart);
     const sealed = buffers.take(sealedRunSize(plain.byteLength, keys.frameLength, part.endsMessage));
     try {
-      await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+      plain = await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
       await sealRun(keys, plain, part.firstSeq, part.endsMessage, undefined, sealed);
       await recordDigest(await sealedPartDigest(sealed, 0, keys.frameLength, part.firstSeq));
     } finally {

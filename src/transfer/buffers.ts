@@ -38,9 +38,76 @@ export class BufferPool {
   }
 }
 
-/** Reads a Blob range into `out` through the Blob's stream, without an intermediate whole-range ArrayBuffer. */
-export async function readBlobInto(blob: Blob, out: Uint8Array): Promise<void> {
-  const reader = blob.stream().getReader();
+/**
+ * How long a BYOB read of a file may make no progress before the range is read again by copying.
+ * Chromium 156 sometimes never settles a BYOB read of a picked file's stream (README "Where the CPU
+ * goes": seen with two slices read at once in one worker; the sealer now reads one at a time), so
+ * the fast path keeps a way out. A healthy read of a local file brings bytes every few ms.
+ */
+export const BYOB_STALL_MS = 3000;
+
+/**
+ * Reads a Blob range into `out`'s memory and returns a view of exactly it: the same memory, but
+ * after a BYOB read a new ArrayBuffer object (each read transfers the buffer), so callers use and
+ * give back the view returned, not `out`. Where the Blob's stream is a byte stream (Chromium,
+ * Firefox), a BYOB reader fills `out` itself and no chunk lands in fresh memory, the largest cost
+ * of an encrypted upload (README "Where the CPU goes"). If a BYOB read stalls for `stallMs`, or
+ * where the stream is not a byte stream (WebKit), a default reader copies each chunk in. A file
+ * that grew or shrank while it was read is refused either way.
+ */
+export async function readBlobInto(blob: Blob, out: Uint8Array<ArrayBuffer>, stallMs = BYOB_STALL_MS): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = blob.stream();
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = stream.getReader({ mode: 'byob' });
+  } catch {
+    return readByCopy(stream, out);
+  }
+  const length = out.byteLength;
+  const read = await readByByob(reader, out, stallMs);
+  if (read) return read;
+  console.warn(`A read of the file made no progress for ${stallMs} ms: reading this part again by copying`);
+  // Stalled: the reader was cancelled, and with it went `out`'s buffer (transferred to the stream, `out` now detached).
+  return readByCopy(blob.stream(), new Uint8Array(length));
+}
+
+const STALLED = Symbol('stalled');
+
+/** The range through a BYOB reader into `out`'s memory, or null if a read stalled (the reader then cancelled). */
+async function readByByob(reader: ReadableStreamBYOBReader, out: Uint8Array<ArrayBuffer>, stallMs: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  let buffer = out.buffer;
+  const { byteOffset: start, byteLength: length } = out;
+  const read = async (view: Uint8Array<ArrayBuffer>) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<typeof STALLED>((resolve) => {
+      timer = setTimeout(() => resolve(STALLED), stallMs);
+    });
+    try {
+      return await Promise.race([reader.read(view), stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  let at = 0;
+  while (at < length) {
+    const result = await read(new Uint8Array(buffer, start + at, length - at));
+    if (result === STALLED) break;
+    if (result.done || !result.value) throw new Error('the file shrank while it was read');
+    buffer = result.value.buffer;
+    at += result.value.byteLength;
+  }
+  // One more read must find the end: a longer file is not this part.
+  const end = at === length ? await read(new Uint8Array(buffer, start, 1)) : STALLED;
+  if (end === STALLED) {
+    void reader.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!end.done) throw new Error('the file grew while it was read');
+  return new Uint8Array(end.value?.buffer ?? buffer, start, length);
+}
+
+async function readByCopy(stream: ReadableStream<Uint8Array>, out: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = stream.getReader();
   let at = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -50,4 +117,5 @@ export async function readBlobInto(blob: Blob, out: Uint8Array): Promise<void> {
     at += value.byteLength;
   }
   if (at !== out.byteLength) throw new Error('the file shrank while it was read');
+  return out;
 }

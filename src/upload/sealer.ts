@@ -68,9 +68,10 @@ const sealedTurn = new Limiter(uploadBodyPath() === 'opfs-spool' ? 1 : Number.PO
 /** The part's sealed frames in a pooled buffer, and how to give the buffer (and its turn) back, once. */
 async function readAndSeal({ file, part, keys, header }: SealRequest, signal?: AbortSignal) {
   const endReading = await readingTurn.acquire(signal);
-  const plain = buffers.take(part.plainEnd - part.plainStart);
+  // The same memory comes back as a new view (a BYOB read transfers the buffer).
+  let plain = buffers.take(part.plainEnd - part.plainStart);
   try {
-    await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
+    plain = await readBlobInto(file.slice(part.plainStart, part.plainEnd), plain);
     const endSealed = await sealedTurn.acquire(signal);
     const sealed = buffers.take(part.cipherSize);
     let given = false;
@@ -89,7 +90,8 @@ async function readAndSeal({ file, part, keys, header }: SealRequest, signal?: A
       throw error;
     }
   } finally {
-    plain.fill(0);
+    // A read that failed may have left `plain` detached (its memory went with the reader), with nothing to wipe or give back.
+    if (plain.buffer.byteLength > 0) plain.fill(0);
     buffers.give(plain);
     endReading();
   }
