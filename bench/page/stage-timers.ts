@@ -90,9 +90,9 @@ export function installStageTimers(): void {
   time(crypto.subtle, 'encrypt', 'seal: crypto.subtle.encrypt', 2);
   time(crypto.subtle, 'decrypt', 'open: crypto.subtle.decrypt', 2);
   time(crypto.subtle, 'digest', 'digest: crypto.subtle.digest', 1);
-  // File reads (readBlobInto) use a default reader; response bodies (readExactly) a BYOB reader.
-  time(ReadableStreamDefaultReader.prototype, 'read', 'read: File chunk (await)', undefined, chunkBytes);
-  time(ReadableStreamBYOBReader.prototype, 'read', 'response body: BYOB read (await)', undefined, chunkBytes);
+  // File reads (readBlobInto) and response bodies (readExactly) use a BYOB reader; a stalled file read falls back to a default one.
+  time(ReadableStreamDefaultReader.prototype, 'read', 'read: File chunk by copying (await)', undefined, chunkBytes);
+  time(ReadableStreamBYOBReader.prototype, 'read', 'BYOB read: File part or response body (await)', undefined, chunkBytes);
   const access = g.FileSystemSyncAccessHandle?.prototype;
   if (access) {
     time(access, 'write', 'spool write: write()', 0);
