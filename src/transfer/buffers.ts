@@ -96,14 +96,16 @@ async function readByByob(reader: ReadableStreamBYOBReader, out: Uint8Array<Arra
     buffer = result.value.buffer;
     at += result.value.byteLength;
   }
-  // One more read must find the end: a longer file is not this part.
-  const end = at === length ? await read(new Uint8Array(buffer, start, 1)) : STALLED;
+  // One more read must find the end: a longer file is not this part. An empty range may have no
+  // byte of its own to read into: that read gets a byte of its own.
+  const intoOwn = buffer.byteLength > start;
+  const end = at === length ? await read(intoOwn ? new Uint8Array(buffer, start, 1) : new Uint8Array(1)) : STALLED;
   if (end === STALLED) {
     void reader.cancel().catch(() => undefined);
     return null;
   }
   if (!end.done) throw new Error('the file grew while it was read');
-  return new Uint8Array(end.value?.buffer ?? buffer, start, length);
+  return new Uint8Array(intoOwn ? (end.value?.buffer ?? buffer) : buffer, start, length);
 }
 
 async function readByCopy(stream: ReadableStream<Uint8Array>, out: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {

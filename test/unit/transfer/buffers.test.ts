@@ -119,6 +119,12 @@ describe('readBlobInto', () => {
     expect(read).toEqual(bytes(100_000));
   });
 
+  it('reads an empty range (an empty file) into an empty buffer, and still refuses one that grew', async () => {
+    const read = await readBlobInto(byteBlob(bytes(0), 4), new Uint8Array(new ArrayBuffer(0)));
+    expect(read.byteLength).toBe(0);
+    await expect(readBlobInto(byteBlob(bytes(3), 4), new Uint8Array(new ArrayBuffer(0)))).rejects.toThrow(/grew/);
+  });
+
   it('copies chunk by chunk where the stream is not a byte stream (WebKit)', async () => {
     const data = bytes(50_000);
     const out = new Uint8Array(new ArrayBuffer(50_000));
