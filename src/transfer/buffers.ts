@@ -71,41 +71,49 @@ export async function readBlobInto(blob: Blob, out: Uint8Array<ArrayBuffer>, sta
   return readByCopy(blob.stream(), new Uint8Array(length));
 }
 
-const STALLED = Symbol('stalled');
+/** What `byobReadWithin` answers when no bytes came in time. */
+export const STALLED = Symbol('stalled');
+
+/**
+ * One BYOB read, or STALLED if it has not settled within `stallMs` (the read is then still pending:
+ * the caller cancels the reader). Shared by file reads here and response bodies (http.ts `readExactly`).
+ */
+export async function byobReadWithin(
+  reader: ReadableStreamBYOBReader,
+  view: Uint8Array<ArrayBuffer>,
+  stallMs: number,
+): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>> | typeof STALLED> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<typeof STALLED>((resolve) => {
+    timer = setTimeout(() => resolve(STALLED), stallMs);
+  });
+  try {
+    return await Promise.race([reader.read(view), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The range through a BYOB reader into `out`'s memory, or null if a read stalled (the reader then cancelled). */
 async function readByByob(reader: ReadableStreamBYOBReader, out: Uint8Array<ArrayBuffer>, stallMs: number): Promise<Uint8Array<ArrayBuffer> | null> {
   let buffer = out.buffer;
   const { byteOffset: start, byteLength: length } = out;
-  const read = async (view: Uint8Array<ArrayBuffer>) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<typeof STALLED>((resolve) => {
-      timer = setTimeout(() => resolve(STALLED), stallMs);
-    });
-    try {
-      return await Promise.race([reader.read(view), stalled]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
   let at = 0;
   while (at < length) {
-    const result = await read(new Uint8Array(buffer, start + at, length - at));
+    const result = await byobReadWithin(reader, new Uint8Array(buffer, start + at, length - at), stallMs);
     if (result === STALLED) break;
     if (result.done || !result.value) throw new Error('the file shrank while it was read');
     buffer = result.value.buffer;
     at += result.value.byteLength;
   }
-  // One more read must find the end: a longer file is not this part. An empty range may have no
-  // byte of its own to read into: that read gets a byte of its own.
-  const intoOwn = buffer.byteLength > start;
-  const end = at === length ? await read(intoOwn ? new Uint8Array(buffer, start, 1) : new Uint8Array(1)) : STALLED;
+  // One more read, into a byte of its own (an empty range has none), must find the end: a longer file is not this part.
+  const end = at === length ? await byobReadWithin(reader, new Uint8Array(1), stallMs) : STALLED;
   if (end === STALLED) {
     void reader.cancel().catch(() => undefined);
     return null;
   }
   if (!end.done) throw new Error('the file grew while it was read');
-  return new Uint8Array(intoOwn ? (end.value?.buffer ?? buffer) : buffer, start, length);
+  return new Uint8Array(buffer, start, length);
 }
 
 async function readByCopy(stream: ReadableStream<Uint8Array>, out: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {

@@ -1,6 +1,7 @@
 /** fetch wrappers that turn every failure into a TransferError with a code. */
 import { TransferError } from '../errors.ts';
 import { bodyReadPath } from '../platform/features.ts';
+import { byobReadWithin, STALLED } from './buffers.ts';
 
 /**
  * A connection that goes silent (a black-holed route, a hung store) never fails by itself: a
@@ -74,15 +75,11 @@ export async function readExactly(
   }
   const byob = reader;
   /** One read, given up (and the body cancelled) when no bytes come for `stallMs`. */
-  const read = (view: Uint8Array<ArrayBuffer>) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void byob.cancel().catch(() => undefined);
-        reject(new TransferError('Network', `The download stalled: no data for ${Math.round(stallMs / 1000)} s`));
-      }, stallMs);
-    });
-    return Promise.race([byob.read(view), stalled]).finally(() => clearTimeout(timer));
+  const read = async (view: Uint8Array<ArrayBuffer>) => {
+    const result = await byobReadWithin(byob, view, stallMs);
+    if (result !== STALLED) return result;
+    void byob.cancel().catch(() => undefined);
+    throw new TransferError('Network', `The download stalled: no data for ${Math.round(stallMs / 1000)} s`);
   };
   try {
     while (offset < length) {

@@ -61,14 +61,17 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
 };
 
+/** A fresh upload's frame keys. */
+const newKeys = async () => ({
+  contentKey: await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']),
+  messageId: new Uint8Array(32),
+  frameLength: FRAME,
+});
+
 /** Seals parts 1–3 at once; each part's digest is "saved" only when the test says so. */
 async function sealThree(opfs: boolean) {
   const sealer = await loadSealer(opfs);
-  const keys = {
-    contentKey: await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']),
-    messageId: new Uint8Array(32),
-    frameLength: FRAME,
-  };
+  const keys = await newKeys();
   const events: string[] = [];
   const file = watchedFile(events);
   const saved = new Map<number, () => void>();
@@ -116,11 +119,7 @@ describe('the sealer’s turns in one worker', () => {
 
   it('a part waiting for its turn gives up when its upload is cancelled, and the turns go on', async () => {
     const sealer = await loadSealer(true);
-    const keys = {
-      contentKey: await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']),
-      messageId: new Uint8Array(32),
-      frameLength: FRAME,
-    };
+    const keys = await newKeys();
     const events: string[] = [];
     const file = watchedFile(events);
     const first = await sealer.seal({ file, part: parts[0], keys, header: new Uint8Array(0) }, async () => undefined);
