@@ -121,7 +121,8 @@ describe.skipIf(!haveRedis)('limits shared through Redis by two server processes
     // The rate limit gives up after its command timeout and lets the request through.
     const open = await health(0, '198.51.100.6');
     expect(open.status).toBe(200);
-    expect(open.ms).toBeLessThan(2000);
+    // Well before Redis goes on (4 s): the rate limit's 1 s timeout, with room for a busy machine.
+    expect(open.ms).toBeLessThan(3000);
     // The quota check times out, asks again, and both land once Redis goes on: counted once.
     const slow = await create(1, '198.51.100.6');
     expect(slow.status).toBe(201);
@@ -159,7 +160,8 @@ describe.skipIf(!haveRedis)('limits shared through Redis by two server processes
     // Down: the rate limit fails open (198.51.100.1 is over its limit, yet passes) and at once.
     const open = await health(0, '198.51.100.1');
     expect(open.status).toBe(200);
-    expect(open.ms).toBeLessThan(1000);
+    // At once: well under the quota check's own few seconds of trying (below), with room for a busy machine.
+    expect(open.ms).toBeLessThan(2500);
     // Down: a quota check keeps trying for a few seconds, then answers a retryable 503.
     const closed = await create(1, '198.51.100.3');
     expect(closed).toMatchObject({ status: 503, code: 'QuotaUnavailable', retryAfter: '5' });

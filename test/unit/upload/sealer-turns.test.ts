@@ -56,10 +56,20 @@ function watchedFile(events: string[]): Blob {
 /** What has happened so far, in no particular order (a part's digest and the next part's read race). */
 const happened = (events: string[]) => [...events].sort();
 
-/** Runs the event loop until nothing more happens (the reads and seals are real, so it takes a few turns). */
+/** Runs the event loop a little (about 100 ms): time for anything more to happen that would. */
 const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
 };
+
+/**
+ * Waits until exactly `expected` has happened — the reads and seals are real, and on a busy
+ * machine take longer than any fixed wait — then a little longer, and checks nothing more did.
+ */
+async function reach(events: string[], expected: string[]): Promise<void> {
+  await vi.waitFor(() => expect(happened(events)).toEqual(expected), { timeout: 20_000, interval: 10 });
+  await settle();
+  expect(happened(events)).toEqual(expected);
+}
 
 /** A fresh upload's frame keys. */
 const newKeys = async () => ({
@@ -87,20 +97,17 @@ async function sealThree(opfs: boolean) {
 describe('the sealer’s turns in one worker', () => {
   it('with the spool: the next part is read once this one is sealed, and sealed once this one gives its buffer back', async () => {
     const { events, saved, sealing } = await sealThree(true);
-    await settle();
     // Part 1 sealed and waiting for its digest to be saved; part 2 read, waiting for the sealed turn; part 3 not read.
-    expect(happened(events)).toEqual(['read 1', 'read 2', 'record 1']);
+    await reach(events, ['read 1', 'read 2', 'record 1']);
     saved.get(1)?.();
     const first: SealedPart = await sealing[0];
-    await settle();
-    expect(happened(events)).toEqual(['read 1', 'read 2', 'record 1']);
+    await reach(events, ['read 1', 'read 2', 'record 1']);
     first.release(); // spooled (send-part.ts): part 2 may seal now, and part 3 be read
     first.release(); // idempotent: one buffer, one turn back
-    await settle();
-    expect(happened(events)).toEqual(['read 1', 'read 2', 'read 3', 'record 1', 'record 2']);
+    await reach(events, ['read 1', 'read 2', 'read 3', 'record 1', 'record 2']);
     saved.get(2)?.();
     (await sealing[1]).release();
-    await settle();
+    await reach(events, ['read 1', 'read 2', 'read 3', 'record 1', 'record 2', 'record 3']);
     saved.get(3)?.();
     const third = await sealing[2];
     expect(happened(events)).toEqual(['read 1', 'read 2', 'read 3', 'record 1', 'record 2', 'record 3']);
@@ -110,9 +117,8 @@ describe('the sealer’s turns in one worker', () => {
 
   it('without the spool: a sealed part held for its PUT does not stop the next one from being sealed', async () => {
     const { events, saved, sealing } = await sealThree(false);
-    await settle();
     // Every part sealed and waiting for its digest to be saved, none of them released.
-    expect(happened(events)).toEqual(['read 1', 'read 2', 'read 3', 'record 1', 'record 2', 'record 3']);
+    await reach(events, ['read 1', 'read 2', 'read 3', 'record 1', 'record 2', 'record 3']);
     for (const n of [1, 2, 3]) saved.get(n)?.();
     for (const sealed of await Promise.all(sealing)) sealed.release();
   });
@@ -125,7 +131,7 @@ describe('the sealer’s turns in one worker', () => {
     const first = await sealer.seal({ file, part: parts[0], keys, header: new Uint8Array(0) }, async () => undefined);
     const cancel = new AbortController();
     const waiting = sealer.seal({ file, part: parts[1], keys }, async () => undefined, cancel.signal);
-    await settle();
+    await reach(events, ['read 1', 'read 2']); // part 2 read, waiting for the sealed turn part 1 holds
     cancel.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     first.release();
