@@ -7,7 +7,10 @@ import { readExactly } from '../../src/transfer/http.ts';
 import type { FrameOpener } from '../../src/transfer/ranges.ts';
 
 export const plainOpener: FrameOpener = {
-  open: async (response, { run }) => (await readExactly(response, run.end - run.start + 1)).buffer,
+  open: (response, { run, into }) => {
+    const length = run.end - run.start + 1;
+    return readExactly(response, length, into && into.byteLength >= length ? new Uint8Array(into, 0, length) : undefined);
+  },
 };
 
 let keys: Promise<FrameKeys> | undefined;

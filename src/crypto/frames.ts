@@ -119,12 +119,20 @@ export async function openParsedFrame(keys: FrameKeys, frame: ParsedFrame, into?
 }
 
 /**
- * Opens a run of whole frames (one ranged GET) into one plaintext buffer. `endsMessage`
- * says whether the run must close with the final frame; `plaintextLength` is what the plan
- * expects. Throws before returning anything if any frame fails.
+ * Opens a run of whole frames (one ranged GET) into one plaintext buffer: `into` (a reused buffer,
+ * at least `plaintextLength` long) or a new one. `endsMessage` says whether the run must close with
+ * the final frame; `plaintextLength` is what the plan expects. Throws before returning anything if
+ * any frame fails. Returns a view of exactly `plaintextLength` bytes.
  */
-export async function openRun(keys: FrameKeys, sealed: Uint8Array, firstSeq: number, endsMessage: boolean, plaintextLength: number): Promise<Uint8Array> {
-  const out = new Uint8Array(plaintextLength);
+export async function openRun(
+  keys: FrameKeys,
+  sealed: Uint8Array,
+  firstSeq: number,
+  endsMessage: boolean,
+  plaintextLength: number,
+  into?: ArrayBuffer,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const out = into && into.byteLength >= plaintextLength ? new Uint8Array(into, 0, plaintextLength) : new Uint8Array(plaintextLength);
   let offset = 0;
   let written = 0;
   for (let seq = firstSeq; offset < sealed.byteLength; seq++) {

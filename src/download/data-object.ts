@@ -75,7 +75,7 @@ export async function openDataObject(link: OpenedLink, options: OpenDataOptions)
   const readFrames = async (run: FrameRun) => {
     // A closed preview or a cancelled download asks for nothing more.
     if (signal?.aborted) throw new TransferError('Aborted', 'Cancelled');
-    return new Uint8Array(await presigned(() => runner.decryptFrames({ url: link.info.dataUrl, run, keys, headers: link.storeHeaders }, signal)));
+    return presigned(() => runner.decryptFrames({ url: link.info.dataUrl, run, keys, headers: link.storeHeaders }, signal));
   };
   return {
     link,

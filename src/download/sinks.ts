@@ -6,6 +6,7 @@
 import { randomBytes, toBase64Url } from '../crypto/bytes.ts';
 import { LinkError, TransferError } from '../errors.ts';
 import { downloadPath, features } from '../platform/features.ts';
+import { spentPlaintext } from '../transfer/buffers.ts';
 import type { Sink } from './downloader.ts';
 import { MAX_BLOB_DOWNLOAD } from './limits.ts';
 
@@ -78,6 +79,8 @@ export class ServiceWorkerSink implements Sink {
       if (data.type === 'pull') {
         this.credits++;
         this.started();
+        // The chunk the browser has written, detached everywhere else: the next range's plaintext goes into it.
+        if (data.spent instanceof ArrayBuffer) spentPlaintext.give(new Uint8Array(data.spent));
       }
       if (data.type === 'cancel') {
         this.cancelled = true;

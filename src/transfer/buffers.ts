@@ -18,12 +18,16 @@ export class BufferPool {
    * header) and its short last one reuse the buffers of full parts.
    */
   take(size: number): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.spare(size) ?? new ArrayBuffer(size), 0, size);
+  }
+
+  /** The smallest pooled buffer of at least `size` bytes, taken out of the pool, or undefined. */
+  spare(size: number): ArrayBuffer | undefined {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       if (this.free[i].byteLength >= size && (best < 0 || this.free[i].byteLength < this.free[best].byteLength)) best = i;
     }
-    const buffer = best >= 0 ? this.free.splice(best, 1)[0] : new ArrayBuffer(size);
-    return new Uint8Array(buffer, 0, size);
+    return best >= 0 ? this.free.splice(best, 1)[0] : undefined;
   }
 
   /** Takes the view's whole buffer back. Full, the pool keeps its largest buffers: they serve every size. */
@@ -37,6 +41,15 @@ export class BufferPool {
     }
   }
 }
+
+/**
+ * The page's plaintext buffers that the service worker has handed back once the browser wrote them
+ * (download/sinks.ts), for the workers to open the next runs into (workers/pool.ts): a download's
+ * plaintext then cycles through the same few buffers instead of a fresh 16 MiB one per range in a
+ * worker, each left for the page's collector (README "Where the CPU goes", Memory). Only buffers
+ * no one else holds are given: the service worker's are transferred, so detached everywhere else.
+ */
+export const spentPlaintext = new BufferPool();
 
 /**
  * How long a BYOB read of a file may make no progress before the range is read again by copying.

@@ -16,12 +16,17 @@ export interface DecryptFramesRequest {
   headers?: Record<string, string>;
   run: FrameRun;
   keys: FrameKeys;
+  /**
+   * A plaintext buffer the page has finished with (the service worker handed it back), for this
+   * run's plaintext instead of a fresh one: fresh memory is paid in page faults (buffers.ts).
+   */
+  into?: ArrayBuffer;
 }
 
 /** Where runs are fetched and opened: the worker pool in the page, this thread in Node. */
 export interface FrameRunner {
-  /** The plaintext of `request.run` (a buffer handed over whole, never copied). */
-  decryptFrames(request: DecryptFramesRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
+  /** The plaintext of `request.run`: a view of exactly its length, on a buffer handed over whole, never copied. */
+  decryptFrames(request: DecryptFramesRequest, signal?: AbortSignal): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /**
@@ -30,25 +35,25 @@ export interface FrameRunner {
  * benchmark's plain worker passes the bytes through (bench/page/plain-sealer.ts).
  */
 export interface FrameOpener {
-  open(response: Response, request: DecryptFramesRequest): Promise<ArrayBuffer>;
+  /** The run's plaintext, exactly `run.plainLength` bytes, in `request.into` where it is large enough. */
+  open(response: Response, request: DecryptFramesRequest): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 const buffers = new BufferPool();
 
 export const aesGcmOpener: FrameOpener = {
-  async open(response, { run, keys }) {
+  async open(response, { run, keys, into }) {
     const length = run.end - run.start + 1;
     const sealed = await readExactly(response, length, buffers.take(length));
     try {
-      const plain = await openRun(keys, sealed, run.firstSeq, run.endsMessage, run.plainLength);
-      return plain.buffer as ArrayBuffer;
+      return await openRun(keys, sealed, run.firstSeq, run.endsMessage, run.plainLength, into);
     } finally {
       buffers.give(sealed);
     }
   },
 };
 
-export async function decryptFrames(wanted: DecryptFramesRequest, signal?: AbortSignal, opener = aesGcmOpener): Promise<ArrayBuffer> {
+export async function decryptFrames(wanted: DecryptFramesRequest, signal?: AbortSignal, opener = aesGcmOpener): Promise<Uint8Array<ArrayBuffer>> {
   const { url, run, headers } = wanted;
   const response = await request(url, { headers: { ...headers, Range: `bytes=${run.start}-${run.end}` }, signal });
   await expectStatus(response, [206], `Download of bytes ${run.start}-${run.end}`);

@@ -1,5 +1,6 @@
 /** A pool of crypto workers: each request goes to the least busy worker; one AbortSignal per request. */
 import { reviveError, serializeError, TransferError } from '../errors.ts';
+import { spentPlaintext } from '../transfer/buffers.ts';
 import type { PartRunner, RunnerContext } from '../transfer/parts.ts';
 import type { DecryptFramesRequest, FrameRunner } from '../transfer/ranges.ts';
 import type { SendPartRequest } from '../upload/send-part.ts';
@@ -106,8 +107,11 @@ export class WorkerPool implements PartRunner, FrameRunner {
     });
   }
 
-  async decryptFrames(request: DecryptFramesRequest, signal?: AbortSignal): Promise<ArrayBuffer> {
-    return (await this.run('decryptFrames', request, signal)).plaintext;
+  /** Each run is opened into a spent plaintext buffer where the page has one (transfer/buffers.ts `spentPlaintext`). */
+  async decryptFrames(request: DecryptFramesRequest, signal?: AbortSignal): Promise<Uint8Array<ArrayBuffer>> {
+    const into = spentPlaintext.spare(request.run.plainLength);
+    const { plaintext } = await this.run('decryptFrames', { ...request, into }, signal, into ? [into] : []);
+    return new Uint8Array(plaintext, 0, request.run.plainLength);
   }
 
   run<K extends RequestName>(

@@ -21,7 +21,10 @@ export interface WorkerRequests {
    * ETag. The worker signs again itself, with an API client made from `endpoint`.
    */
   sendPart: { request: SendPartRequest & { endpoint: ApiEndpoint }; reply: { etag: string } };
-  /** GET one run of whole frames, authenticate and open them; reply with the plaintext (transferred). */
+  /**
+   * GET one run of whole frames, authenticate and open them; reply with the buffer whose first
+   * `run.plainLength` bytes are the plaintext (transferred): `into` where it is large enough.
+   */
   decryptFrames: { request: DecryptFramesRequest; reply: { plaintext: ArrayBuffer } };
 }
 

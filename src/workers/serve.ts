@@ -53,8 +53,8 @@ export function serveRequests(sealer: PartSealer, opener: FrameOpener = aesGcmOp
         });
         self.postMessage({ id: message.id, ok: true, reply: { etag }, keptBody: fromMemory } satisfies FromWorker);
       } else {
-        const plaintext = await decryptFrames(message.payload, controller.signal, opener);
-        self.postMessage({ id: message.id, ok: true, reply: { plaintext } } satisfies FromWorker, [plaintext]);
+        const { buffer } = await decryptFrames(message.payload, controller.signal, opener);
+        self.postMessage({ id: message.id, ok: true, reply: { plaintext: buffer } } satisfies FromWorker, [buffer]);
       }
     } catch (error) {
       self.postMessage({

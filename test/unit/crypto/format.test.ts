@@ -118,6 +118,21 @@ describe('round trips at frame edges with a tiny frame', () => {
     await expect(openRun(message, sealed, 4, true, run.byteLength)).rejects.toThrow(/final/);
     await expect(sealRun(message, run.subarray(1), 1, false)).rejects.toThrow(RangeError);
   });
+
+  it('openRun opens into a reused buffer large enough for the run, and into a new one otherwise', async () => {
+    const message = await createMessage(key, context, tiny);
+    const run = randomData(3 * tiny);
+    const sealed = await sealRun(message, run, 1, false);
+    const reused = new Uint8Array(4 * tiny).fill(0xee);
+    const plain = await openRun(message, sealed, 1, false, run.byteLength, reused.buffer);
+    expect([plain.buffer, plain.byteOffset, plain.byteLength]).toEqual([reused.buffer, 0, run.byteLength]);
+    expect(Buffer.compare(plain, run)).toBe(0);
+    expect(reused.subarray(run.byteLength).every((b) => b === 0xee)).toBe(true);
+    const small = new ArrayBuffer(run.byteLength - 1);
+    const fresh = await openRun(message, sealed, 1, false, run.byteLength, small);
+    expect(fresh.buffer).not.toBe(small);
+    expect(Buffer.compare(fresh, run)).toBe(0);
+  });
 });
 
 describe('refusals', () => {

@@ -32,6 +32,16 @@ describe('BufferPool', () => {
     expect([a.buffer, b.buffer, c.buffer]).not.toContain(taken[2]);
   });
 
+  it('gives a spare buffer that holds the size, or nothing: it never allocates', () => {
+    const pool = new BufferPool();
+    expect(pool.spare(10)).toBeUndefined();
+    const given = pool.take(100);
+    pool.give(given);
+    expect(pool.spare(101)).toBeUndefined();
+    expect(pool.spare(50)).toBe(given.buffer);
+    expect(pool.spare(50)).toBeUndefined();
+  });
+
   it('drops a buffer that was transferred away', () => {
     const pool = new BufferPool();
     const view = pool.take(64);

@@ -5,6 +5,8 @@
  * The workers here are fakes that answer as serve.ts does.
  */
 import { describe, expect, it } from 'vitest';
+import { spentPlaintext } from '../../../src/transfer/buffers.ts';
+import type { DecryptFramesRequest } from '../../../src/transfer/ranges.ts';
 import { MEMORY_BODIES_PER_WORKER, WorkerPool } from '../../../src/workers/pool.ts';
 import type { FromWorker, ToWorker } from '../../../src/workers/protocol.ts';
 
@@ -14,8 +16,10 @@ class FakeWorker {
   onmessageerror: (() => void) | null = null;
   terminated = false;
   readonly received: ToWorker[] = [];
-  postMessage(message: ToWorker) {
+  readonly transferred: Transferable[][] = [];
+  postMessage(message: ToWorker, transfer: Transferable[] = []) {
     this.received.push(message);
+    this.transferred.push(transfer);
   }
   terminate() {
     this.terminated = true;
@@ -41,7 +45,7 @@ function poolOfOne() {
     worker.reply(sent.id, keptBody);
     await done;
   };
-  return { workers, one };
+  return { workers, one, pool };
 }
 
 describe('WorkerPool', () => {
@@ -61,5 +65,28 @@ describe('WorkerPool', () => {
     expect(workers.map((w) => w.terminated)).toEqual([false]);
     await one('sendPart', true);
     expect(workers.map((w) => w.terminated)).toEqual([true, false]);
+  });
+
+  it('opens each range into a plaintext buffer the page has finished with, transferred, and answers a view of the run', async () => {
+    const { workers, pool } = poolOfOne();
+    const run = { start: 0, end: 99, firstSeq: 1, endsMessage: false, plainLength: 80 };
+    const request = { url: 'u', run, keys: {} } as unknown as DecryptFramesRequest;
+    const spent = new ArrayBuffer(96);
+    spentPlaintext.give(new Uint8Array(spent));
+    const worker = workers[0];
+    const first = pool.decryptFrames(request);
+    const sent = worker.received[0] as { id: number; payload: DecryptFramesRequest };
+    expect(sent.payload.into).toBe(spent);
+    expect(worker.transferred[0]).toEqual([spent]);
+    // The worker answers with that buffer (here, as the fake holds it) holding the run's plaintext first.
+    worker.onmessage?.({ data: { id: sent.id, ok: true, reply: { plaintext: spent } } } as MessageEvent<FromWorker>);
+    const plain = await first;
+    expect([plain.buffer, plain.byteLength]).toEqual([spent, 80]);
+    // Nothing spare now: the next range goes without, and the worker opens into a new buffer.
+    const second = pool.decryptFrames(request);
+    const next = worker.received[1] as { id: number; payload: DecryptFramesRequest };
+    expect([next.payload.into, worker.transferred[1]]).toEqual([undefined, []]);
+    worker.onmessage?.({ data: { id: next.id, ok: true, reply: { plaintext: new ArrayBuffer(80) } } } as MessageEvent<FromWorker>);
+    expect((await second).byteLength).toBe(80);
   });
 });
