@@ -24,9 +24,9 @@ class FakeWorker {
   terminate() {
     this.terminated = true;
   }
-  /** Ends request `id` as serve.ts does. */
-  reply(id: number, keptBody?: boolean) {
-    this.onmessage?.({ data: { id, ok: true, reply: { etag: '"e"' }, keptBody } } as MessageEvent<FromWorker>);
+  /** Ends request `id` as serve.ts does: a part's ETag (sent from memory or not), or a range's plaintext. */
+  reply(id: number, keptBody?: boolean, reply: { etag: string } | { plaintext: ArrayBuffer } = { etag: '"e"' }) {
+    this.onmessage?.({ data: { id, ok: true, reply, keptBody } } as MessageEvent<FromWorker>);
   }
 }
 
@@ -79,14 +79,14 @@ describe('WorkerPool', () => {
     expect(sent.payload.into).toBe(spent);
     expect(worker.transferred[0]).toEqual([spent]);
     // The worker answers with that buffer (here, as the fake holds it) holding the run's plaintext first.
-    worker.onmessage?.({ data: { id: sent.id, ok: true, reply: { plaintext: spent } } } as MessageEvent<FromWorker>);
+    worker.reply(sent.id, undefined, { plaintext: spent });
     const plain = await first;
     expect([plain.buffer, plain.byteLength]).toEqual([spent, 80]);
     // Nothing spare now: the next range goes without, and the worker opens into a new buffer.
     const second = pool.decryptFrames(request);
     const next = worker.received[1] as { id: number; payload: DecryptFramesRequest };
     expect([next.payload.into, worker.transferred[1]]).toEqual([undefined, []]);
-    worker.onmessage?.({ data: { id: next.id, ok: true, reply: { plaintext: new ArrayBuffer(80) } } } as MessageEvent<FromWorker>);
+    worker.reply(next.id, undefined, { plaintext: new ArrayBuffer(80) });
     expect((await second).byteLength).toBe(80);
   });
 });
