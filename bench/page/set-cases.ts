@@ -34,9 +34,14 @@ const pickedFiles = (): File[] => {
   return files;
 };
 
-/** Counts what is written: the engine's speed without the disk (main.ts's cases use it too). */
+/**
+ * Counts what is written: the engine's speed without the disk (main.ts's cases use it too). It
+ * keeps nothing, so a download may open later ranges into the chunks it has counted, as it does
+ * for the app's save picker (Sink `releasesChunks`).
+ */
 export const countingSink = (): Sink & { bytes: number } => {
   const sink = {
+    releasesChunks: true,
     bytes: 0,
     write: async (chunk: Uint8Array) => {
       sink.bytes += chunk.byteLength;

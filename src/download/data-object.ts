@@ -29,6 +29,8 @@ export interface DataObject extends PlaintextReader {
   readFrames(run: FrameRun): Promise<Uint8Array<ArrayBuffer>>;
   /** The whole plaintext, in order, as reads of about `rangeSize` bytes each (a download's ranges). */
   pieces(rangeSize?: number): (() => Promise<Uint8Array<ArrayBuffer>>)[];
+  /** Gives a piece's plaintext back to the runner once nothing holds it (FrameRunner `recycle`); absent where pieces are not the runner's own buffers. */
+  recycle?(piece: Uint8Array<ArrayBuffer>): void;
 }
 
 export interface OpenDataOptions {
@@ -86,6 +88,7 @@ export async function openDataObject(link: OpenedLink, options: OpenDataOptions)
     read: (start, end) => readPlaintext(layout, readFrames, start, end),
     // The final frame is always read, so an empty file's is authenticated too.
     pieces: (rangeSize) => planRanges(layout.plaintextSize, layout.frameLength, layout.headerLength, rangeSize).map((run) => () => readFrames(run)),
+    recycle: runner.recycle?.bind(runner),
   };
 }
 

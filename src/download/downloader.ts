@@ -22,6 +22,12 @@ import { pumpToSink } from './pump.ts';
 export const DEFAULT_RANGES_IN_FLIGHT = 4;
 
 export interface Sink {
+  /**
+   * True when the sink is done with a chunk's bytes once `write` has resolved: it copied or
+   * consumed them and keeps no view. A download may then open later ranges into the same memory
+   * (DataObject `recycle`). Absent or false: the sink may keep the chunk (a Blob, a transfer).
+   */
+  readonly releasesChunks?: boolean;
   write(chunk: Uint8Array<ArrayBuffer>): Promise<void>;
   close(): Promise<void>;
   abort(reason: unknown): Promise<void>;
@@ -110,11 +116,14 @@ export interface DownloadOptions {
  */
 export async function downloadTo(data: DataObject, sink: Sink, options: DownloadOptions = {}): Promise<void> {
   const size = data.plaintextSize;
+  // Each piece is a buffer of its own (the runner's), held by no one once a releasing sink has written it.
+  const recycle = sink.releasesChunks ? data.recycle : undefined;
   await pumpToSink(
     (write) => {
       const pieces = data.pieces(options.rangeSize);
       options.onProgress?.(0, size);
-      return orderedPool(pieces.length, options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT, (i) => pieces[i](), write, data.signal);
+      const writeAndGiveBack = recycle ? (piece: Uint8Array<ArrayBuffer>) => write(piece).then(() => recycle(piece)) : write;
+      return orderedPool(pieces.length, options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT, (i) => pieces[i](), writeAndGiveBack, data.signal);
     },
     sink,
     { onWritten: (_, done) => options.onProgress?.(done, size) },

@@ -202,6 +202,8 @@ function saveFilePicker(): SaveFilePicker | null {
  * so a failed download never leaves a file that looks complete.
  */
 export class FileSystemSink implements Sink {
+  /** The File System spec's write takes a copy of a BufferSource's bytes: the chunk is free once written. */
+  readonly releasesChunks = true;
   private constructor(
     private readonly handle: SaveFileHandle,
     private readonly writable: Awaited<ReturnType<SaveFileHandle['createWritable']>>,

@@ -27,6 +27,12 @@ export interface DecryptFramesRequest {
 export interface FrameRunner {
   /** The plaintext of `request.run`: a view of exactly its length, on a buffer handed over whole, never copied. */
   decryptFrames(request: DecryptFramesRequest, signal?: AbortSignal): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * Takes back a run's plaintext that no one reads or holds any more (the sink has written it and
+   * keeps no view), to open later runs into: fresh memory is paid in page faults (buffers.ts).
+   * Only runners that reuse buffers have it; the caller must drop every reference it gave back.
+   */
+  recycle?(plaintext: Uint8Array<ArrayBuffer>): void;
 }
 
 /**

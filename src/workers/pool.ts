@@ -114,6 +114,11 @@ export class WorkerPool implements PartRunner, FrameRunner {
     return new Uint8Array(plaintext, 0, request.run.plainLength);
   }
 
+  /** A run's plaintext the sink is done with: the next ranges are opened into it. */
+  recycle(plaintext: Uint8Array<ArrayBuffer>): void {
+    spentPlaintext.give(plaintext);
+  }
+
   run<K extends RequestName>(
     type: K,
     payload: WorkerRequests[K]['request'],

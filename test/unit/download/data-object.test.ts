@@ -134,6 +134,34 @@ describe('openDataObject', () => {
     expect(sink.abort).not.toHaveBeenCalled();
   });
 
+  it('gives each piece back to the runner once a sink that releases chunks has written it, and none to one that keeps them', async () => {
+    fakeStore(object);
+    const recycled: Uint8Array[] = [];
+    const runner: FrameRunner = { ...directFrameRunner, recycle: (piece) => void recycled.push(piece) };
+    const download = async (releasesChunks: boolean) => {
+      const chunks: Uint8Array[] = [];
+      const sink = {
+        releasesChunks,
+        write: async (c: Uint8Array) => {
+          // Still the sink's while it writes: nothing is given back before its write has resolved.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          expect(recycled).not.toContain(c);
+          chunks.push(c);
+        },
+        close: async () => undefined,
+        abort: async () => undefined,
+      };
+      await downloadTo(await openDataObject(link(), { api, runner }), sink, { rangeSize: 3 * regularFrameSize(F), rangesInFlight: 3 });
+      expect(Buffer.compare(Buffer.concat(chunks), plain)).toBe(0);
+      return chunks;
+    };
+    await download(false);
+    expect(recycled).toHaveLength(0);
+    const chunks = await download(true);
+    expect(recycled).toEqual(chunks);
+    expect(recycled.every((piece, i) => piece === chunks[i])).toBe(true);
+  });
+
   describe('refuses an object that is not the one the link names, before reading any frame', () => {
     const refused = async (over: Parameters<typeof link>[0], bytes: Uint8Array, error: abstract new (...args: never[]) => Error) => {
       const gets = fakeStore(bytes);

@@ -87,6 +87,14 @@ describe('WorkerPool', () => {
     const next = worker.received[1] as { id: number; payload: DecryptFramesRequest };
     expect([next.payload.into, worker.transferred[1]]).toEqual([undefined, []]);
     worker.reply(next.id, undefined, { plaintext: new ArrayBuffer(80) });
-    expect((await second).byteLength).toBe(80);
+    const written = await second;
+    expect(written.byteLength).toBe(80);
+    // Given back once a releasing sink has written it (downloader.ts): the third range opens into it.
+    pool.recycle(written);
+    const third = pool.decryptFrames(request);
+    const last = worker.received[2] as { id: number; payload: DecryptFramesRequest };
+    expect(last.payload.into).toBe(written.buffer);
+    worker.reply(last.id, undefined, { plaintext: last.payload.into as ArrayBuffer });
+    await third;
   });
 });
