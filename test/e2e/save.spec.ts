@@ -45,7 +45,8 @@ async function pickingViewer(browser: Browser) {
 
 test('with a save picker, the file is written where the person chose, verified, and no browser download happens', async ({ browser, uploadPage }) => {
   const file = path.join(dir, 'picked.bin');
-  await writeRandomFile(file, 9 * MiB + 3);
+  // Six 16 MiB ranges: more than are in flight, so later ranges are opened into buffers the sink has written (Sink releasesChunks).
+  await writeRandomFile(file, 5 * 16 * MiB + 3);
   const { link } = await uploadPage.share(file);
   const v = await pickingViewer(browser);
   await v.viewer.open(link);
@@ -53,6 +54,24 @@ test('with a save picker, the file is written where the person chose, verified, 
   await expect(v.viewer.page.getByRole('status')).toHaveText('Saved and verified.');
   expect(await v.picked('picked.bin')).toBe(await sha256File(file));
   expect(v.downloads).toHaveLength(0);
+  await v.close();
+});
+
+test("the picked file's writable takes a copy of each chunk, so the download may reuse a chunk's memory once written", async ({ browser, stack }) => {
+  const v = await pickingViewer(browser);
+  await v.viewer.page.goto(stack.appUrl);
+  const firstBytes = await v.viewer.page.evaluate(async () => {
+    const handle = await (await navigator.storage.getDirectory()).getFileHandle('copy-probe.bin', { create: true });
+    const writable = await handle.createWritable();
+    const chunk = new Uint8Array(1024 * 1024).fill(1);
+    await writable.write(chunk);
+    chunk.fill(2); // as a later range opened into the same buffer would
+    await writable.write(chunk);
+    await writable.close();
+    const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+    return [bytes.length, bytes[0], bytes[1024 * 1024 - 1], bytes[1024 * 1024]];
+  });
+  expect(firstBytes).toEqual([2 * 1024 * 1024, 1, 1, 2]);
   await v.close();
 });
 

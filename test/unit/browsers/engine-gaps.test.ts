@@ -249,7 +249,10 @@ describe('no save picker (Firefox, Safari) and no service worker: the download e
       return { createWritable: async () => ({ write: async () => undefined, close: async () => undefined, abort: async () => undefined }) };
     });
     const { FileSystemSink } = await fresh<Sinks>('../../../src/download/sinks.ts');
-    expect(await FileSystemSink.pick('a.bin')).toBeInstanceOf(FileSystemSink);
+    const picked = await FileSystemSink.pick('a.bin');
+    expect(picked).toBeInstanceOf(FileSystemSink);
+    // Its writable copies each chunk (save.spec checks it in Chromium): the download may reuse a written chunk's memory.
+    expect(picked?.releasesChunks).toBe(true);
     expect(asked).toEqual(['a.bin']);
   });
 
@@ -260,6 +263,9 @@ describe('no save picker (Firefox, Safari) and no service worker: the download e
     const { BlobSink, serviceWorker } = await import('../../../src/download/sinks.ts');
     expect(await serviceWorker()).toBeNull();
     const engine = browserDownloadEngine({} as Parameters<typeof browserDownloadEngine>[0]);
-    expect(await engine.openDownloadSink('small.bin', 1000, () => undefined)).toBeInstanceOf(BlobSink);
+    const sink = await engine.openDownloadSink('small.bin', 1000, () => undefined);
+    expect(sink).toBeInstanceOf(BlobSink);
+    // A Blob keeps every chunk it is given: none may be reused.
+    expect(sink.releasesChunks).toBeFalsy();
   });
 });
