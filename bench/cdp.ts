@@ -147,3 +147,27 @@ export class Page {
     return usedSize;
   }
 }
+
+/**
+ * Counts the warnings the page's dedicated workers log whose text matches `pattern` (the pool's
+ * crypto workers: a BYOB read given up after its stall watchdog, transfer/buffers.ts). The page's
+ * workers are auto-attached and only their Runtime domain is enabled, for console messages.
+ */
+export async function countWorkerWarnings(page: Page, pattern: RegExp): Promise<{ readonly count: number }> {
+  const counter = { count: 0 };
+  const workers = new Set<string>();
+  page.browser.on((method, params, sessionId) => {
+    if (method === 'Target.attachedToTarget' && sessionId === page.sessionId) {
+      const child = params.sessionId as string;
+      if ((params.targetInfo as { type: string }).type !== 'worker') return;
+      workers.add(child);
+      void page.browser.send('Runtime.enable', {}, child).catch(() => undefined);
+    }
+    if (method === 'Runtime.consoleAPICalled' && sessionId && workers.has(sessionId) && params.type === 'warning') {
+      const text = (params.args as { value?: unknown }[]).map((a) => String(a.value ?? '')).join(' ');
+      if (pattern.test(text)) counter.count++;
+    }
+  });
+  await page.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
+  return counter;
+}

@@ -34,9 +34,34 @@ function kindOf(cmdline: string, isRoot: boolean): Kind {
   return 'other-chromium';
 }
 
+/** What a process's resident memory was made of (/proc/<pid>/status), in MiB. */
+export interface RssSplit {
+  anon: number;
+  file: number;
+  shmem: number;
+}
+
 export interface CaseUsage {
   cpuSeconds: Record<Kind, number>;
   peakRssMiB: Record<Kind, number>;
+  /** The renderer's RSS at its peak, split: which kind of memory a high peak is (issue 15, memory target 3). */
+  rendererPeakSplit: RssSplit | null;
+  /**
+   * The renderer that did the case's work (the most CPU: the page's, its workers', its service
+   * worker's process) apart from the others: `peakRssMiB.renderer` is the highest of any renderer,
+   * idle pages of the benchmark's other origins included, which keep what their last case left.
+   */
+  workingRenderer: { peakMiB: number; split: RssSplit | null; othersPeakMiB: number } | null;
+}
+
+function rssSplit(pid: number): RssSplit | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { anon: Math.round(kib('RssAnon') / 1024), file: Math.round(kib('RssFile') / 1024), shmem: Math.round(kib('RssShmem') / 1024) };
+  } catch {
+    return null;
+  }
 }
 
 const zero = (): Record<Kind, number> => ({ browser: 0, renderer: 0, network: 0, 'other-chromium': 0, servers: 0 });
@@ -46,6 +71,8 @@ export class ProcessMonitor {
   private startTicks = new Map<number, number>();
   private lastTicks = new Map<number, { kind: Kind; ticks: number }>();
   private peak = zero();
+  /** Each renderer's peak in this case, and what it was made of then. */
+  private rendererPeaks = new Map<number, { kib: number; split: RssSplit | null }>();
   private serverCpuStart = process.cpuUsage();
 
   constructor(
@@ -84,6 +111,7 @@ export class ProcessMonitor {
       if (!this.startTicks.has(pid)) this.startTicks.set(pid, kind === 'servers' ? sample.cpuTicks : 0);
       this.lastTicks.set(pid, { kind, ticks: sample.cpuTicks });
       rss[kind] = Math.max(rss[kind], sample.rssKiB);
+      if (kind === 'renderer' && sample.rssKiB > (this.rendererPeaks.get(pid)?.kib ?? 0)) this.rendererPeaks.set(pid, { kib: sample.rssKiB, split: rssSplit(pid) });
     }
     for (const kind of Object.keys(rss) as Kind[]) this.peak[kind] = Math.max(this.peak[kind], rss[kind]);
   }
@@ -92,6 +120,7 @@ export class ProcessMonitor {
     this.startTicks = new Map();
     this.lastTicks = new Map();
     this.peak = zero();
+    this.rendererPeaks = new Map();
     for (const [pid, { sample }] of this.snapshot()) this.startTicks.set(pid, sample.cpuTicks);
     this.serverCpuStart = process.cpuUsage();
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
@@ -107,6 +136,17 @@ export class ProcessMonitor {
     cpu.servers += (own.user + own.system) / 1e6;
     const peakRssMiB = zero();
     for (const kind of Object.keys(this.peak) as Kind[]) peakRssMiB[kind] = Math.round(this.peak[kind] / 1024);
-    return { cpuSeconds: cpu, peakRssMiB };
+    const peaks = [...this.rendererPeaks];
+    const highest = peaks.reduce<(typeof peaks)[number] | undefined>((a, p) => (a && a[1].kib >= p[1].kib ? a : p), undefined);
+    const busiest = peaks.reduce<{ pid: number; ticks: number } | undefined>((a, [pid]) => {
+      const ticks = (this.lastTicks.get(pid)?.ticks ?? 0) - (this.startTicks.get(pid) ?? 0);
+      return a && a.ticks >= ticks ? a : { pid, ticks };
+    }, undefined);
+    const working = busiest && this.rendererPeaks.get(busiest.pid);
+    const mib = (kib: number) => Math.round(kib / 1024);
+    const workingRenderer = working
+      ? { peakMiB: mib(working.kib), split: working.split, othersPeakMiB: mib(Math.max(0, ...peaks.filter(([pid]) => pid !== busiest.pid).map(([, p]) => p.kib))) }
+      : null;
+    return { cpuSeconds: cpu, peakRssMiB, rendererPeakSplit: highest?.[1].split ?? null, workingRenderer };
   }
 }

@@ -21,9 +21,9 @@ import { buildApp } from '../server/app.ts';
 import { startLocalS3 } from '../server/local-s3.ts';
 import { createStorage } from '../server/storage.ts';
 import { DEFAULT_FRAME_LENGTH } from '../src/crypto/format.ts';
-import { Browser, Page } from './cdp.ts';
+import { Browser, countWorkerWarnings, Page } from './cdp.ts';
 import { nodeFormatBench, saveNodeFormat } from './node-format.ts';
-import { type CaseUsage, ProcessMonitor } from './procs.ts';
+import { type CaseUsage, ProcessMonitor, type RssSplit } from './procs.ts';
 import { profileTables, runProfile, stageTable, timerTable } from './profile.ts';
 import { runSets, type SetsOptions } from './sets.ts';
 import { saveSets } from './sets-report.ts';
@@ -81,9 +81,12 @@ interface CaseResult {
   cpuSecondsPerGiB: number;
   usage: CaseUsage;
   heapPeakMiB: number;
+  /** BYOB reads of the file given up by their stall watchdog during the case (read again by copying: more CPU, fresh memory) */
+  byobStalls: number;
 }
 
 const log = (line: string) => console.error(`[bench] ${line}`);
+const splitText = (split: RssSplit | null) => (split ? `: anon ${split.anon} / file ${split.file} / shmem ${split.shmem}` : '');
 
 async function randomFile(file: string, size: number): Promise<void> {
   const out = createWriteStream(file);
@@ -140,6 +143,10 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
 
   const page = await Page.open(browser, `${appUrl}/`);
+  // A stalled BYOB read costs seconds and a copying re-read: counted per case, from the workers' console.
+  const stallsOf = new Map<Page, { readonly count: number }>();
+  const watchStalls = async (p: Page) => void stallsOf.set(p, await countWorkerWarnings(p, /made no progress/));
+  await watchStalls(page);
   await page.evaluate('bench.ready');
   await page.setInputFile('#file', file);
   const s = JSON.stringify(settings);
@@ -160,6 +167,8 @@ async function main(): Promise<void> {
   }
 
   async function runCase(p: Page, name: string, round: number, work: () => Promise<{ bytes: number; seconds: number }>): Promise<CaseResult> {
+    const stalls = stallsOf.get(p);
+    const stallsBefore = stalls?.count ?? 0;
     let heapPeak = 0;
     const heapTimer = setInterval(() => {
       p.heapUsed()
@@ -173,8 +182,12 @@ async function main(): Promise<void> {
     const usage = monitor.stop();
     clearInterval(heapTimer);
     const cpu = Object.values(usage.cpuSeconds).reduce((a, b) => a + b, 0);
-    const result = { name, round, bytes, seconds, mbps: bytes / seconds / 1e6, cpuSecondsPerGiB: cpu / (bytes / GiB), usage, heapPeakMiB: Math.round(heapPeak / MiB) };
-    log(`${name} #${round}: ${result.mbps.toFixed(0)} MB/s, ${result.cpuSecondsPerGiB.toFixed(2)} CPU-s/GiB, renderer ${usage.peakRssMiB.renderer} MiB`);
+    const byobStalls = (stalls?.count ?? 0) - stallsBefore;
+    const result = { name, round, bytes, seconds, mbps: bytes / seconds / 1e6, cpuSecondsPerGiB: cpu / (bytes / GiB), usage, heapPeakMiB: Math.round(heapPeak / MiB), byobStalls };
+    const made = splitText(usage.rendererPeakSplit);
+    const w = usage.workingRenderer;
+    const working = w ? `; the working renderer ${w.peakMiB}${splitText(w.split)}, the others ${w.othersPeakMiB}` : '';
+    log(`${name} #${round}: ${result.mbps.toFixed(0)} MB/s, ${result.cpuSecondsPerGiB.toFixed(2)} CPU-s/GiB, renderer ${usage.peakRssMiB.renderer} MiB${made}${working}${byobStalls ? `, ${byobStalls} BYOB read(s) stalled` : ''}`);
     results.push(result);
     return result;
   }
@@ -222,6 +235,7 @@ async function main(): Promise<void> {
   }
 
   const md5Page = await Page.open(browser, `${md5Url}/`);
+  await watchStalls(md5Page);
   await md5Page.evaluate('bench.ready');
   await md5Page.setInputFile('#file', file);
 
@@ -255,11 +269,17 @@ async function main(): Promise<void> {
   }
   log('reference round against the embedded S3 (s3rver)');
   const refPage = await Page.open(browser, `${refUrl}/`);
+  await watchStalls(refPage);
   await refPage.evaluate('bench.ready');
   await refPage.setInputFile('#file', file);
-  const ref = await refPage.evaluate<{ linkPath: string; ms: number; bytes: number }>(`bench.upload(false, ${s})`);
-  results.push({ name: 'encrypted upload (s3rver)', round: 1, bytes: ref.bytes, seconds: ref.ms / 1000, mbps: ref.bytes / ref.ms / 1000, cpuSecondsPerGiB: 0, usage: monitor.stop(), heapPeakMiB: 0 });
-  await runCase(refPage, 'download + decrypt (s3rver)', 1, () => timed(refPage, `bench.downloadDecrypt(${JSON.stringify(ref.linkPath)}, false, ${s})`));
+  // Measured like every other case (until 2026-12-03 its row showed the previous case's peaks: the monitor was stopped, never started).
+  let refLink = '';
+  await runCase(refPage, 'encrypted upload (s3rver)', 1, async () => {
+    const r = await refPage.evaluate<{ linkPath: string; ms: number; bytes: number }>(`bench.upload(false, ${s})`);
+    refLink = r.linkPath;
+    return { bytes: r.bytes, seconds: r.ms / 1000 };
+  });
+  await runCase(refPage, 'download + decrypt (s3rver)', 1, () => timed(refPage, `bench.downloadDecrypt(${JSON.stringify(refLink)}, false, ${s})`));
 
   let memory: { bigBytes: number; cases: CaseResult[] } | null = null;
   if (BIG > 0) {
@@ -441,6 +461,16 @@ function report(
     add(`${memory.bigBytes / GiB} GiB vs 1 GiB: renderer peak grows < 64 MiB`, Math.max(upGrowth, downGrowth), shown, (v) => v < 64);
     memoryLine = `Memory case: ${memory.bigBytes / GiB} GiB encrypted upload peak renderer ${up.usage.peakRssMiB.renderer} MiB (browser ${up.usage.peakRssMiB.browser} MiB), download + decrypt ${down.usage.peakRssMiB.renderer} MiB (browser ${down.usage.peakRssMiB.browser} MiB).`;
   }
+  // Each round's peak, and what the highest was made of: a peak over target in one round only is told apart from one in every round.
+  const rendererRounds = rows.map((r) => {
+    const rs = results.filter((x) => x.name === r.name);
+    const top = rs.reduce((a, x) => (x.usage.peakRssMiB.renderer > a.usage.peakRssMiB.renderer ? x : a));
+    const made = top.usage.rendererPeakSplit ? ` (round ${top.round}${splitText(top.usage.rendererPeakSplit)})` : '';
+    const working = rs.every((x) => x.usage.workingRenderer) ? ` [working renderer ${rs.map((x) => x.usage.workingRenderer?.peakMiB).join(', ')}]` : '';
+    const stalls = rs.reduce((n, x) => n + (x.byobStalls ?? 0), 0);
+    return `${r.name} ${rs.map((x) => x.usage.peakRssMiB.renderer).join(', ')}${made}${working}${stalls ? `, ${stalls} BYOB read(s) stalled` : ''}`;
+  });
+  const roundsLine = `Renderer peak RSS by round, MiB, of any renderer (the highest split into anonymous / file-backed / shared memory, /proc status) [and of the renderer doing the work, the one with the most CPU; the others are the benchmark's idle pages of other origins]: ${rendererRounds.join('; ')}.`;
   if (node) {
     // Issue 15's baseline, 0.29 GB/s, was WebCrypto in Node (sealRun/openRun through crypto.subtle); nodeFormat measures Node's engine now.
     const target = 'format in Node (node:crypto, encryptStream / decryptStream) ≥ 1.5 × 0.29 GB/s (WebCrypto) = 0.435 GB/s, encrypt and decrypt';
@@ -463,6 +493,8 @@ function report(
       ? `Format alone in Node (one core, ${settings.frameLength / KiB} KiB frames): encrypt ${node.encryptMBps.toFixed(0)} MB/s, decrypt ${node.decryptMBps.toFixed(0)} MB/s. Presign API (real SigV4 signing, 10 connections, 10 URLs per request): ${api.urlsPerSecond.toFixed(0)} part URLs/s, p50 ${api.p50ms} ms, p99 ${api.p99ms} ms.`
       : '',
     memoryLine,
+    '',
+    roundsLine,
     '',
     'Targets of issue 15 (ratios and differences from this one run):',
     '',

@@ -128,7 +128,7 @@ export async function runSets(ctx: SetsContext, options: SetsOptions): Promise<S
       c.storePerFile = sum(c.store);
     }
     cases.push(c);
-    log(`${name} #${round}: ${seconds.toFixed(2)} s, ${(files / seconds).toFixed(files > 10 ? 0 : 1)} files/s, ${(r.bytes / seconds / 1e6).toFixed(0)} MB/s, renderer ${usage.peakRssMiB.renderer} MiB`);
+    log(`${name} #${round}: ${seconds.toFixed(2)} s, ${(files / seconds).toFixed(files > 10 ? 0 : 1)} files/s, ${(r.bytes / seconds / 1e6).toFixed(0)} MB/s, renderer ${usage.peakRssMiB.renderer} MiB (the working one ${usage.workingRenderer?.peakMiB ?? '?'})`);
   };
 
   /** An untimed upload the sink keeps, for the downloads. */
