@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../server/app.ts';
 import { openAccess, openLimits } from '../server/config.ts';
 import { Browser, Page } from './cdp.ts';
+import { rendererPids } from './procs.ts';
 import { Sink } from './sink.ts';
 
 const MiB = 1024 * 1024;
@@ -42,28 +43,8 @@ const log = (line: string) => {
 };
 
 let browserPid = 0;
-const ppid = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return 0;
-  }
-};
-/** The renderer processes of this probe's browser (not other sessions' Chromiums). */
-function renderers(): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) continue;
-      let p = Number(name);
-      for (let hops = 0; p > 1 && hops < 5 && p !== browserPid; hops++) p = ppid(p);
-      if (p === browserPid) out.push(Number(name));
-    } catch {}
-  }
-  return out;
-}
+/** The renderer processes of this probe's browser. */
+const renderers = () => rendererPids(browserPid);
 function rollup(pid: number): Record<string, number> {
   const out: Record<string, number> = {};
   try {

@@ -64,6 +64,30 @@ function rssSplit(pid: number): RssSplit | null {
   }
 }
 
+const parentOf = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+};
+
+/** The renderer processes of the browser whose process is `browserPid` (not other sessions' Chromiums). */
+export function rendererPids(browserPid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      let p = Number(name);
+      for (let hops = 0; p > 1 && hops < 5 && p !== browserPid; hops++) p = parentOf(p);
+      if (p === browserPid) out.push(Number(name));
+    } catch {}
+  }
+  return out;
+}
+
 const zero = (): Record<Kind, number> => ({ browser: 0, renderer: 0, network: 0, 'other-chromium': 0, servers: 0 });
 
 export class ProcessMonitor {
