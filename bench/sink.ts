@@ -14,6 +14,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { buildApp } from '../server/app.ts';
+import { openAccess, openLimits } from '../server/config.ts';
 import type { ObjectStat, Storage } from '../server/storage.ts';
 
 interface StoredObject {
@@ -28,6 +30,8 @@ export class Sink {
   keep = false;
   /** the checksum the page computes per part (the sink does not check it: only its cost is measured) */
   partChecksum: PartChecksum | null = null;
+  /** When set, each part's body is read no faster than this (MB/s, per request): a slow store, by TCP backpressure. */
+  partMBps: number | null = null;
   /**
    * Requests the store received, by kind: the browser's (`PUT part`, `PUT object`, `GET object`,
    * `OPTIONS` preflights) and the presign server's calls that are requests on a real S3
@@ -101,7 +105,12 @@ export class Sink {
       });
       await pipeline(req, out);
     } else {
-      for await (const chunk of req) size += (chunk as Buffer).byteLength;
+      const started = performance.now();
+      for await (const chunk of req) {
+        size += (chunk as Buffer).byteLength;
+        const ahead = this.partMBps ? size / (this.partMBps * 1000) - (performance.now() - started) : 0;
+        if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
+      }
     }
     upload.parts.set(partNumber, { file, size });
     res.writeHead(200, { etag: `"${createHash('md5').update(`${uploadId}:${partNumber}:${size}`).digest('hex')}"` }).end();
@@ -191,4 +200,11 @@ export class Sink {
     await new Promise((resolve) => this.server.close(resolve));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The presign app, open to all, in front of `storage`, serving the built bench page (bench/dist) on loopback. */
+export async function serveBenchApp(storage: Storage): Promise<{ url: string; close(): Promise<void> }> {
+  const app = await buildApp({ access: openAccess(), limits: openLimits(), storage, presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`, close: () => app.close() };
 }

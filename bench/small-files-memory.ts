@@ -7,26 +7,17 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp } from '../server/app.ts';
-import { openAccess, openLimits } from '../server/config.ts';
 import { Browser, Page } from './cdp.ts';
 import { rendererPids } from './procs.ts';
-import { Sink } from './sink.ts';
+import { Sink, serveBenchApp } from './sink.ts';
 import { writeSmallFiles } from './small-files.ts';
 
 const N = Number(process.argv[2] ?? 1000);
 const plain = process.argv[3] === 'plain';
 const dir = mkdtempSync(path.join(tmpdir(), 'small-probe-'));
 const sink = await Sink.start(path.join(dir, 'sink'));
-const app = await buildApp({
-  access: openAccess(),
-  limits: openLimits(),
-  storage: sink.storage(),
-  presignExpiresSeconds: 3600,
-  staticDir: path.resolve('bench/dist'),
-});
-await app.listen({ host: '127.0.0.1', port: 0 });
-const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/`;
+const app = await serveBenchApp(sink.storage());
+const url = app.url;
 const browser = Browser.launch();
 const sessions = new Set<string>();
 browser.on((method, params) => {
