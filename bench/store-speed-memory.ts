@@ -1,6 +1,6 @@
 /**
  * Does a slower store raise the page's memory? `npx tsx bench/store-speed-memory.ts [MB/s | off]
- * [MiB]` uploads one encrypted file (1 GiB by default) from a fresh page to the benchmark's sink,
+ * [MiB] [uploads]` uploads one encrypted file (1 GiB by default) from a fresh page to the benchmark's sink,
  * each part's body read no faster than the given MB/s (Sink `partMBps`; 4 parts in flight), and
  * prints the highest renderer RSS and, when it was reached, the V8 heap + ArrayBuffer backing
  * stores of each of the page's workers (MiB). Needs a built bench page (`npm run bench` builds it).
@@ -17,6 +17,8 @@ import { Sink, serveBenchApp } from './sink.ts';
 const MiB = 2 ** 20;
 const mbps = process.argv[2] === 'off' ? null : Number(process.argv[2] ?? 40);
 const size = Number(process.argv[3] ?? 1024) * MiB;
+/** Uploads one after another in the same page, each peak apart: a page's first upload against its later ones. */
+const uploads = Number(process.argv[4] ?? 1);
 const dir = mkdtempSync(path.join(tmpdir(), 'slow-'));
 const file = path.join(dir, 'in.bin');
 const out = createWriteStream(file);
@@ -45,37 +47,39 @@ const status = (pid: number) => {
     return { rss: 0, anon: 0 };
   }
 };
-let peak = { rss: 0, anon: 0, pid: 0 };
-let js = '';
-let sampling = false;
-const timer = setInterval(async () => {
-  for (const pid of rendererPids(browser.pid)) {
-    const s = status(pid);
-    if (s.rss > peak.rss) {
-      peak = { ...s, pid };
-      if (!sampling) {
-        sampling = true;
-        const parts: string[] = [];
-        for (const sid of sessions) {
-          const h = (await Promise.race([
-            browser.send('Runtime.getHeapUsage', {}, sid).catch(() => ({})),
-            new Promise((r) => setTimeout(() => r({}), 500)),
-          ])) as { usedSize?: number; backingStorageSize?: number };
-          parts.push(`${Math.round((h.usedSize ?? 0) / MiB)}+${Math.round((h.backingStorageSize ?? 0) / MiB)}`);
+for (let upload = 1; upload <= uploads; upload++) {
+  let peak = { rss: 0, anon: 0, pid: 0 };
+  let js = '';
+  let sampling = false;
+  const timer = setInterval(async () => {
+    for (const pid of rendererPids(browser.pid)) {
+      const s = status(pid);
+      if (s.rss > peak.rss) {
+        peak = { ...s, pid };
+        if (!sampling) {
+          sampling = true;
+          const parts: string[] = [];
+          for (const sid of sessions) {
+            const h = (await Promise.race([
+              browser.send('Runtime.getHeapUsage', {}, sid).catch(() => ({})),
+              new Promise((r) => setTimeout(() => r({}), 500)),
+            ])) as { usedSize?: number; backingStorageSize?: number };
+            parts.push(`${Math.round((h.usedSize ?? 0) / MiB)}+${Math.round((h.backingStorageSize ?? 0) / MiB)}`);
+          }
+          js = `at rss ${s.rss}: heap+backing per worker ${parts.join(', ')}`;
+          sampling = false;
         }
-        js = `at rss ${s.rss}: heap+backing per worker ${parts.join(', ')}`;
-        sampling = false;
       }
     }
-  }
-}, 100);
-const r = await page.evaluate<{ ms: number; bytes: number }>(
-  `bench.upload(false, ${JSON.stringify({ frameLength: 512 * 1024, partSize: 16 * MiB, workers: 2, inFlight: 4 })})`,
-);
-clearInterval(timer);
-console.log(
-  `store ${mbps ?? 'unthrottled'} MB/s per part: ${(r.bytes / r.ms / 1000).toFixed(0)} MB/s, renderer peak ${peak.rss} MiB (anon ${peak.anon}); ${js}`,
-);
+  }, 100);
+  const r = await page.evaluate<{ ms: number; bytes: number }>(
+    `bench.upload(false, ${JSON.stringify({ frameLength: 512 * 1024, partSize: 16 * MiB, workers: 2, inFlight: 4 })})`,
+  );
+  clearInterval(timer);
+  console.log(
+    `upload ${upload}, store ${mbps ?? 'unthrottled'} MB/s per part: ${(r.bytes / r.ms / 1000).toFixed(0)} MB/s, renderer peak ${peak.rss} MiB (anon ${peak.anon}); ${js}`,
+  );
+}
 await browser.close();
 await app.close();
 await sink.close();
