@@ -171,3 +171,13 @@ export async function countWorkerWarnings(page: Page, pattern: RegExp): Promise<
   await page.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
   return counter;
 }
+
+/** A target's V8 heap and ArrayBuffer backing stores (Runtime.getHeapUsage), in bytes; zeros if it does not answer within `timeoutMs` (a busy or ending worker). */
+export async function heapUsage(browser: Browser, sessionId: string, timeoutMs = 1000): Promise<{ heap: number; backing: number }> {
+  const none = {};
+  const h = (await Promise.race([browser.send('Runtime.getHeapUsage', {}, sessionId).catch(() => none), new Promise((r) => setTimeout(() => r(none), timeoutMs))])) as {
+    usedSize?: number;
+    backingStorageSize?: number;
+  };
+  return { heap: h.usedSize ?? 0, backing: h.backingStorageSize ?? 0 };
+}

@@ -16,11 +16,9 @@ import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApp } from '../server/app.ts';
-import { openAccess, openLimits } from '../server/config.ts';
-import { Browser, Page } from './cdp.ts';
+import { Browser, heapUsage, Page } from './cdp.ts';
 import { rendererPids } from './procs.ts';
-import { Sink } from './sink.ts';
+import { Sink, serveBenchApp } from './sink.ts';
 
 const MiB = 1024 * 1024;
 const { values: opts } = parseArgs({
@@ -108,12 +106,8 @@ async function main() {
   await randomFile(file, SIZE);
   const sink = await Sink.start(path.join(dir, 'sink'));
   sink.addFileObject('plain/data', file);
-  const app = await buildApp({ access: openAccess(), limits: openLimits(), storage: sink.storage(), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const md5App = await buildApp({ access: openAccess(), limits: openLimits(), storage: sink.storage('md5'), presignExpiresSeconds: 3600, staticDir: path.resolve('bench/dist') });
-  await md5App.listen({ host: '127.0.0.1', port: 0 });
-  const md5Url = `http://127.0.0.1:${(md5App.server.address() as { port: number }).port}`;
+  const app = await serveBenchApp(sink.storage());
+  const md5App = await serveBenchApp(sink.storage('md5'));
   const browser = Browser.launch();
   browserPid = browser.pid;
   await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
@@ -129,10 +123,10 @@ async function main() {
     if (method === 'Target.detachedFromTarget') sessions.delete(params.sessionId as string);
   });
 
-  const page = await Page.open(browser, `${appUrl}/`);
+  const page = await Page.open(browser, app.url);
   await page.evaluate('bench.ready');
   await page.setInputFile('#file', file);
-  const md5Page = await Page.open(browser, `${md5Url}/`);
+  const md5Page = await Page.open(browser, md5App.url);
   await md5Page.evaluate('bench.ready');
   await md5Page.setInputFile('#file', file);
   for (const p of [page, md5Page]) await p.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
@@ -165,8 +159,8 @@ async function main() {
     await Promise.all(
       sids.map(async (sid) => {
         const kind = sid === page.sessionId ? 'page' : sid === md5Page.sessionId ? 'md5page' : (sessions.get(sid)?.type ?? '?');
-        const h = (await Promise.race([browser.send('Runtime.getHeapUsage', {}, sid).catch(() => ({})), new Promise((r) => setTimeout(() => r({}), 1000))])) as { usedSize?: number; backingStorageSize?: number };
-        parts[kind] = (parts[kind] ?? 0) + Math.round(((h.backingStorageSize ?? 0) + (h.usedSize ?? 0)) / MiB);
+        const h = await heapUsage(browser, sid);
+        parts[kind] = (parts[kind] ?? 0) + Math.round((h.backing + h.heap) / MiB);
       }),
     );
     return parts;

@@ -54,14 +54,20 @@ export interface CaseUsage {
   workingRenderer: { peakMiB: number; split: RssSplit | null; othersPeakMiB: number } | null;
 }
 
-function rssSplit(pid: number): RssSplit | null {
+/** Every `Name: n kB` line of /proc/<pid>/status (VmRSS, VmHWM, RssAnon, RssFile, RssShmem…), in MiB; null once the process is gone. */
+export function statusMiB(pid: number): Record<string, number> | null {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return { anon: Math.round(kib('RssAnon') / 1024), file: Math.round(kib('RssFile') / 1024), shmem: Math.round(kib('RssShmem') / 1024) };
+    const out: Record<string, number> = {};
+    for (const m of readFileSync(`/proc/${pid}/status`, 'utf8').matchAll(/^(\w+):\s+(\d+) kB/gm)) out[m[1]] = Math.round(Number(m[2]) / 1024);
+    return out;
   } catch {
     return null;
   }
+}
+
+function rssSplit(pid: number): RssSplit | null {
+  const status = statusMiB(pid);
+  return status && { anon: status.RssAnon ?? 0, file: status.RssFile ?? 0, shmem: status.RssShmem ?? 0 };
 }
 
 const parentOf = (pid: number): number => {

@@ -4,11 +4,11 @@
  * RSS before, at the peak, 5 s after, after a forced GC in the page and its workers, and after a
  * critical memory-pressure notification. Needs a built bench page (`npm run bench` builds it).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Browser, Page } from './cdp.ts';
-import { rendererPids } from './procs.ts';
+import { Browser, heapUsage, Page } from './cdp.ts';
+import { rendererPids, statusMiB } from './procs.ts';
 import { Sink, serveBenchApp } from './sink.ts';
 import { writeSmallFiles } from './small-files.ts';
 
@@ -31,25 +31,15 @@ await page.setInputFiles('#files', writeSmallFiles(path.join(dir, 'small'), N));
 const rss = () =>
   rendererPids(browser.pid)
     .map((pid) => {
-      try {
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        const mib = (k: string) => Math.round(Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024);
-        return `${pid}: rss ${mib('VmRSS')} anon ${mib('RssAnon')} hwm ${mib('VmHWM')}`;
-      } catch {
-        return `${pid}: gone`;
-      }
+      const status = statusMiB(pid);
+      return status ? `${pid}: rss ${status.VmRSS} anon ${status.RssAnon} hwm ${status.VmHWM}` : `${pid}: gone`;
     })
     .join(' | ');
 const heaps = async () => {
   const out: string[] = [];
   for (const sid of [page.sessionId, ...sessions]) {
-    const h = (await Promise.race([browser.send('Runtime.getHeapUsage', {}, sid).catch(() => ({})), new Promise((r) => setTimeout(() => r({}), 1000))])) as {
-      usedSize?: number;
-      backingStorageSize?: number;
-    };
-    out.push(
-      `${sid === page.sessionId ? 'page' : 'worker'} heap ${Math.round((h.usedSize ?? 0) / 2 ** 20)} backing ${Math.round((h.backingStorageSize ?? 0) / 2 ** 20)}`,
-    );
+    const h = await heapUsage(browser, sid);
+    out.push(`${sid === page.sessionId ? 'page' : 'worker'} heap ${Math.round(h.heap / 2 ** 20)} backing ${Math.round(h.backing / 2 ** 20)}`);
   }
   return out.join(', ');
 };

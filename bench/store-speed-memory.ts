@@ -7,11 +7,11 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Browser, Page } from './cdp.ts';
-import { rendererPids } from './procs.ts';
+import { Browser, heapUsage, Page } from './cdp.ts';
+import { rendererPids, statusMiB } from './procs.ts';
 import { Sink, serveBenchApp } from './sink.ts';
 
 const MiB = 2 ** 20;
@@ -39,13 +39,8 @@ await page.evaluate('bench.ready');
 await page.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
 await page.setInputFile('#file', file);
 const status = (pid: number) => {
-  try {
-    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const f = (k: string) => Math.round(Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? 0) / 1024);
-    return { rss: f('VmRSS'), anon: f('RssAnon') };
-  } catch {
-    return { rss: 0, anon: 0 };
-  }
+  const mib = statusMiB(pid);
+  return { rss: mib?.VmRSS ?? 0, anon: mib?.RssAnon ?? 0 };
 };
 for (let upload = 1; upload <= uploads; upload++) {
   let peak = { rss: 0, anon: 0, pid: 0 };
@@ -60,11 +55,8 @@ for (let upload = 1; upload <= uploads; upload++) {
           sampling = true;
           const parts: string[] = [];
           for (const sid of sessions) {
-            const h = (await Promise.race([
-              browser.send('Runtime.getHeapUsage', {}, sid).catch(() => ({})),
-              new Promise((r) => setTimeout(() => r({}), 500)),
-            ])) as { usedSize?: number; backingStorageSize?: number };
-            parts.push(`${Math.round((h.usedSize ?? 0) / MiB)}+${Math.round((h.backingStorageSize ?? 0) / MiB)}`);
+            const h = await heapUsage(browser, sid, 500);
+            parts.push(`${Math.round(h.heap / MiB)}+${Math.round(h.backing / MiB)}`);
           }
           js = `at rss ${s.rss}: heap+backing per worker ${parts.join(', ')}`;
           sampling = false;
