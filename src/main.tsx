@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { retireOtherServiceWorkers } from './download/sinks.ts';
 import { DownloadPage } from './ui/DownloadPage.tsx';
 import { InboxPage } from './ui/requests/InboxPage.tsx';
 import { RequestPage } from './ui/requests/RequestPage.tsx';
@@ -20,4 +21,5 @@ function pageFor(pathname: string) {
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
+void retireOtherServiceWorkers();
 createRoot(root).render(<StrictMode>{pageFor(location.pathname)}</StrictMode>);

@@ -5,17 +5,18 @@
  * modules nothing else imports (platform/sw-headers.ts), which the bundler inlines — a module
  * shared with the page would become a chunk, an `import` a classic script cannot run.
  *
- * - `/_download/<token>`: a browser download of a stream of chunks, so files of any size go to
+ * - `/d/_download/<token>`: a browser download of a stream of chunks, so files of any size go to
  *   disk with flat memory in every browser.
- * - `/_media/<token>`: HTTP Range requests of a media element (audio/video preview). Each request
+ * - `/d/_media/<token>`: HTTP Range requests of a media element (audio/video preview). Each request
  *   gets its own channel to the page, which reads and authenticates only the covering frames.
  */
 declare const self: ServiceWorkerGlobalScope;
 
 import { COMMON, downloadHeaders } from './platform/sw-headers.ts';
 
-const DOWNLOAD_PREFIX = '/_download/';
-const MEDIA_PREFIX = '/_media/';
+/** Within the worker's scope, `/d/` (SERVICE_WORKER_SCOPE, download/sinks.ts): the only pages it controls are download pages. */
+const DOWNLOAD_PREFIX = '/d/_download/';
+const MEDIA_PREFIX = '/d/_media/';
 
 interface Relay {
   port: MessagePort;

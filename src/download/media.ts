@@ -1,6 +1,6 @@
 /**
  * Audio and video of any size, played in the page without downloading the whole file. The
- * service worker answers the media element's HTTP Range requests at `/_media/<token>`; for each
+ * service worker answers the media element's HTTP Range requests at `/d/_media/<token>`; for each
  * one it asks this page for the plaintext bytes, which are read from the data object
  * (data-object.ts) like any download: only the frames covering the range are fetched, by the
  * worker pool, and each is authenticated before a byte of it is handed on. Seeking therefore costs
@@ -12,7 +12,7 @@ import type { PlaintextReader } from '../crypto/random-access.ts';
 import { isAbort, LinkError } from '../errors.ts';
 import { type OpenDataOptions, openDataObject } from './data-object.ts';
 import type { OpenedLink } from './downloader.ts';
-import { KEEPALIVE_MS, registerRelay } from './sinks.ts';
+import { KEEPALIVE_MS, registerRelay, SERVICE_WORKER_SCOPE } from './sinks.ts';
 
 /** Plaintext handed to the service worker per pull: two default frames. */
 export const MEDIA_PIECE = 1 * MiB;
@@ -134,7 +134,7 @@ export class MediaPreview {
     };
     await registerRelay(worker, { type: 'media', token, size: link.meta.size, mediaType: link.meta.type }, channel.port1, channel.port2);
     const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' }), KEEPALIVE_MS);
-    return new MediaPreview(`/_media/${token}`, () => {
+    return new MediaPreview(`${SERVICE_WORKER_SCOPE}_media/${token}`, () => {
       closed.abort();
       clearInterval(keepalive);
       worker.postMessage({ type: 'forget', token });

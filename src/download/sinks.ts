@@ -45,16 +45,55 @@ export function registerRelay(
   });
 }
 
-/** The page's service worker, registered; null where the realm has none or registration is refused. */
+/**
+ * The service worker's scope: the download page (`/d/<id>`), whose media previews need it to
+ * control the page, and its own URLs (`/d/_download/`, `/d/_media/`, sw.ts), which a page of any
+ * path can request. No other page is controlled: a controlled page's workers send every request
+ * through the worker's fetch event, and in Chromium each PUT's 16 MiB body was copied into the
+ * service worker's and a browser thread's memory on the way (~150 MiB more renderer memory and a
+ * slower 1 GiB upload; README "Where the CPU goes", Memory). Static routes (`addRoutes`) would
+ * not help: Chromium 156 applies them to a page's requests but not to its dedicated workers'.
+ */
+export const SERVICE_WORKER_SCOPE = '/d/';
+
+/** The page's service worker, registered and active; null where the realm has none or registration is refused. */
 export async function serviceWorker(): Promise<ServiceWorker | null> {
   if (!features().serviceWorker) return null;
   try {
-    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-    const registration = await navigator.serviceWorker.ready;
-    return registration.active;
+    // Not `navigator.serviceWorker.ready`: it waits for a registration of this page's scope, which a set or inbox page is not in.
+    const registration = await navigator.serviceWorker.register('/sw.js', { scope: SERVICE_WORKER_SCOPE });
+    return registration.active ?? (await activated(registration));
   } catch {
     return null;
   }
+}
+
+/** The registration's installing or waiting worker once it is active; null if it became redundant (a failed install). */
+function activated(registration: ServiceWorkerRegistration): Promise<ServiceWorker | null> {
+  const worker = registration.installing ?? registration.waiting;
+  if (!worker) return Promise.resolve(registration.active);
+  return new Promise((resolve) => {
+    const onChange = () => {
+      if (worker.state !== 'activated' && worker.state !== 'redundant') return;
+      worker.removeEventListener('statechange', onChange);
+      resolve(worker.state === 'activated' ? worker : null);
+    };
+    worker.addEventListener('statechange', onChange);
+    onChange();
+  });
+}
+
+/**
+ * Unregisters this origin's service-worker registrations of any other scope: versions before
+ * SERVICE_WORKER_SCOPE registered the worker at `/`, which controlled every page (the upload
+ * page among them) from its next load on. Run as any page opens; a page already controlled stays
+ * so until it is reloaded.
+ */
+export async function retireOtherServiceWorkers(): Promise<void> {
+  if (!features().serviceWorker) return;
+  const scope = new URL(SERVICE_WORKER_SCOPE, location.href).href;
+  const registrations = await navigator.serviceWorker.getRegistrations().catch(() => []);
+  await Promise.all(registrations.filter((r) => r.scope !== scope).map((r) => r.unregister().catch(() => false)));
 }
 
 export class ServiceWorkerSink implements Sink {
@@ -95,7 +134,7 @@ export class ServiceWorkerSink implements Sink {
     // Navigating a hidden frame to the worker's URL starts the download without leaving the page.
     this.frame = document.createElement('iframe');
     this.frame.hidden = true;
-    this.frame.src = `/_download/${token}`;
+    this.frame.src = `${SERVICE_WORKER_SCOPE}_download/${token}`;
     document.body.append(this.frame);
   }
 

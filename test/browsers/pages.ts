@@ -202,7 +202,7 @@ export class DownloadPage extends PageObject {
 
   /**
    * What this page's service worker answers for a download of `size` bytes, asked the way the
-   * download sink asks it (src/download/sinks.ts: register a relay, then request /_download/<token>)
+   * download sink asks it (src/download/sinks.ts: register a relay, then request /d/_download/<token>)
    * but fetched by the page, so the answer's headers can be read: a browser download's own
    * response headers are out of reach of WebDriver. The relay hands over `size` zero bytes.
    */
@@ -228,7 +228,7 @@ export class DownloadPage extends PageObject {
         const chunk = new ArrayBuffer(size);
         channel.port1.postMessage({ type: 'chunk', chunk }, [chunk]);
       };
-      const response = await fetch('/_download/' + token);
+      const response = await fetch('/d/_download/' + token);
       const body = await response.arrayBuffer();
       return { contentLength: response.headers.get('content-length'), bytes: body.byteLength, status: response.status };
     })()`);

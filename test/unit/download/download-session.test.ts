@@ -245,7 +245,7 @@ describe('previews', () => {
     await opened(h);
     h.session.showPreview();
     const release = vi.fn();
-    h.previews[0].shown.resolve({ preview: { kind: 'video', url: '/_media/t' }, release });
+    h.previews[0].shown.resolve({ preview: { kind: 'video', url: '/d/_media/t' }, release });
     await settle();
     h.previews[0].onError(new Error('corrupted at frame 7'));
     expect(h.page()).toMatchObject({ state: 'failed', message: 'corrupted at frame 7', link: h.link });
