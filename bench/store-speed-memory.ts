@@ -1,9 +1,12 @@
 /**
  * Does a slower store raise the page's memory? `npx tsx bench/store-speed-memory.ts [MB/s | off]
- * [MiB] [uploads]` uploads one encrypted file (1 GiB by default) from a fresh page to the benchmark's sink,
- * each part's body read no faster than the given MB/s (Sink `partMBps`; 4 parts in flight), and
- * prints the highest renderer RSS and, when it was reached, the V8 heap + ArrayBuffer backing
- * stores of each of the page's workers (MiB). Needs a built bench page (`npm run bench` builds it).
+ * [MiB] [uploads] [--controlled]` uploads one encrypted file (1 GiB by default) from a fresh page to the benchmark's sink,
+ * each part's body read no faster than the given MB/s (Sink `partMBps`; 4 parts in flight), then
+ * downloads and decrypts it (counted, not saved), and prints for each the highest renderer RSS and, when it was reached, the V8 heap + ArrayBuffer backing
+ * stores of each of the page's workers (MiB). `--controlled`: the page is first put under the
+ * service worker's control, as a download page is (registered at `/` and claimed), so its workers'
+ * requests pass the worker's fetch event (README "Where the CPU goes", Memory (6)). Needs a built
+ * bench page (`npm run bench` builds it).
  */
 import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
@@ -19,6 +22,7 @@ const mbps = process.argv[2] === 'off' ? null : Number(process.argv[2] ?? 40);
 const size = Number(process.argv[3] ?? 1024) * MiB;
 /** Uploads one after another in the same page, each peak apart: a page's first upload against its later ones. */
 const uploads = Number(process.argv[4] ?? 1);
+const controlled = process.argv.includes('--controlled');
 const dir = mkdtempSync(path.join(tmpdir(), 'slow-'));
 const file = path.join(dir, 'in.bin');
 const out = createWriteStream(file);
@@ -27,6 +31,8 @@ out.end();
 await once(out, 'finish');
 const sink = await Sink.start(path.join(dir, 'sink'));
 sink.partMBps = mbps;
+// Kept on disk: each upload is downloaded after it.
+sink.keep = true;
 const app = await serveBenchApp(sink.storage());
 const browser = Browser.launch();
 const sessions = new Set<string>();
@@ -37,12 +43,19 @@ browser.on((m, p) => {
 const page = await Page.open(browser, app.url);
 await page.evaluate('bench.ready');
 await page.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
+if (controlled) {
+  await page.evaluate(`navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(() => navigator.serviceWorker.controller ||
+    new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true })))`);
+}
+console.log(`page controlled by the service worker: ${await page.evaluate('Boolean(navigator.serviceWorker.controller)')}`);
 await page.setInputFile('#file', file);
 const status = (pid: number) => {
   const mib = statusMiB(pid);
   return { rss: mib?.VmRSS ?? 0, anon: mib?.RssAnon ?? 0 };
 };
-for (let upload = 1; upload <= uploads; upload++) {
+const settings = JSON.stringify({ frameLength: 512 * 1024, partSize: 16 * MiB, workers: 2, inFlight: 4 });
+/** Runs one page expression, sampling the renderers every 100 ms: its result and the peak seen. */
+async function measured<T>(expression: string): Promise<{ result: T; peak: string }> {
   let peak = { rss: 0, anon: 0, pid: 0 };
   let js = '';
   let sampling = false;
@@ -64,13 +77,15 @@ for (let upload = 1; upload <= uploads; upload++) {
       }
     }
   }, 100);
-  const r = await page.evaluate<{ ms: number; bytes: number }>(
-    `bench.upload(false, ${JSON.stringify({ frameLength: 512 * 1024, partSize: 16 * MiB, workers: 2, inFlight: 4 })})`,
-  );
+  const result = await page.evaluate<T>(expression);
   clearInterval(timer);
-  console.log(
-    `upload ${upload}, store ${mbps ?? 'unthrottled'} MB/s per part: ${(r.bytes / r.ms / 1000).toFixed(0)} MB/s, renderer peak ${peak.rss} MiB (anon ${peak.anon}); ${js}`,
-  );
+  return { result, peak: `renderer peak ${peak.rss} MiB (anon ${peak.anon}); ${js}` };
+}
+for (let upload = 1; upload <= uploads; upload++) {
+  const up = await measured<{ ms: number; bytes: number; linkPath: string }>(`bench.upload(false, ${settings})`);
+  console.log(`upload ${upload}, store ${mbps ?? 'unthrottled'} MB/s per part: ${(up.result.bytes / up.result.ms / 1000).toFixed(0)} MB/s, ${up.peak}`);
+  const down = await measured<{ ms: number; bytes: number }>(`bench.downloadDecrypt(${JSON.stringify(up.result.linkPath)}, false, ${settings})`);
+  console.log(`download ${upload} (counted): ${(down.result.bytes / down.result.ms / 1000).toFixed(0)} MB/s, ${down.peak}`);
 }
 await browser.close();
 await app.close();
