@@ -4,7 +4,7 @@
  * RSS before, at the peak, 5 s after, after a forced GC in the page and its workers, and after a
  * critical memory-pressure notification. Needs a built bench page (`npm run bench` builds it).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, heapUsage, Page } from './cdp.ts';
@@ -67,4 +67,6 @@ console.log('after pressure', rss());
 await browser.close();
 await app.close();
 await sink.close();
+// The input files and what the sink kept (store-speed-memory runs had left 54 GB in the temp dir).
+rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -77,7 +77,8 @@ export CEPH_CONF=$CONF
 log "monitor"
 monmaptool --create --fsid "$FSID" --addv a "[v2:127.0.0.1:$MON_V2,v1:127.0.0.1:$MON_V1]" "$DIR/monmap" >/dev/null
 ceph-mon --mkfs -i a --monmap "$DIR/monmap" >/dev/null
-ceph-mon -i a
+# A monitor that refuses to start (a full disk: "mon data avail crit") says why only in the foreground.
+ceph-mon -i a || { log "the monitor did not start: $(timeout 10 ceph-mon -i a -d 2>&1 | grep -E 'error|avail' | head -2)"; exit 1; }
 log "OSD"
 OSD_UUID=$(uuidgen)
 OSD_ID=$(timeout 60 ceph osd new "$OSD_UUID")
