@@ -1,7 +1,7 @@
 /**
  * What the ZIP itself costs (`npx tsx bench/set-zip-cost.ts [SIZE_MiB] [MEMBERS]`): the members'
- * bytes through src/download/zip.ts's zipStream (zip.js: stored entries, CRC-32, its 256 KiB
- * re-chunking) against the same chunks merely counted, in Node, alternating 3 rounds. The chunks
+ * bytes through src/download/zip.ts's zipStream (stored entries, the CRC-32, the records;
+ * zip.js re-chunked and copied every byte until 2026-12-03) against the same chunks merely counted, in Node, alternating 3 rounds. The chunks
  * are 4 MiB views of one reused buffer (members.ts reads 4 MiB runs), so only the archive's work
  * is measured: no fetch, no decryption, no fresh plaintext.
  */

@@ -33,8 +33,8 @@ export interface SetsOptions {
   bigFiles: number;
   rounds: number;
   /**
-   * also the big set's ZIP as before the fix of 2026-12-02 (4 MiB runs for every member, zip.js's
-   * 256 KiB chunks), in the same rounds; `BENCH_SETS_BEFORE=1` turns it on
+   * also the big set's ZIP with its members read as before the fix of 2026-12-02 (4 MiB runs for
+   * every member; zip.js's 256 KiB chunks went with zip.js), in the same rounds; `BENCH_SETS_BEFORE=1` turns it on
    */
   before?: boolean;
 }

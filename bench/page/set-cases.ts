@@ -89,7 +89,7 @@ export function setCases(pool: (workers: number) => WorkerPool) {
 
     /**
      * The whole set as one ZIP: to a counting sink, or (`save`) to disk through the service worker.
-     * `before`: as before the fix of 2026-12-02 — every member in 4 MiB runs, zip.js's 256 KiB chunks.
+     * `before`: members read as before the fix of 2026-12-02, every one in 4 MiB runs (zip.js's 256 KiB chunks, the other half of that fix, went with zip.js).
      */
     async downloadZip(linkPath: string, save: boolean, s: SetSettings, before = false) {
       const url = new URL(linkPath, location.origin);
@@ -103,7 +103,7 @@ export function setCases(pool: (workers: number) => WorkerPool) {
       // The archive's exact length, as SetDownloads gives it.
       const sink: Sink = sw ? await ServiceWorkerSink.open(sw, `cipherdrop-${id}.zip`, zipSize(members), () => undefined) : counting;
       // The page's one write path (SetDownloads): chunks in order, the sink closed only when all is in.
-      const zipBytes = await pumpToSink(streamChunks(zipStream(members, before ? 256 * 1024 : undefined)), sink);
+      const zipBytes = await pumpToSink(streamChunks(zipStream(members)), sink);
       const files = members.filter((m) => !m.dir).length;
       return { ms: performance.now() - t, bytes: members.reduce((n, m) => n + m.size, 0), zipBytes, files };
     },

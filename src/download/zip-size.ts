@@ -5,10 +5,10 @@
  * download without one — StreamSaver.js issue 373 — and every browser can then show progress and
  * tell a cut download from a finished one).
  *
- * The layout is zip.js's (2.24, with zip.ts's options: stored, streamed, data descriptors, a UTC
- * extended timestamp, ZIP64 only where a size, an offset or the entry count needs it). zip-size.test.ts
- * checks this against the archives zip.js really writes, ZIP64 included, so a library upgrade that
- * changes the layout fails there rather than in a browser.
+ * The layout is zip-records.ts's (stored, streamed, data descriptors, a UTC extended timestamp,
+ * ZIP64 only where a size, an offset or the entry count needs it). zip-size.test.ts checks this
+ * against the archives zipStream really writes, ZIP64 included, so a change to the records fails
+ * there rather than in a browser.
  */
 import { treeNamer } from '../names.ts';
 import type { ZipMember } from './zip.ts';
@@ -37,7 +37,7 @@ export function entryTime(modified: number): number {
   return Number.isFinite(modified) ? modified : 0;
 }
 
-/** Which time field zip.js writes: seconds since 1970 where they fit its 32-bit field, else NTFS times. */
+/** Which time field an entry has (zip-records.ts): seconds since 1970 where they fit 32 bits, else NTFS times. */
 function timeExtra(modified: number): number {
   const seconds = Math.floor(entryTime(modified) / 1000);
   return seconds >= -2147483648 && seconds <= 2147483647 ? EXTENDED_TIMESTAMP : NTFS_TIMES;
@@ -46,8 +46,8 @@ function timeExtra(modified: number): number {
 /**
  * The archive's entry names, member by member, for zipStream and zipSize alike: every path made
  * safe by treeNamer, a folder's name ending in `/`, and null for a folder already written — a
- * manifest may name one folder twice (or two that are made the same), and zip.js refuses a second
- * entry of one name, failing the whole archive.
+ * manifest may name one folder twice (or two that are made the same), and an archive with two
+ * entries of one name is one that unzip asks about and other readers refuse.
  */
 export function entryNamer(): (member: Pick<ZipMember, 'path' | 'dir'>) => string | null {
   const names = treeNamer();

@@ -2,18 +2,20 @@
  * "Download all as one ZIP": a set's members streamed into one archive, stored (no compression:
  * most of what people share is already compressed, and the bytes are verified plaintext either
  * way), ZIP64 as soon as a size, an offset or the entry count needs it, UTF-8 names, modified times
- * in DOS form and as a UTC extended timestamp. The archive is written by zip.js (docs/FORMAT.md,
- * "Sets", says why that library); every name goes through entryNamer (zip-size.ts: treeNamer, folders once).
+ * in DOS form and as a UTC extended timestamp. The records are zip-records.ts's (the layout
+ * zip.js 2.24 writes, byte for byte: zip.test.ts compares the two); every name goes through
+ * entryNamer (zip-size.ts: treeNamer, folders once).
  *
- * Memory stays constant: one member is read at a time, and its bytes only pass through, at the
- * pace the consumer reads. A member that fails (its stream errors, or gives more or fewer bytes than
- * its size) errors the archive with a ZipMemberError (src/errors.ts) naming it: the sink sees an error, never a
- * complete-looking ZIP with a hole.
+ * Memory stays constant and nothing is copied: one member is read at a time, and its chunks are
+ * handed on as they come (the CRC-32 is computed over them on the way), at the pace the consumer
+ * reads; only the small records are written here. A member that fails (its stream errors, or gives
+ * more or fewer bytes than its size) errors the archive with a ZipMemberError (src/errors.ts)
+ * naming it: the sink sees an error, never a complete-looking ZIP with a hole.
  */
-import { configure } from '@zip.js/zip.js/lib/zip-core.js';
-import { ZipWriter } from '@zip.js/zip.js/lib/zip-core-writer.js';
 import { ZipMemberError } from '../errors.ts';
-import { entryNamer, entryTime } from './zip-size.ts';
+import { crc32 } from './crc32.ts';
+import { CentralDirectory, dataDescriptor, type Entry, entry, localHeader } from './zip-records.ts';
+import { entryNamer } from './zip-size.ts';
 
 export interface ZipMember {
   /** the uploader's path, raw: it is made safe here */
@@ -27,92 +29,74 @@ export interface ZipMember {
   open(): Promise<ReadableStream<Uint8Array>>;
 }
 
-const WRITER_OPTIONS = {
-  level: 0,
-  // Stored entries need no codec worker or CompressionStream; only the CRC is computed, here.
-  useWebWorkers: false,
-  useCompressionStream: false,
-  // Entries are added one after another, so nothing is buffered out of order.
-  bufferedWrite: false,
-  keepOrder: true,
-};
-
-/**
- * zip.js cuts every entry's bytes into chunks of its `chunkSize` (a copy each, twice: before and
- * after the CRC) and hands those on: at its default 256 KiB a 1 GiB member is 4 096 writes to the
- * sink, each a service-worker message and credit round trip. 4 MiB (a member run's size) makes it
- * 256; zip.js buffers at most about two chunks per stage, so memory stays constant.
- */
-export const ZIP_CHUNK_SIZE = 4 * 1024 * 1024;
-
-/**
- * Passes `source` on, checking it gives exactly `size` bytes; `stop` cancels it (when the archive
- * fails elsewhere, or its consumer goes away).
- */
-function exactly(source: ReadableStream<Uint8Array>, size: number): { stream: ReadableStream<Uint8Array>; stop(reason: unknown): void } {
-  const reader = source.getReader();
-  let seen = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        if (seen !== size) throw new RangeError(`ended after ${seen} of its ${size} bytes`);
-        controller.close();
-        return;
+/** The archive's chunks, in order: each record, and each member's own chunks between them. */
+async function* archive(
+  members: AsyncIterable<ZipMember> | Iterable<ZipMember>,
+  reading: { current?: ReadableStreamDefaultReader<Uint8Array> },
+): AsyncGenerator<Uint8Array> {
+  const nameOf = entryNamer();
+  const central = new CentralDirectory();
+  let offset = 0;
+  for await (const member of members) {
+    const name = nameOf(member);
+    if (name === null) continue; // a folder already written
+    const e: Entry = entry(name, member, offset);
+    const header = localHeader(e);
+    // Counted before it is handed on: a consumer may take a chunk's buffer (the service-worker sink transfers it).
+    offset += header.byteLength;
+    yield header;
+    if (e.size > 0) {
+      try {
+        const reader = (await member.open()).getReader();
+        reading.current = reader;
+        let seen = 0;
+        let crc = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          seen += value.byteLength;
+          if (seen > e.size) {
+            void reader.cancel().catch(() => {});
+            throw new RangeError(`gave more than its ${e.size} bytes`);
+          }
+          crc = crc32(value, crc);
+          yield value;
+        }
+        if (seen !== e.size) throw new RangeError(`ended after ${seen} of its ${e.size} bytes`);
+        e.crc = crc;
+      } catch (error) {
+        void reading.current?.cancel(error).catch(() => {});
+        throw new ZipMemberError(name, error);
+      } finally {
+        reading.current = undefined;
       }
-      seen += value.byteLength;
-      if (seen > size) throw new RangeError(`gave more than its ${size} bytes`);
-      controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { stream, stop: (reason) => void reader.cancel(reason).catch(() => {}) };
+      const descriptor = dataDescriptor(e);
+      offset += e.size + descriptor.byteLength;
+      yield descriptor;
+    }
+    central.add(e);
+  }
+  yield* central.records(offset);
 }
 
 /** The archive of `members`, in order, as a stream; it errors (ZipMemberError) if any member fails. */
-export function zipStream(members: AsyncIterable<ZipMember> | Iterable<ZipMember>, chunkSize = ZIP_CHUNK_SIZE): ReadableStream<Uint8Array> {
-  let fail: (error: unknown) => void = () => {};
-  const pipe = new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      fail = (error) => {
-        try {
-          controller.error(error);
-        } catch {
-          // Already errored (the consumer cancelled): nothing more to tell.
-        }
-      };
+export function zipStream(members: AsyncIterable<ZipMember> | Iterable<ZipMember>): ReadableStream<Uint8Array> {
+  const reading: { current?: ReadableStreamDefaultReader<Uint8Array> } = {};
+  const chunks = archive(members, reading);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        // Stops the member being read (its reads and decryption), then the generator.
+        await reading.current?.cancel(reason).catch(() => {});
+        await chunks.return(undefined).catch(() => {});
+      },
     },
-  });
-
-  const write = async () => {
-    // zip.js's configuration is global; read when each entry starts.
-    configure({ chunkSize });
-    const zip = new ZipWriter(pipe.writable, WRITER_OPTIONS);
-    const nameOf = entryNamer();
-    for await (const member of members) {
-      const name = nameOf(member);
-      if (name === null) continue; // a folder already written
-      const lastModDate = new Date(entryTime(member.modified));
-      if (member.dir) {
-        await zip.add(name, undefined, { directory: true, lastModDate });
-        continue;
-      }
-      if (member.size === 0) {
-        // Nothing to read or check; an entry without content is also far cheaper for zip.js.
-        await zip.add(name, undefined, { lastModDate });
-        continue;
-      }
-      let source: ReturnType<typeof exactly> | undefined;
-      try {
-        source = exactly(await member.open(), member.size);
-        await zip.add(name, source.stream, { lastModDate, uncompressedSize: member.size });
-      } catch (error) {
-        source?.stop(error);
-        throw new ZipMemberError(name, error);
-      }
-    }
-    await zip.close();
-  };
-  write().catch(fail);
-  return pipe.readable;
+    // Nothing read ahead: a chunk is pulled from the member only when the consumer asks for one.
+    { highWaterMark: 0 },
+  );
 }

@@ -3,10 +3,11 @@
  * picker or the service worker (constant memory), or into a picked folder where the browser can.
  * A member that fails fails the whole download, naming it: no complete-looking ZIP or file.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Sink } from '../../download/downloader.ts';
 import { pumpToSink, streamChunks } from '../../download/pump.ts';
 import type { DownloadEngine } from '../../download/session.ts';
+import { zipStream } from '../../download/zip.ts';
 import { zipSize } from '../../download/zip-size.ts';
 import { safeFileName } from '../../names.ts';
 import { folderPicker, saveToFolder } from '../../sets/folder-save.ts';
@@ -27,17 +28,7 @@ function archiveName(set: OpenedSet): string {
   return `${safeFileName(only, { maxBytes: 200 })}.zip`;
 }
 
-/**
- * zip.js is loaded with a set's page, not with every page (it is most of a bundle). It is asked
- * for as the page opens, not on the click, so a deploy in between cannot leave the page without it.
- */
-const loadZip = () => import('../../download/zip.ts');
-
 export function SetDownloads({ set, selected }: { set: OpenedSet; selected: number[] }) {
-  useEffect(() => {
-    // A failed preload is not an error yet: the ZIP asks again, and says so if it fails then.
-    loadZip().catch(() => undefined);
-  }, []);
   const [run, setRun] = useState<Run>({ state: 'idle' });
   const cancel = useRef<AbortController | null>(null);
   const engine: DownloadEngine = pageEngine();
@@ -68,7 +59,7 @@ export function SetDownloads({ set, selected }: { set: OpenedSet; selected: numb
       const picked = (await picking) as Sink | null;
       const sink = picked ?? (await engine.openDownloadSink(name, zipSize(members), () => controller.abort()));
       // Inside the pump, so a failed load aborts the sink.
-      const archive = async () => (await loadZip()).zipStream(members);
+      const archive = () => zipStream(members);
       await pumpToSink(streamChunks(archive), sink, { signal: controller.signal, onWritten: onBytes });
       setRun({ state: 'done', what: 'Saved as one ZIP, every file verified.' });
     } catch (error) {
