@@ -17,7 +17,7 @@ import type { Api } from '../transfer/api.ts';
 import { expectStatus, readExactly, request } from '../transfer/http.ts';
 import { orderedPool } from '../transfer/ordered-pool.ts';
 import type { DataObject, OpenDataOptions } from './data-object.ts';
-import { pumpToSink } from './pump.ts';
+import { pumpToSink, returnable } from './pump.ts';
 
 export const DEFAULT_RANGES_IN_FLIGHT = 4;
 
@@ -117,13 +117,13 @@ export interface DownloadOptions {
 export async function downloadTo(data: DataObject, sink: Sink, options: DownloadOptions = {}): Promise<void> {
   const size = data.plaintextSize;
   // Each piece is a buffer of its own (the runner's), held by no one once a releasing sink has written it.
-  const recycle = sink.releasesChunks ? data.recycle : undefined;
+  const recycle = data.recycle;
   await pumpToSink(
     (write) => {
       const pieces = data.pieces(options.rangeSize);
       options.onProgress?.(0, size);
-      const writeAndGiveBack = recycle ? (piece: Uint8Array<ArrayBuffer>) => write(piece).then(() => recycle(piece)) : write;
-      return orderedPool(pieces.length, options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT, (i) => pieces[i](), writeAndGiveBack, data.signal);
+      const piece = recycle ? (i: number) => pieces[i]().then((p) => returnable(p, () => recycle(p))) : (i: number) => pieces[i]();
+      return orderedPool(pieces.length, options.rangesInFlight ?? DEFAULT_RANGES_IN_FLIGHT, piece, write, data.signal);
     },
     sink,
     { onWritten: (_, done) => options.onProgress?.(done, size) },

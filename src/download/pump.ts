@@ -9,6 +9,20 @@ import type { Sink } from './downloader.ts';
 
 export type Chunk = Uint8Array<ArrayBuffer>;
 
+/** Chunks whose memory goes back to its owner once a sink that releases chunks has written them. */
+const giveBacks = new WeakMap<Uint8Array, () => void>();
+
+/**
+ * Marks `chunk` as one whose memory its producer wants back (a worker's plaintext buffer, for the
+ * next range to be opened into): after a sink with `releasesChunks` has written it, the pump calls
+ * `giveBack`. A sink that may keep the chunk never triggers it. The producer must hold no other
+ * reference to that memory, and whatever passes the chunk on must not copy it into another object.
+ */
+export function returnable<T extends Uint8Array>(chunk: T, giveBack: () => void): T {
+  giveBacks.set(chunk, giveBack);
+  return chunk;
+}
+
 /**
  * Hands each chunk, in order, to `write`, awaiting it, and resolves once there are no more;
  * `signal` is the pump's, for a producer that can stop early.
@@ -32,8 +46,10 @@ export async function pumpToSink(produce: Producer, sink: Sink, options: PumpOpt
     signal?.throwIfAborted();
     await produce(async (chunk) => {
       signal?.throwIfAborted();
+      const length = chunk.byteLength;
       await sink.write(chunk);
-      written += chunk.byteLength;
+      if (sink.releasesChunks) giveBacks.get(chunk)?.();
+      written += length;
       onWritten?.(chunk.byteLength, written);
     }, signal);
     // A cancelled stream ends as if it were complete: the signal, not the stream, says it is not.

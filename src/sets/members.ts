@@ -9,7 +9,7 @@
 import { FormatError } from '../crypto/errors.ts';
 import type { DataObject } from '../download/data-object.ts';
 import { DEFAULT_RANGES_IN_FLIGHT, type Sink } from '../download/downloader.ts';
-import { pumpToSink, streamChunks } from '../download/pump.ts';
+import { pumpToSink, returnable, streamChunks } from '../download/pump.ts';
 import { DEFAULT_RANGE_SIZE, type FrameRun, frameRun, type MessageLayout } from '../layout.ts';
 
 const MiB = 1024 * 1024;
@@ -75,6 +75,7 @@ export function memberStream(reader: BlobReader, start: number, end: number, lar
   const large = end - start >= largeMember;
   const runs = memberRuns(reader.data.layout, start, end, large ? DEFAULT_RANGE_SIZE : MEMBER_RUN_SIZE);
   const inFlight = large ? DEFAULT_RANGES_IN_FLIGHT : RUNS_AHEAD;
+  const recycle = reader.data.recycle?.bind(reader.data);
   const pending: Promise<Uint8Array<ArrayBuffer>>[] = [];
   let next = 0;
   const fill = () => {
@@ -84,7 +85,8 @@ export function memberStream(reader: BlobReader, start: number, end: number, lar
       // A run spans other members of a pack: when it fails to verify, this member's own frames are
       // read alone, so a tampered frame fails the member it belongs to, not a neighbour.
       const cut = (large ? reader.data.readFrames(run) : reader.read(run)).then(
-        (plain) => plain.subarray(from, to),
+        // A big member's run is its own (not kept for neighbours): its buffer can go back to the runner once written.
+        (plain) => (large && recycle ? returnable(plain.subarray(from, to), () => recycle(plain)) : plain.subarray(from, to)),
         async (error) => {
           if (!(error instanceof FormatError)) throw error;
           return new Uint8Array(await reader.data.read(runStart + from, runStart + to));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Sink } from '../../../src/download/downloader.ts';
-import { type Chunk, type Producer, pumpToSink, streamChunks } from '../../../src/download/pump.ts';
+import { type Chunk, type Producer, pumpToSink, returnable, streamChunks } from '../../../src/download/pump.ts';
 
 class RecordingSink implements Sink {
   written: number[] = [];
@@ -167,5 +167,39 @@ describe('pumpToSink', () => {
     expect(sink.written).toEqual([2]);
     expect(sink.aborted).toEqual([boom]);
     expect(sink.closed).toBe(false);
+  });
+
+  describe('returnable chunks (a worker’s buffer wanted back)', () => {
+    /** Three chunks through a stream, each marked returnable; the sink's writes and the give-backs, in order. */
+    async function pumpReturnable(sink: RecordingSink) {
+      const events: string[] = [];
+      const chunks = [chunk(3), chunk(5), chunk(7)].map((c, i) => returnable(c, () => events.push(`back ${i}`)));
+      const write = sink.write.bind(sink);
+      sink.write = async (c) => {
+        await write(c);
+        events.push(`written ${chunks.indexOf(c)}`);
+      };
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const c of chunks) controller.enqueue(c);
+          controller.close();
+        },
+      });
+      const outcome = await pumpToSink(streamChunks(stream), sink).catch((e: Error) => e.message);
+      return { events, outcome };
+    }
+
+    it('are given back each after a sink that releases chunks has written it', async () => {
+      const { events, outcome } = await pumpReturnable(Object.assign(new RecordingSink(), { releasesChunks: true }));
+      expect(outcome).toBe(15);
+      expect(events).toEqual(['written 0', 'back 0', 'written 1', 'back 1', 'written 2', 'back 2']);
+    });
+
+    it('are never given back to a sink that may keep them, nor by a write that failed', async () => {
+      expect((await pumpReturnable(new RecordingSink())).events).toEqual(['written 0', 'written 1', 'written 2']);
+      const { events, outcome } = await pumpReturnable(Object.assign(new RecordingSink(1), { releasesChunks: true }));
+      expect(outcome).toBe('disk full');
+      expect(events).toEqual(['written 0', 'back 0']);
+    });
   });
 });

@@ -43,7 +43,8 @@ async function digest(stream: ReadableStream<Uint8Array>, take = false): Promise
   for await (const chunk of stream) {
     hash.update(chunk);
     bytes += chunk.byteLength;
-    if (take && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) structuredClone(chunk.buffer, { transfer: [chunk.buffer as ArrayBuffer] });
+    if (take && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength)
+      structuredClone(chunk.buffer, { transfer: [chunk.buffer as ArrayBuffer] });
   }
   return { bytes, sha256: hash.digest('hex') };
 }

@@ -3,11 +3,14 @@
  * bytes: a small member in 4 MiB runs kept for its neighbours, a big one as a file's download is
  * read (16 MiB runs, 4 at once, none kept); every byte exact; a run that fails to verify fails it.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CorruptedError } from '../../../src/crypto/errors.ts';
 import { readPlaintext } from '../../../src/crypto/random-access.ts';
 import type { DataObject } from '../../../src/download/data-object.ts';
-import type { OpenedLink } from '../../../src/download/downloader.ts';
+import type { OpenedLink, Sink } from '../../../src/download/downloader.ts';
+import { pumpToSink, streamChunks } from '../../../src/download/pump.ts';
+import { zipStream } from '../../../src/download/zip.ts';
 import { DEFAULT_RANGE_SIZE, type FrameRun, messageLayout } from '../../../src/layout.ts';
 import { BlobReader, LARGE_MEMBER, MEMBER_RUN_SIZE, memberStream } from '../../../src/sets/members.ts';
 import { randomData, readAll, sha256 } from '../helpers.ts';
@@ -20,6 +23,7 @@ const F = 64 * KiB;
 function fakeBlob(bytes: Uint8Array<ArrayBuffer>, bad?: number) {
   const layout = messageLayout(bytes.byteLength, F, 64);
   const runs: FrameRun[] = [];
+  const recycled: Uint8Array<ArrayBuffer>[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const readFrames = async (run: FrameRun) => {
@@ -40,8 +44,9 @@ function fakeBlob(bytes: Uint8Array<ArrayBuffer>, bad?: number) {
     readFrames,
     read: (start: number, end: number) => readPlaintext(layout, readFrames, start, end),
     pieces: () => [],
+    recycle: (piece: Uint8Array<ArrayBuffer>) => recycled.push(piece),
   } as unknown as DataObject;
-  return { reader: new BlobReader(data), runs, maxInFlight: () => maxInFlight };
+  return { reader: new BlobReader(data), runs, maxInFlight: () => maxInFlight, recycled };
 }
 
 describe('memberStream', () => {
@@ -76,5 +81,36 @@ describe('memberStream', () => {
     const bytes = randomData(40 * MiB);
     const blob = fakeBlob(bytes, 300);
     await expect(readAll(memberStream(blob.reader, 0, bytes.byteLength))).rejects.toBeInstanceOf(CorruptedError);
+  });
+
+  it('gives a big member’s runs back to the runner once a releasing sink has written them, through the ZIP writer too; a pack’s never', async () => {
+    const bytes = randomData(40 * MiB + 5);
+    const blob = fakeBlob(bytes);
+    const hash = createHash('sha256');
+    const releasing = (): Sink => ({
+      releasesChunks: true,
+      write: async (chunk) => void hash.update(chunk),
+      close: async () => {},
+      abort: async () => {},
+    });
+    const big = { path: 'big.bin', size: bytes.byteLength - 1, modified: 0, open: async () => memberStream(blob.reader, 1, bytes.byteLength) };
+    await pumpToSink(streamChunks(zipStream([big])), releasing());
+    // Every run read, each given back once, whole: the next ranges are opened into them.
+    expect(blob.recycled.length).toBe(blob.runs.length);
+    expect(new Set(blob.recycled.map((b) => b.buffer)).size).toBe(blob.runs.length);
+    expect(blob.recycled.map((b) => b.byteLength)).toEqual(blob.runs.map((r) => r.plainLength));
+    expect(
+      createHash('sha256')
+        .update(await readAll(zipStream([big])))
+        .digest('hex'),
+    ).toBe(hash.copy().digest('hex'));
+
+    const pack = fakeBlob(randomData(6 * MiB));
+    for (const [start, end] of [
+      [0, MiB],
+      [MiB, 5 * MiB],
+    ])
+      await pumpToSink(streamChunks(memberStream(pack.reader, start, end)), releasing());
+    expect(pack.recycled).toEqual([]);
   });
 });
