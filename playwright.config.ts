@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chosenEngines } from './test/browsers/engine.ts';
 import type { EngineOptions } from './test/browsers/fixtures.ts';
@@ -22,6 +25,15 @@ export const CHROMIUM_ARGS = [
  */
 const engines = chosenEngines();
 
+/**
+ * One temp folder for the whole run, removed when it ends (test/remove-run-tmp.ts): every folder a
+ * spec makes with mkdtempSync(tmpdir()) and every browser profile goes under it. The specs' folders
+ * (picked trees, downloads, 150 MiB sets) were left behind before, ~20 GB over a few hundred runs,
+ * and a full disk stops the Ceph monitor. Workers load this file again and inherit the variable.
+ */
+process.env.CIPHERDROP_RUN_TMP ??= mkdtempSync(path.join(tmpdir(), 'cipherdrop-run-'));
+process.env.TMPDIR = process.env.CIPHERDROP_RUN_TMP;
+
 export default defineConfig<EngineOptions>({
   projects: [
     ...(engines.includes('chromium')
@@ -36,6 +48,7 @@ export default defineConfig<EngineOptions>({
       : []),
     ...engines.map((engine) => ({ name: `browsers-${engine}`, testDir: 'test/browsers', use: { engine } })),
   ],
+  globalTeardown: './test/remove-run-tmp.ts',
   // Each test moves tens of MiB through one 2-core machine: run them one at a time.
   workers: 1,
   fullyParallel: false,

@@ -56,9 +56,8 @@ test('a service worker registered at / by an earlier version is unregistered whe
   await uploadPage.goto();
   const root = new URL('/', stack.appUrl).href;
   await uploadPage.page.evaluate(async () => {
-    const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
     await navigator.serviceWorker.ready;
-    return registration.scope;
   });
   expect(await activeScopes(uploadPage.page)).toContain(root);
   await uploadPage.goto();
