@@ -100,8 +100,13 @@ export class Page {
     readonly sessionId: string,
   ) {}
 
-  static async open(browser: Browser, url: string): Promise<Page> {
-    const { targetId } = (await browser.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+  /**
+   * `ownContext`: in a browser context of its own, so in a renderer process of its own. Otherwise a
+   * page of a site whose service worker is still alive is put in that worker's process (a used one).
+   */
+  static async open(browser: Browser, url: string, ownContext = false): Promise<Page> {
+    const context = ownContext ? ((await browser.send('Target.createBrowserContext', { disposeOnDetach: true })) as { browserContextId: string }) : null;
+    const { targetId } = (await browser.send('Target.createTarget', { url: 'about:blank', ...(context ? { browserContextId: context.browserContextId } : {}) })) as { targetId: string };
     const { sessionId } = (await browser.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
     const page = new Page(browser, sessionId);
     await page.send('Page.enable');
